@@ -1,0 +1,1 @@
+"""Explorer: the front ends (the ``hf-lineage`` CLI and the HTML pages)."""

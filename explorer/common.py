@@ -1,0 +1,121 @@
+"""Shared CLI plumbing: option decorators, loading with progress, output formats."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from hflineage.graph import LineageGraph, build_lineage_graph
+from hflineage.loaders import load_hub_stats, load_snapshots
+
+__all__ = [
+    "emit",
+    "format_option",
+    "load_graph",
+    "snapshot_option",
+    "stderr",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+stderr = Console(stderr=True)
+
+
+def snapshot_option(fn: F) -> F:
+    """``--snapshot PATH`` (repeatable); none means the Hub's hub-stats dump."""
+    return click.option(
+        "--snapshot",
+        "snapshots",
+        multiple=True,
+        type=click.Path(dir_okay=True, path_type=str),
+        help="hub-stats .parquet, API .jsonl[.gz] or a folder of model cards (repeatable). "
+        "Default: the Hub's cfahlgren1/hub-stats dump, fetched and cached.",
+    )(fn)
+
+
+def format_option(fn: F) -> F:
+    """``--format table|json|csv``."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["table", "json", "csv"]),
+        default="table",
+        show_default=True,
+        help="Output format.",
+    )(fn)
+
+
+def progress_enabled() -> bool:
+    """Progress bars only on an interactive terminal."""
+    return sys.stderr.isatty()
+
+
+def load_graph(snapshots: Sequence[str]) -> LineageGraph:
+    """Load snapshots (or the Hub dump) with a progress bar and build the lineage graph."""
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} row groups"),
+        TimeElapsedColumn(),
+        console=stderr,
+        disable=not progress_enabled(),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("loading", total=None)
+
+        def tick(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        if snapshots:
+            table, report = load_snapshots(list(snapshots), progress=tick)
+        else:
+            table, report = load_hub_stats(None, progress=tick)
+        bar.update(task, description="building graph")
+        return build_lineage_graph(table, report)
+
+
+def emit(
+    fmt: str,
+    payload: dict[str, Any],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    title: str | None = None,
+    footer: str | None = None,
+) -> None:
+    """Print JSON (the payload), CSV (the rows) or a rich table (the rows)."""
+    if fmt == "json":
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
+        return
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(columns)
+        w.writerows(rows)
+        click.echo(buf.getvalue(), nl=False)
+        return
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    for i, c in enumerate(columns):
+        table.add_column(c, justify="left" if i == 0 else "right", overflow="fold")
+    for r in rows:
+        table.add_row(*[_cell(v) for v in r])
+    out = Console(width=max(100, Console().width))
+    out.print(table)
+    if footer:
+        out.print(footer, highlight=False, markup=False)
+
+
+def _cell(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:,.2f}"
+    if isinstance(v, int):
+        return f"{v:,}"
+    return str(v)

@@ -1,0 +1,33 @@
+"""Graph: the derivation graph of models, with roots, families, orgs and countries."""
+
+from hflineage.graph.build import (
+    PLACEHOLDER_CREATED_AT,
+    BrokenEdge,
+    ValidationReport,
+    build_lineage_graph,
+)
+from hflineage.graph.lineage import LineageGraph, MergePolicy, RootSets
+from hflineage.graph.relation import Relation
+from hflineage.graph.taxonomy import (
+    INTERNATIONAL,
+    OTHER_FAMILY,
+    UNKNOWN_COUNTRY,
+    Taxonomy,
+    default_taxonomy,
+)
+
+__all__ = [
+    "INTERNATIONAL",
+    "OTHER_FAMILY",
+    "PLACEHOLDER_CREATED_AT",
+    "UNKNOWN_COUNTRY",
+    "BrokenEdge",
+    "LineageGraph",
+    "MergePolicy",
+    "Relation",
+    "RootSets",
+    "Taxonomy",
+    "ValidationReport",
+    "build_lineage_graph",
+    "default_taxonomy",
+]

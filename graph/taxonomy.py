@@ -1,0 +1,121 @@
+"""Curated families (rules on root org and name) and org -> country, shipped as CSV files."""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+__all__ = [
+    "INTERNATIONAL",
+    "OTHER_FAMILY",
+    "UNKNOWN_COUNTRY",
+    "FamilyRule",
+    "OrgInfo",
+    "Taxonomy",
+    "default_taxonomy",
+]
+
+UNKNOWN_COUNTRY = "unknown"
+INTERNATIONAL = "International/Online"
+OTHER_FAMILY = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyRule:
+    """``org`` (case-insensitive, ``*`` any, empty for legacy ids) + a name regex -> family."""
+
+    family: str
+    org: str
+    pattern: re.Pattern[str]
+    priority: int
+
+
+@dataclass(frozen=True, slots=True)
+class OrgInfo:
+    """A developer org's country, kind and the source of that fact."""
+
+    org: str
+    country: str
+    kind: str
+    source: str
+
+
+class Taxonomy:
+    """Classifies model ids into families and orgs into countries."""
+
+    def __init__(self, rules: list[FamilyRule], orgs: dict[str, OrgInfo]) -> None:
+        self.rules = sorted(rules, key=lambda r: r.priority)
+        self.orgs = orgs
+        self._by_org: dict[str, list[FamilyRule]] = {}
+        self._any: list[FamilyRule] = []
+        for r in self.rules:
+            if r.org == "*":
+                self._any.append(r)
+            else:
+                self._by_org.setdefault(r.org.lower(), []).append(r)
+
+    @property
+    def families(self) -> list[str]:
+        """Every family name the rules know, sorted."""
+        return sorted({r.family for r in self.rules})
+
+    def family_of(self, model_id: str) -> str:
+        """The family of a (root) model id, or :data:`OTHER_FAMILY`.
+
+        >>> default_taxonomy().family_of("Qwen/Qwen2.5-7B-Instruct")
+        'Qwen'
+        """
+        org, _, name = model_id.rpartition("/")
+        candidates = self._by_org.get(org.lower(), [])
+        best: FamilyRule | None = None
+        for r in (*candidates, *self._any):
+            if r.pattern.search(name) and (best is None or r.priority < best.priority):
+                best = r
+        return best.family if best else OTHER_FAMILY
+
+    def ruled_orgs(self) -> frozenset[str]:
+        """Lower-case orgs that have family rules (``""`` stands for ids with no namespace)."""
+        return frozenset(self._by_org)
+
+    def has_wildcard_rules(self) -> bool:
+        """True when a rule applies to any org (then every root must be checked)."""
+        return bool(self._any)
+
+    def country_of(self, org: str | None) -> str:
+        """The country of a developer org; :data:`UNKNOWN_COUNTRY` when not curated."""
+        if not org:
+            return UNKNOWN_COUNTRY
+        info = self.orgs.get(org.lower())
+        return info.country if info else UNKNOWN_COUNTRY
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    text = resources.files("hflineage.graph").joinpath("data", name).read_text("utf-8")
+    return list(csv.DictReader(line for line in text.splitlines() if not line.startswith("#")))
+
+
+@lru_cache(maxsize=1)
+def default_taxonomy() -> Taxonomy:
+    """The curated taxonomy shipped with the package (``graph/data/*.csv``)."""
+    rules = [
+        FamilyRule(
+            family=r["family"].strip(),
+            org=r["org"].strip(),
+            pattern=re.compile(r["name_pattern"].strip() or ".*", re.IGNORECASE),
+            priority=int(r.get("priority") or 100),
+        )
+        for r in _rows("families.csv")
+    ]
+    orgs = {
+        r["org"].strip().lower(): OrgInfo(
+            org=r["org"].strip(),
+            country=r["country"].strip(),
+            kind=r.get("kind", "").strip(),
+            source=r.get("source", "").strip(),
+        )
+        for r in _rows("orgs.csv")
+    }
+    return Taxonomy(rules, orgs)

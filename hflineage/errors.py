@@ -1,0 +1,44 @@
+"""One exception hierarchy for every layer.
+
+Messages name the thing, show the bad value, say what was expected and how to fix it.
+"""
+
+from __future__ import annotations
+
+
+class LineageError(Exception):
+    """Base class of every error hf-lineage raises on purpose."""
+
+
+class InputError(LineageError):
+    """An input file or value cannot be read as Hub metadata.
+
+    Attributes:
+        path: the file concerned, if any.
+    """
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class ModelNotFound(LineageError):
+    """A model id is not in the graph."""
+
+    def __init__(self, model_id: str) -> None:
+        super().__init__(
+            f"model {model_id!r} is not in the graph; check the id or load a snapshot that has it"
+        )
+        self.model_id = model_id
+
+
+class HubUnavailable(LineageError):
+    """The Hub (or the configured endpoint) could not be reached."""
+
+    def __init__(self, message: str, *, endpoint: str | None = None) -> None:
+        super().__init__(message)
+        self.endpoint = endpoint
+
+
+class QueryError(LineageError):
+    """A query (Cypher or Python) was malformed or refused."""

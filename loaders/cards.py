@@ -1,0 +1,88 @@
+"""Model cards: README.md files with YAML front matter (``base_model``, ``base_model_relation``)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import yaml
+
+from hflineage.errors import InputError
+from hflineage.loaders.ids import InvalidId, normalise_id
+from hflineage.loaders.parse import card_declarations, parse_count, parse_time
+from hflineage.loaders.records import LoadReport, ModelRecord
+from hflineage.loaders.table import ModelTable
+
+__all__ = ["load_model_cards", "read_front_matter"]
+
+
+def read_front_matter(text: str) -> dict[str, object] | None:
+    """Return the YAML front matter of a card as a dict, ``{}`` if none, ``None`` if broken."""
+    if not text.startswith("---"):
+        return {}
+    lines = text.splitlines()
+    try:
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
+    except StopIteration:
+        return None
+    try:
+        data = yaml.safe_load("\n".join(lines[1:end]))
+    except yaml.YAMLError:
+        return None
+    if data is None:
+        return {}
+    return data if isinstance(data, dict) else None
+
+
+def load_model_cards(root: str | os.PathLike[str]) -> tuple[ModelTable, LoadReport]:
+    """Load every ``README.md`` under ``root``; the model id is the folder path ``org/name``.
+
+    A card may also state its id with a ``model_id`` (or ``id``) key in the front matter.
+    """
+    base = Path(root)
+    if not base.is_dir():
+        raise InputError(f"model-card folder {str(base)!r} does not exist", path=str(base))
+    report = LoadReport(sources=[str(base)])
+    records: list[ModelRecord] = []
+    for readme in sorted(base.rglob("README.md")):
+        rel = readme.parent.relative_to(base).as_posix()
+        where = rel or "README.md"
+        report.rows_read += 1
+        try:
+            text = readme.read_bytes().decode("utf-8")
+        except UnicodeDecodeError:
+            report.reject("card is not UTF-8", where)
+            continue
+        meta = read_front_matter(text)
+        if meta is None:
+            report.reject("broken YAML front matter", where)
+            continue
+        raw_id = meta.get("model_id", meta.get("id", rel))
+        try:
+            model_id = normalise_id(raw_id)
+        except InvalidId:
+            report.reject("bad id: folder is not org/name", f"{where}: {raw_id!r}")
+            continue
+        parents, relation = card_declarations(meta, model_id, report)
+        records.append(
+            ModelRecord(
+                model_id=model_id,
+                author=model_id.split("/", 1)[0] if "/" in model_id else None,
+                created_at=parse_time(meta.get("created_at")),
+                downloads=parse_count(meta.get("downloads", 0), "downloads", where, report),
+                downloads_all_time=parse_count(
+                    meta.get("downloads_all_time", 0), "downloadsAllTime", where, report
+                ),
+                likes=parse_count(meta.get("likes", 0), "likes", where, report),
+                pipeline_tag=meta.get("pipeline_tag") if isinstance(
+                    meta.get("pipeline_tag"), str
+                ) else None,
+                library_name=meta.get("library_name") if isinstance(
+                    meta.get("library_name"), str
+                ) else None,
+                parents=tuple(parents),
+                card_relation=relation,
+            )
+        )
+        report.rows_loaded += 1
+    return ModelTable.from_records(records), report

@@ -1,0 +1,459 @@
+"""Crawl the Hub's model metadata into a snapshot: the whole Hub, one family, or some models.
+
+The snapshot holds API model objects exactly as ``/api/models`` returns them, one per model,
+in the order the Hub listed them (first sighting wins when the Hub's sort shifts and a model
+comes back on a later page). Crawls of the whole Hub and of a family are resumable: rerun the
+same call after an interruption (even ``kill -9``) and it continues from the last page written;
+the result is byte-identical to an uninterrupted crawl of the same responses.
+
+>>> from hflineage.loaders.crawl_http import HubClient
+>>> client = HubClient("https://huggingface.co")  # doctest: +SKIP
+>>> crawl_hub("hub.jsonl.gz", client)  # doctest: +SKIP
+CrawlResult(out=PosixPath('hub.jsonl.gz'), models=2214563, pages=2215, ...)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from hflineage import __version__
+from hflineage.errors import HubUnavailable, InputError
+from hflineage.loaders.crawl_http import HubClient, RetryEvent
+from hflineage.loaders.crawl_progress import CrawlProgress
+from hflineage.loaders.crawl_store import CHECKPOINT_VERSION, CrawlStore, PartLine, dump_model
+
+__all__ = [
+    "LIST_EXPAND",
+    "MODEL_EXPAND",
+    "CrawlResult",
+    "crawl_family",
+    "crawl_hub",
+    "crawl_model",
+]
+
+#: Fields asked of the list endpoint (it refuses ``baseModels`` with HTTP 400).
+LIST_EXPAND = (
+    "author",
+    "createdAt",
+    "lastModified",
+    "downloads",
+    "downloadsAllTime",
+    "likes",
+    "tags",
+    "library_name",
+    "pipeline_tag",
+    "cardData",
+    "safetensors",
+    "gguf",
+)
+#: Fields asked of ``/api/models/{id}``: the list fields plus the Hub's resolved lineage.
+MODEL_EXPAND = (*LIST_EXPAND, "baseModels", "childrenModelCount")
+
+_MAX_ERRORS_KEPT = 100
+Clock = Callable[[], datetime]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(dt: datetime) -> str:
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+@dataclass(frozen=True)
+class CrawlResult:
+    """What a crawl wrote.
+
+    Attributes:
+        out: the snapshot path.
+        manifest: the manifest path (``<out>.manifest.json``).
+        models: models in the snapshot (each exactly once).
+        pages: HTTP pages fetched over all runs of this crawl.
+        duplicates: repeated sightings dropped (the Hub's order shifted during the crawl).
+        runs: 1 for an uninterrupted crawl, more when it was resumed.
+        complete: ``False`` when ``max_pages`` stopped the crawl early.
+    """
+
+    out: Path
+    manifest: Path
+    models: int
+    pages: int
+    duplicates: int
+    runs: int
+    complete: bool
+
+
+def _list_url(endpoint: str, page_size: int, direction: int, filters: Sequence[str] = ()) -> str:
+    params: list[tuple[str, str | int]] = [("filter", f) for f in filters]
+    params += [("sort", "createdAt"), ("direction", direction), ("limit", page_size)]
+    params += [("expand", field) for field in LIST_EXPAND]
+    return f"{endpoint}/api/models?{urlencode(params)}"
+
+
+def _model_url(endpoint: str, model_id: str, expand: Sequence[str]) -> str:
+    query = urlencode([("expand", field) for field in expand])
+    return f"{endpoint}/api/models/{quote(model_id, safe='/')}?{query}"
+
+
+def _check_page_size(page_size: int) -> None:
+    if not 1 <= page_size <= 1000:
+        raise InputError(f"page size must be between 1 and 1000 (the Hub's limit), got {page_size}")
+
+
+class _Crawl:
+    """One resumable crawl: its store, checkpoint state, seen ids, errors and progress."""
+
+    def __init__(
+        self,
+        out: str | os.PathLike[str],
+        client: HubClient,
+        identity: dict[str, Any],
+        *,
+        max_pages: int | None,
+        progress: bool,
+        clock: Clock,
+    ) -> None:
+        if max_pages is not None and max_pages < 1:
+            raise InputError(f"max_pages must be at least 1, got {max_pages}")
+        self.store = CrawlStore(Path(out))
+        self.client = client
+        self.identity = identity
+        self.max_pages = max_pages
+        self.clock = clock
+        self.progress = CrawlProgress(enabled=progress)
+        self.seen: set[str] = set()
+        self.nodes: list[tuple[int, str]] = []  # (depth, model_id) in the order written
+        self.state = self._start()
+
+    def _start(self) -> dict[str, Any]:
+        state = self.store.load_checkpoint()
+        if state is not None:
+            if state.get("identity") != self.identity:
+                raise InputError(
+                    f"{self.store.checkpoint.name} belongs to another crawl "
+                    f"({state.get('identity')!r}); rerun that command to finish it, or delete "
+                    f"{self.store.checkpoint.name} and {self.store.parts.name} to start this one",
+                    path=str(self.store.checkpoint),
+                )
+            self.store.truncate_parts(int(state["parts_bytes"]))
+            for part in self.store.iter_parts(with_json=False):
+                self.seen.add(part.model_id.lower())
+                self.nodes.append((part.depth, part.model_id))
+            state["runs"] = int(state["runs"]) + 1
+            return state
+        self.store.reset_parts()
+        return {
+            "version": CHECKPOINT_VERSION,
+            "identity": self.identity,
+            "started_at": _iso(self.clock()),
+            "runs": 1,
+            "pages": 0,
+            "models": 0,
+            "duplicates": 0,
+            "parts_bytes": 0,
+            "cursor": 0,
+            "next_url": None,
+            "done": False,
+            "stopped_by": None,
+            "errors_total": 0,
+            "errors": [],
+        }
+
+    # -- bookkeeping --------------------------------------------------------------------------
+
+    def record_error(self, event: RetryEvent) -> None:
+        """Keep a failed attempt for the manifest (the first ones in full, then a count)."""
+        self.state["errors_total"] += 1
+        if len(self.state["errors"]) < _MAX_ERRORS_KEPT:
+            self.state["errors"].append(
+                {
+                    "at": _iso(self.clock()),
+                    "url": event.url,
+                    "attempt": event.attempt,
+                    "status": event.status,
+                    "error": event.error[:300],
+                    "wait": event.wait,
+                }
+            )
+
+    def page_budget_left(self) -> bool:
+        """Whether ``max_pages`` allows another page; if not, mark the crawl stopped."""
+        if self.max_pages is None or self.state["pages"] < self.max_pages:
+            return True
+        self.state["stopped_by"] = "max_pages"
+        return False
+
+    def fetch(self, url: str) -> Any:
+        """GET one page (with retries) and count it."""
+        response = self.client.get_json(url)
+        self.state["pages"] += 1
+        return response
+
+    def keep(self, models: object, depth: int, url: str) -> list[str]:
+        """Append unseen models to the parts file; return the ids kept, in order.
+
+        The caller updates the rest of the state, then :meth:`commit` saves the checkpoint.
+        """
+        if not isinstance(models, list):
+            raise HubUnavailable(
+                f"GET {url} returned {type(models).__name__}, not a list of models; "
+                "is --endpoint a Hub API?",
+                endpoint=self.client.endpoint,
+            )
+        lines: list[PartLine] = []
+        for model in models:
+            model_id = model.get("id") if isinstance(model, dict) else None
+            if not isinstance(model_id, str) or not model_id or "\t" in model_id:
+                self.record_error(RetryEvent(url, 0, f"model without a valid id dropped: "
+                                                     f"{str(model)[:120]}"))
+                continue
+            key = model_id.lower()
+            if key in self.seen:
+                self.state["duplicates"] += 1
+                continue
+            self.seen.add(key)
+            self.nodes.append((depth, model_id))
+            lines.append(PartLine(depth, model_id, dump_model(model)))
+        if lines:
+            self.state["parts_bytes"] = self.store.append_parts(lines)
+            self.state["models"] += len(lines)
+        return [p.model_id for p in lines]
+
+    def commit(self) -> None:
+        """Save the checkpoint (after the parts it vouches for are on disk)."""
+        self.store.save_checkpoint(self.state)
+        self.progress.update(self.state["models"], self.state["pages"])
+
+    @contextmanager
+    def running(self, description: str) -> Iterator[None]:
+        """Show progress and route retry events into the state while the crawl runs."""
+        previous = self.client.on_retry
+        self.client.on_retry = self.record_error
+        try:
+            with self.progress.shown(description, self.state["models"], self.state["pages"]):
+                yield
+        except BaseException:
+            # The parts file is already consistent with the last checkpoint; keep the errors.
+            self.store.save_checkpoint(self.state)
+            raise
+        finally:
+            self.client.on_retry = previous
+
+    def finish(self, mode: str, parameters: dict[str, Any]) -> CrawlResult:
+        """Write the snapshot and manifest from the parts, then remove the crawl files."""
+        if not self.state["done"]:
+            self.state["done"] = True
+            self.store.save_checkpoint(self.state)
+        dropped = self.store.write_snapshot()
+        manifest = {
+            "tool": "hf-lineage",
+            "version": __version__,
+            "endpoint": self.client.endpoint,
+            "mode": mode,
+            "parameters": parameters,
+            "output": self.store.out.name,
+            "format": self.store.format,
+            "started_at": self.state["started_at"],
+            "finished_at": _iso(self.clock()),
+            "runs": self.state["runs"],
+            "pages": self.state["pages"],
+            "models": self.state["models"],
+            "duplicates_dropped": self.state["duplicates"],
+            "complete": self.state["stopped_by"] is None,
+            "stopped_by": self.state["stopped_by"],
+            "errors_total": self.state["errors_total"],
+            "errors": self.state["errors"],
+        }
+        if dropped:
+            manifest["parquet_safetensors_dtypes_dropped"] = dropped
+        self.store.write_manifest(manifest)
+        self.store.clean_up()
+        return CrawlResult(
+            out=self.store.out,
+            manifest=self.store.manifest,
+            models=self.state["models"],
+            pages=self.state["pages"],
+            duplicates=self.state["duplicates"],
+            runs=self.state["runs"],
+            complete=self.state["stopped_by"] is None,
+        )
+
+
+def crawl_hub(
+    out: str | os.PathLike[str],
+    client: HubClient,
+    *,
+    page_size: int = 1000,
+    direction: int = -1,
+    max_pages: int | None = None,
+    progress: bool = True,
+    clock: Clock = _utcnow,
+) -> CrawlResult:
+    """Crawl every model of the Hub, sorted by creation date, into the snapshot ``out``.
+
+    Args:
+        out: ``*.jsonl.gz`` or ``*.parquet``; the checkpoint and parts live beside it.
+        client: the endpoint, token and retry policy.
+        page_size: models per page (1..1000).
+        direction: ``-1`` newest first (the Hub's default), ``1`` oldest first.
+        max_pages: stop after this many pages in all and write what was fetched.
+        progress: show a progress bar on stderr.
+        clock: the wall clock for the manifest (injected by tests).
+
+    Raises:
+        HubUnavailable: retries ran out; rerun the same call to resume.
+        InputError: bad parameters, a refused request, or a checkpoint of another crawl.
+    """
+    _check_page_size(page_size)
+    if direction not in (-1, 1):
+        raise InputError(f"direction must be -1 (newest first) or 1 (oldest first), got {direction}")
+    identity = {
+        "mode": "hub",
+        "endpoint": client.endpoint,
+        "sort": "createdAt",
+        "direction": direction,
+        "limit": page_size,
+        "expand": list(LIST_EXPAND),
+    }
+    crawl = _Crawl(out, client, identity, max_pages=max_pages, progress=progress, clock=clock)
+    state = crawl.state
+    with crawl.running("crawling the Hub"):
+        while not state["done"]:
+            if not crawl.page_budget_left():
+                break
+            url = state["next_url"] or _list_url(client.endpoint, page_size, direction)
+            response = crawl.fetch(url)
+            crawl.keep(response.data, 0, response.url)
+            state["next_url"] = response.next_url
+            state["done"] = response.next_url is None
+            crawl.commit()
+    return crawl.finish("hub", {**_public(identity), "max_pages": max_pages})
+
+
+def crawl_family(
+    out: str | os.PathLike[str],
+    client: HubClient,
+    roots: Sequence[str],
+    *,
+    depth: int = 3,
+    page_size: int = 1000,
+    max_pages: int | None = None,
+    progress: bool = True,
+    clock: Clock = _utcnow,
+) -> CrawlResult:
+    """Crawl the roots and their descendants, breadth-first, down to ``depth`` generations.
+
+    Children of a model are the Hub's answer to ``filter=base_model:<id>`` (every relation).
+    A model reached from two parents (a merge) is written once, where it was first reached.
+
+    Args:
+        out: ``*.jsonl.gz`` or ``*.parquet``.
+        client: the endpoint, token and retry policy.
+        roots: the models to start from (their own records are included).
+        depth: generations below the roots (1 = direct children only).
+        page_size: models per page (1..1000).
+        max_pages: stop after this many pages in all and write what was fetched.
+        progress: show a progress bar on stderr.
+        clock: the wall clock for the manifest (injected by tests).
+
+    Raises:
+        HubUnavailable: retries ran out; rerun the same call to resume.
+        InputError: a root does not exist, bad parameters, or another crawl's checkpoint.
+    """
+    _check_page_size(page_size)
+    root_ids = list(dict.fromkeys(r.strip() for r in roots if r.strip()))
+    if not root_ids:
+        raise InputError("a family crawl needs at least one root model id (--family ID)")
+    if depth < 0:
+        raise InputError(f"depth must be 0 or more generations, got {depth}")
+    identity = {
+        "mode": "family",
+        "endpoint": client.endpoint,
+        "roots": root_ids,
+        "depth": depth,
+        "sort": "createdAt",
+        "direction": -1,
+        "limit": page_size,
+        "expand": list(LIST_EXPAND),
+    }
+    crawl = _Crawl(out, client, identity, max_pages=max_pages, progress=progress, clock=clock)
+    state = crawl.state
+    with crawl.running("crawling families"):
+        # Roots first: one request each, checkpointed together (the cursor stays at 0).
+        if not crawl.nodes and not state["done"]:
+            roots_found = [
+                crawl.fetch(_model_url(client.endpoint, r, LIST_EXPAND)).data for r in root_ids
+            ]
+            crawl.keep(roots_found, 0, client.endpoint)
+            crawl.commit()
+        while not state["done"]:
+            cursor = state["cursor"]
+            if cursor >= len(crawl.nodes) or crawl.nodes[cursor][0] >= depth:
+                # Breadth-first: depths never decrease, so nothing below is left to expand.
+                state["done"] = True
+                crawl.commit()
+                break
+            if not crawl.page_budget_left():
+                break
+            node_depth, model_id = crawl.nodes[cursor]
+            url = state["next_url"] or _list_url(
+                client.endpoint, page_size, -1, [f"base_model:{model_id}"]
+            )
+            response = crawl.fetch(url)
+            crawl.keep(response.data, node_depth + 1, response.url)
+            state["next_url"] = response.next_url
+            if response.next_url is None:
+                state["cursor"] = cursor + 1
+            crawl.commit()
+    return crawl.finish("family", {**_public(identity), "max_pages": max_pages})
+
+
+def crawl_model(
+    out: str | os.PathLike[str],
+    client: HubClient,
+    model_ids: Sequence[str],
+    *,
+    progress: bool = True,
+    clock: Clock = _utcnow,
+) -> CrawlResult:
+    """Fetch one or more models with ``/api/models/{id}`` into the snapshot ``out``.
+
+    This is the request of ``HfApi.model_info(id, expand=[...])``, kept as raw JSON so the
+    snapshot holds the Hub's objects unchanged; it adds ``baseModels`` (the Hub's resolved
+    parents) and ``childrenModelCount``, which the list endpoint cannot give.
+
+    Raises:
+        InputError: a model does not exist (HTTP 404) or no id was given.
+        HubUnavailable: retries ran out.
+    """
+    ids = list(dict.fromkeys(m.strip() for m in model_ids if m.strip()))
+    if not ids:
+        raise InputError("no model id given; pass --model ORG/NAME")
+    identity = {
+        "mode": "model",
+        "endpoint": client.endpoint,
+        "models": ids,
+        "expand": list(MODEL_EXPAND),
+    }
+    crawl = _Crawl(out, client, identity, max_pages=None, progress=progress, clock=clock)
+    state = crawl.state
+    with crawl.running("fetching models"):
+        for model_id in ids[state["cursor"] :]:
+            response = crawl.fetch(_model_url(client.endpoint, model_id, MODEL_EXPAND))
+            crawl.keep([response.data], 0, response.url)
+            state["cursor"] += 1
+            crawl.commit()
+    return crawl.finish("model", _public(identity))
+
+
+def _public(identity: dict[str, Any]) -> dict[str, Any]:
+    """The identity without the fields the manifest has at its top level."""
+    return {k: v for k, v in identity.items() if k not in ("mode", "endpoint")}

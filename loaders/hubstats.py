@@ -1,0 +1,337 @@
+"""The hub-stats parquet dump (``cfahlgren1/hub-stats``, ``models.parquet``), read columnar.
+
+Only the needed columns are read, a row group at a time, and turned into a
+:class:`ModelTable` with vectorised pyarrow compute; Python touches only the few rows whose
+lineage is stated in the card alone.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from hflineage.errors import HubUnavailable, InputError
+from hflineage.loaders.ids import _ID, _URL_PREFIX
+from hflineage.loaders.parse import card_declarations
+from hflineage.loaders.records import SOURCES, LoadReport
+from hflineage.loaders.table import ModelTable
+
+__all__ = ["HUB_STATS_COLUMNS", "HUB_STATS_REPO", "fetch_hub_stats", "load_hub_stats"]
+
+HUB_STATS_REPO = "cfahlgren1/hub-stats"
+HUB_STATS_FILE = "models.parquet"
+HUB_STATS_COLUMNS = (
+    "id",
+    "author",
+    "createdAt",
+    "lastModified",
+    "downloads",
+    "downloadsAllTime",
+    "likes",
+    "tags",
+    "cardData",
+    "baseModels",
+    "pipeline_tag",
+    "library_name",
+)
+_SRC_HUB, _SRC_TAG, _SRC_CARD = (SOURCES.index(s) for s in ("hub", "tag", "card"))
+
+
+def fetch_hub_stats(endpoint: str | None = None, token: str | None = None) -> Path:
+    """Download (or reuse from the huggingface_hub cache) the hub-stats models dump."""
+    try:
+        from huggingface_hub import hf_hub_download
+
+        path = hf_hub_download(
+            HUB_STATS_REPO,
+            HUB_STATS_FILE,
+            repo_type="dataset",
+            endpoint=endpoint,
+            token=token,
+        )
+    except Exception as exc:  # any network, auth or cache failure means the same to the user
+        raise HubUnavailable(
+            f"could not fetch {HUB_STATS_REPO}/{HUB_STATS_FILE} from the Hub "
+            f"({type(exc).__name__}); pass --snapshot PATH to read a local file instead",
+            endpoint=endpoint,
+        ) from exc
+    return Path(path)
+
+
+def _normalise_ids(arr: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """Vectorised :func:`normalise_id`: returns (ids, valid mask)."""
+    s = pc.utf8_trim_whitespace(arr)
+    s = pc.replace_substring_regex(s, _URL_PREFIX.pattern.replace("^", "^(?i)", 1), "")
+    s = pc.replace_substring_regex(s, r"/(?:tree|blob|resolve)/.*$", "")
+    s = pc.utf8_trim(s, characters="/ ")
+    valid = pc.fill_null(pc.match_substring_regex(s, _ID.pattern), False)
+    return s, valid
+
+
+def _counts(
+    batch: pa.Table, name: str, label: str, ids: list[str] | None, report: LoadReport
+) -> np.ndarray:
+    if name not in batch.column_names:
+        if len(batch):
+            report.note(f"{label} missing (read as 0)", "column absent", len(batch))
+        return np.zeros(len(batch), dtype=np.int64)
+    col = batch[name].combine_chunks()
+    nulls = col.null_count
+    values = np.asarray(pc.fill_null(pc.cast(col, pa.int64(), safe=False), 0).to_numpy())
+    if nulls:
+        first = int(np.flatnonzero(np.asarray(col.is_null().to_numpy(zero_copy_only=False)))[0])
+        report.note(f"{label} missing (read as 0)", ids[first] if ids else str(first), nulls)
+    neg = values < 0
+    n_neg = int(neg.sum())
+    if n_neg:
+        first = int(np.flatnonzero(neg)[0])
+        report.note(f"{label} negative (read as 0)", ids[first] if ids else str(first), n_neg)
+        values = np.where(neg, 0, values)
+    return values.astype(np.int64, copy=False)
+
+
+def _times(batch: pa.Table, name: str) -> np.ndarray:
+    if name not in batch.column_names:
+        return np.full(len(batch), np.datetime64("NaT"), dtype="datetime64[s]")
+    col = batch[name].combine_chunks()
+    if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+        col = pc.strptime(
+            pc.utf8_slice_codeunits(col, 0, 19), format="%Y-%m-%dT%H:%M:%S", unit="s", error_is_null=True
+        )
+    if pa.types.is_timestamp(col.type) and col.type.tz is not None:
+        col = col.cast(pa.timestamp(col.type.unit))
+    col = pc.cast(col, pa.timestamp("s"), safe=False)
+    return np.asarray(col.to_numpy(zero_copy_only=False), dtype="datetime64[s]")
+
+
+def _strings(batch: pa.Table, name: str) -> pa.Array:
+    if name not in batch.column_names:
+        return pa.nulls(len(batch), pa.string())
+    col = batch[name].combine_chunks()
+    return col if col.type == pa.string() else pc.cast(col, pa.string())
+
+
+def _declarations(
+    parent_idx: np.ndarray, raw_ids: pa.Array, rel: pa.Array, source: str, report: LoadReport,
+    model_ids: pa.Array,
+) -> tuple[np.ndarray, pa.Array, pa.Array]:
+    ids, valid = _normalise_ids(raw_ids)
+    ok = np.asarray(valid.to_numpy(zero_copy_only=False), dtype=bool)
+    if not ok.all():
+        bad = np.flatnonzero(~ok)
+        reason = f"{source} parent dropped: not a Hub id"
+        raw_bad = raw_ids.take(pa.array(bad[: report.max_examples])).to_pylist()
+        kids = model_ids.take(pa.array(parent_idx[bad[: report.max_examples]])).to_pylist()
+        report.notes[reason] += len(bad)
+        for k, r in zip(kids, raw_bad, strict=True):
+            report._example(reason, f"{k}: {r!r}"[:160])
+        keep = pa.array(np.flatnonzero(ok))
+        return parent_idx[ok], ids.take(keep), rel.take(keep)
+    return parent_idx, ids, rel
+
+
+def _batch_table(batch: pa.Table, report: LoadReport, where: str) -> ModelTable:
+    n_read = len(batch)
+    report.rows_read += n_read
+    if "id" not in batch.column_names:
+        raise InputError(f"{where}: no 'id' column; is this a hub-stats models parquet?")
+    raw = batch["id"].combine_chunks()
+    if not (pa.types.is_string(raw.type) or pa.types.is_large_string(raw.type)):
+        raw = pc.cast(raw, pa.string())
+    ids, valid = _normalise_ids(raw)
+    is_null = np.asarray(raw.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    ok = np.asarray(valid.to_numpy(zero_copy_only=False), dtype=bool) & ~is_null
+    if not ok.all():
+        n_null = int(is_null.sum())
+        if n_null:
+            report.rejected["missing id"] += n_null
+            report._example("missing id", where)
+        bad = np.flatnonzero(~ok & ~is_null)
+        if len(bad):
+            report.rejected["bad id: not a Hub id"] += len(bad)
+            for r in raw.take(pa.array(bad[: report.max_examples])).to_pylist():
+                report._example("bad id: not a Hub id", f"{where}: {r!r}"[:160])
+        keep = pa.array(np.flatnonzero(ok))
+        batch = batch.take(keep)
+        ids = ids.take(keep)
+    n = len(batch)
+    report.rows_loaded += n
+    id_list: list[str] | None = None
+
+    author = _strings(batch, "author")
+    if author.null_count:
+        prefix = pc.list_element(pc.split_pattern(ids, "/", max_splits=1), 0)
+        has_org = pc.match_substring(ids, "/")
+        derived = pc.if_else(has_org, prefix, pa.nulls(n, pa.string()))
+        author = pc.coalesce(author, derived)
+
+    # hub: baseModels {relation, models: [{_id, id}]}
+    d_child: list[np.ndarray] = []
+    d_parent: list[pa.Array] = []
+    d_rel: list[pa.Array] = []
+    d_src: list[np.ndarray] = []
+    has_rel = np.zeros(n, dtype=bool)
+    if "baseModels" in batch.column_names and pa.types.is_struct(batch.schema.field("baseModels").type):
+        bm = batch["baseModels"].combine_chunks()
+        models = pc.struct_field(bm, "models")
+        relation = pc.struct_field(bm, "relation")
+        flat = pc.list_flatten(models)
+        if len(flat):
+            pidx = np.asarray(pc.list_parent_indices(models).to_numpy(), dtype=np.int64)
+            pid = pc.struct_field(flat, "id")
+            prel = relation.take(pa.array(pidx))
+            pidx, pid, prel = _declarations(pidx, pid, prel, "hub", report, ids)
+            d_child.append(pidx)
+            d_parent.append(pid)
+            d_rel.append(prel)
+            d_src.append(np.full(len(pidx), _SRC_HUB, dtype=np.int8))
+            rel_ok = np.asarray(pc.is_valid(prel).to_numpy(zero_copy_only=False), dtype=bool)
+            has_rel[pidx[rel_ok]] = True
+
+    # tags: base_model:<relation>:<id> (preferred) and base_model:<id>
+    if "tags" in batch.column_names:
+        tags = batch["tags"].combine_chunks()
+        flat = pc.list_flatten(tags)
+        if len(flat):
+            tidx = np.asarray(pc.list_parent_indices(tags).to_numpy(), dtype=np.int64)
+            is_bm = np.asarray(
+                pc.fill_null(pc.starts_with(flat, "base_model:"), False).to_numpy(
+                    zero_copy_only=False
+                ),
+                dtype=bool,
+            )
+            sel = np.flatnonzero(is_bm)
+            if len(sel):
+                rest = pc.utf8_slice_codeunits(flat.take(pa.array(sel)), len("base_model:"))
+                tidx = tidx[sel]
+                colon = np.asarray(pc.match_substring(rest, ":").to_numpy(zero_copy_only=False), dtype=bool)
+                parts = pc.split_pattern(rest, ":", max_splits=1)
+                w = np.flatnonzero(colon)
+                p = np.flatnonzero(~colon)
+                rel_w = pc.list_element(parts.take(pa.array(w)), 0)
+                id_w = pc.list_element(parts.take(pa.array(w)), 1)
+                id_p = rest.take(pa.array(p))
+                cidx = np.concatenate([tidx[w], tidx[p]])
+                pid = pa.concat_arrays([id_w, id_p])
+                prel = pa.concat_arrays([rel_w, pa.nulls(len(p), pa.string())])
+                order = np.argsort(cidx, kind="stable")
+                cidx, pid, prel = cidx[order], pid.take(pa.array(order)), prel.take(pa.array(order))
+                cidx, pid, prel = _declarations(cidx, pid, prel, "tag", report, ids)
+                d_child.append(cidx)
+                d_parent.append(pid)
+                d_rel.append(prel)
+                d_src.append(np.full(len(cidx), _SRC_TAG, dtype=np.int8))
+                rel_ok = np.asarray(pc.is_valid(prel).to_numpy(zero_copy_only=False), dtype=bool)
+                has_rel[cidx[rel_ok]] = True
+
+    # card: parsed only where no better source names a parent with its relation
+    card_relation: list[str | None] = [None] * n
+    if "cardData" in batch.column_names:
+        card = batch["cardData"].combine_chunks()
+        if not pa.types.is_string(card.type):
+            card = pc.cast(card, pa.string())
+        mentions = np.asarray(
+            pc.fill_null(pc.match_substring(card, "base_model"), False).to_numpy(zero_copy_only=False),
+            dtype=bool,
+        )
+        need = np.flatnonzero(mentions & ~has_rel)
+        if len(need):
+            texts = card.take(pa.array(need)).to_pylist()
+            need_ids = ids.take(pa.array(need)).to_pylist()
+            c_child: list[int] = []
+            c_parent: list[str] = []
+            c_rel: list[str | None] = []
+            for row, text, mid in zip(need.tolist(), texts, need_ids, strict=True):
+                decls, rel = card_declarations(text, mid, report)
+                card_relation[row] = rel
+                for d in decls:
+                    c_child.append(row)
+                    c_parent.append(d.parent_id)
+                    c_rel.append(d.relation)
+            d_child.append(np.asarray(c_child, dtype=np.int64))
+            d_parent.append(pa.array(c_parent, pa.string()))
+            d_rel.append(pa.array(c_rel, pa.string()))
+            d_src.append(np.full(len(c_child), _SRC_CARD, dtype=np.int8))
+
+    del id_list
+    return ModelTable(
+        model_id=ids,
+        author=author,
+        created_at=_times(batch, "createdAt"),
+        last_modified=_times(batch, "lastModified"),
+        downloads=_counts(batch, "downloads", "downloads", None, report),
+        downloads_all_time=_counts(batch, "downloadsAllTime", "downloadsAllTime", None, report),
+        likes=_counts(batch, "likes", "likes", None, report),
+        pipeline_tag=_strings(batch, "pipeline_tag"),
+        library_name=_strings(batch, "library_name"),
+        card_relation=pa.array(card_relation, pa.string()),
+        decl_child=np.concatenate(d_child) if d_child else np.zeros(0, np.int64),
+        decl_parent=pa.concat_arrays(d_parent) if d_parent else pa.array([], pa.string()),
+        decl_relation=pa.concat_arrays([a.cast(pa.string()) for a in d_rel])
+        if d_rel
+        else pa.array([], pa.string()),
+        decl_source=np.concatenate(d_src) if d_src else np.zeros(0, np.int8),
+    )
+
+
+def load_hub_stats(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    endpoint: str | None = None,
+    token: str | None = None,
+) -> tuple[ModelTable, LoadReport]:
+    """Load a hub-stats ``models.parquet``: a local path, or the Hub's dump when ``None``.
+
+    Args:
+        path: local parquet file; ``None`` fetches ``cfahlgren1/hub-stats`` (cached).
+        progress: called with (row groups done, row groups total).
+
+    Raises:
+        InputError: the file is missing or not a hub-stats parquet.
+        HubUnavailable: ``path`` is ``None`` and the dump cannot be fetched.
+    """
+    p = fetch_hub_stats(endpoint, token) if path is None else Path(path)
+    if not p.is_file():
+        raise InputError(f"snapshot {str(p)!r} does not exist or is not a file", path=str(p))
+    try:
+        pf = pq.ParquetFile(p)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise InputError(
+            f"snapshot {str(p)!r} is not a readable parquet file ({exc}); "
+            "pass a hub-stats models.parquet or a crawl snapshot",
+            path=str(p),
+        ) from exc
+    present = set(pf.schema_arrow.names)
+    if "id" not in present:
+        raise InputError(
+            f"snapshot {str(p)!r} has no 'id' column; expected the hub-stats models schema "
+            f"({', '.join(HUB_STATS_COLUMNS)})",
+            path=str(p),
+        )
+    columns = [c for c in HUB_STATS_COLUMNS if c in present]
+    report = LoadReport(sources=[str(p)])
+    tables: list[ModelTable] = []
+    n_groups = pf.num_row_groups
+    # Group row groups into batches of ~250k rows: big enough for vectorised work, small
+    # enough to keep peak memory low on the whole Hub.
+    start = 0
+    while start < n_groups:
+        stop = start
+        rows = 0
+        while stop < n_groups and (rows == 0 or rows + pf.metadata.row_group(stop).num_rows <= 262_144):
+            rows += pf.metadata.row_group(stop).num_rows
+            stop += 1
+        batch = pf.read_row_groups(list(range(start, stop)), columns=columns)
+        tables.append(_batch_table(batch, report, p.name))
+        start = stop
+        if progress is not None:
+            progress(start, n_groups)
+    table = ModelTable.concat(tables) if tables else ModelTable.empty()
+    return table, report

@@ -1,0 +1,41 @@
+"""Queries: attribution, lineage questions, series and concentration over a LineageGraph."""
+
+from hflineage.queries.attribution import (
+    LEVELS,
+    METRICS,
+    Attribution,
+    AttributionRow,
+    attribute,
+)
+from hflineage.queries.concentration import gini, hhi
+from hflineage.queries.lineage import (
+    ancestors_of,
+    descendants_of,
+    family_members,
+    family_summary,
+    lineage_of,
+    relation_mix,
+    roots_of,
+)
+from hflineage.queries.series import MonthlySeries, monthly_series
+from hflineage.queries.window import Window
+
+__all__ = [
+    "LEVELS",
+    "METRICS",
+    "Attribution",
+    "AttributionRow",
+    "MonthlySeries",
+    "Window",
+    "ancestors_of",
+    "attribute",
+    "descendants_of",
+    "family_members",
+    "family_summary",
+    "gini",
+    "hhi",
+    "lineage_of",
+    "monthly_series",
+    "relation_mix",
+    "roots_of",
+]

@@ -1,0 +1,212 @@
+"""Attribution: credit downstream metrics back to roots, families, orgs and countries.
+
+Two views (DESIGN.md): ``lineage`` credits each model's roots' developers (the study's
+"derived" view); ``uploader`` credits whoever uploaded the repo (the "direct" view).
+Merge policies: ``split`` divides a model's credit equally among its parents at every step
+(so each model's credit sums to 1), ``full`` gives every root full credit, ``first`` follows
+the first listed parent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from hflineage.errors import QueryError
+from hflineage.graph import LineageGraph, MergePolicy
+from hflineage.queries.window import Window
+
+__all__ = [
+    "LEVELS",
+    "METRICS",
+    "Attribution",
+    "AttributionRow",
+    "attribute",
+    "level_codes",
+    "metric_values",
+]
+
+Level = Literal["root", "family", "org", "country"]
+View = Literal["lineage", "uploader"]
+LEVELS: tuple[str, ...] = ("root", "family", "org", "country")
+METRICS: dict[str, str] = {
+    "downloads": "downloads in the last 30 days (Hub 'downloads')",
+    "downloads_all_time": "downloads since the repo was created (Hub 'downloadsAllTime')",
+    "uploads": "number of models (repos) uploaded",
+    "likes": "likes",
+}
+POLICIES: tuple[str, ...] = ("split", "full", "first")
+
+
+@dataclass(frozen=True, slots=True)
+class AttributionRow:
+    """One key's credit: ``share`` is in percent of the denominator."""
+
+    key: str
+    value: float
+    share: float
+    models: int
+
+
+@dataclass
+class Attribution:
+    """Rows sorted by value (largest first) and the statement of what was computed."""
+
+    rows: list[AttributionRow]
+    meta: dict[str, object] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON contract: ``rows`` (key, value, share, models) and ``meta``."""
+        return {
+            "rows": [
+                {"key": r.key, "value": r.value, "share": r.share, "models": r.models}
+                for r in self.rows
+            ],
+            "meta": self.meta,
+        }
+
+    def top(self, n: int) -> Attribution:
+        """The first ``n`` rows, with the rest summed into ``(other N keys)`` in ``meta``."""
+        rest = self.rows[n:]
+        meta = dict(self.meta)
+        meta["rows_total"] = len(self.rows)
+        if rest:
+            meta["rest"] = {
+                "keys": len(rest),
+                "value": float(sum(r.value for r in rest)),
+                "share": float(sum(r.share for r in rest)),
+            }
+        return Attribution(self.rows[:n], meta)
+
+
+def metric_values(graph: LineageGraph, metric: str) -> np.ndarray:
+    """Per-node values of a metric (float64)."""
+    if metric == "downloads":
+        return graph.downloads.astype(np.float64)
+    if metric == "downloads_all_time":
+        return graph.downloads_all_time.astype(np.float64)
+    if metric == "likes":
+        return graph.likes.astype(np.float64)
+    if metric == "uploads":
+        return (~graph.stub).astype(np.float64)
+    raise QueryError(f"metric must be one of {', '.join(METRICS)}, got {metric!r}")
+
+
+def level_codes(graph: LineageGraph, level: str) -> tuple[np.ndarray, list[str]]:
+    """Per-node key codes and names for a level (applied to a root in the lineage view)."""
+    if level == "root":
+        return np.arange(graph.n, dtype=np.int64), graph.ids
+    if level == "family":
+        return graph.root_family_codes
+    if level == "org":
+        return graph.org_codes
+    if level == "country":
+        return graph.country_codes
+    raise QueryError(f"--by must be one of {', '.join(LEVELS)}, got {level!r}")
+
+
+def _check(view: str, policy: str, level: str) -> None:
+    if view not in ("lineage", "uploader"):
+        raise QueryError(f"--view must be lineage or uploader, got {view!r}")
+    if policy not in POLICIES:
+        raise QueryError(f"--policy must be one of {', '.join(POLICIES)}, got {policy!r}")
+    if level not in LEVELS:
+        raise QueryError(f"--by must be one of {', '.join(LEVELS)}, got {level!r}")
+    if view == "uploader" and level in ("root", "family"):
+        raise QueryError(
+            f"--by {level} needs the lineage view (roots and families are lineage ideas); "
+            "use --view lineage, or --by org/country with --view uploader"
+        )
+
+
+def credit_by_key(
+    graph: LineageGraph,
+    values: np.ndarray,
+    mask: np.ndarray,
+    codes: np.ndarray,
+    n_keys: int,
+    policy: MergePolicy,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Lineage-view credit per key code, and the number of models crediting each key."""
+    rs = graph.root_sets(policy)
+    n = graph.n
+    of = rs.of_node[mask]
+    size = n + len(rs.combos)
+    s = np.bincount(of, weights=values[mask], minlength=size)
+    c = np.bincount(of, minlength=size)
+    credit = np.bincount(codes, weights=s[:n], minlength=n_keys)
+    models = np.bincount(codes, weights=c[:n], minlength=n_keys).astype(np.int64)
+    for j, (roots, weights) in enumerate(rs.combos):
+        sv, cv = s[n + j], c[n + j]
+        if cv == 0:
+            continue
+        kc = codes[roots]
+        np.add.at(credit, kc, sv * weights)
+        models[np.unique(kc)] += int(cv)
+    return credit, models
+
+
+def attribute(
+    graph: LineageGraph,
+    *,
+    by: str = "family",
+    view: str = "lineage",
+    metric: str = "downloads",
+    policy: str = "split",
+    window: Window | None = None,
+) -> Attribution:
+    """Credit a metric to keys of a level.
+
+    Args:
+        graph: the lineage graph.
+        by: ``root``, ``family``, ``org`` or ``country``.
+        view: ``lineage`` (credit the roots' developers) or ``uploader``.
+        metric: ``downloads`` (30-day), ``downloads_all_time``, ``uploads`` or ``likes``.
+        policy: merge policy (``split``, ``full``, ``first``); lineage view only.
+        window: models counted, by ``createdAt`` month.
+
+    Returns:
+        Rows sorted by value; shares in percent of the denominator (the metric summed over
+        the counted models). Under ``full`` shares can add up to more than 100.
+    """
+    _check(view, policy, by)
+    window = window or Window()
+    values = metric_values(graph, metric)
+    mask, excluded = window.mask(graph)
+    codes, names = level_codes(graph, by)
+    if view == "lineage":
+        credit, models = credit_by_key(
+            graph, values, mask, codes, len(names), policy  # type: ignore[arg-type]
+        )
+    else:
+        credit = np.bincount(codes[mask], weights=values[mask], minlength=len(names))
+        models = np.bincount(codes[mask], minlength=len(names)).astype(np.int64)
+    denominator = float(values[mask].sum())
+    nz = np.flatnonzero((credit > 0) | (models > 0))
+    order = nz[np.argsort(-credit[nz], kind="stable")]
+    rows = [
+        AttributionRow(
+            key=names[i],
+            value=float(credit[i]),
+            share=float(100.0 * credit[i] / denominator) if denominator else 0.0,
+            models=int(models[i]),
+        )
+        for i in order.tolist()
+    ]
+    meta: dict[str, object] = {
+        "level": by,
+        "view": view,
+        "metric": metric,
+        "metric_description": METRICS[metric],
+        "policy": policy if view == "lineage" else "n/a (uploader view)",
+        "window": {"since": window.since, "until": window.until, "description": window.describe()},
+        "denominator": denominator,
+        "denominator_description": f"total {metric} of the {int(mask.sum())} models counted",
+        "models_counted": int(mask.sum()),
+        "excluded": excluded,
+        "shares_sum_to": float(sum(r.share for r in rows)),
+        "validation": graph.validation.as_dict(),
+    }
+    return Attribution(rows, meta)

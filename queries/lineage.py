@@ -1,0 +1,209 @@
+"""Lineage questions about one model or one family."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from hflineage.errors import QueryError
+from hflineage.graph import LineageGraph, Relation
+
+__all__ = [
+    "FamilySummary",
+    "LineageSummary",
+    "ancestors_of",
+    "descendants_of",
+    "family_members",
+    "family_summary",
+    "lineage_of",
+    "relation_mix",
+    "roots_of",
+]
+
+
+def _walk(graph: LineageGraph, start: int, up: bool, max_depth: int | None = None) -> np.ndarray:
+    """Breadth-first over parents (up) or children (down), vectorised per level."""
+    ptr, order = graph._parents_csr if up else graph._children_csr
+    other = graph.edge_parent if up else graph.edge_child
+    seen = np.zeros(graph.n, dtype=bool)
+    seen[start] = True
+    frontier = np.array([start], dtype=np.int64)
+    found: list[np.ndarray] = []
+    steps = 0
+    while len(frontier) and (max_depth is None or steps < max_depth):
+        starts, ends = ptr[frontier], ptr[frontier + 1]
+        lens = ends - starts
+        total = int(lens.sum())
+        if total == 0:
+            break
+        pos = np.repeat(ends - lens.cumsum(), lens) + np.arange(total)
+        nxt = np.unique(other[order[pos]])
+        nxt = nxt[~seen[nxt]]
+        seen[nxt] = True
+        found.append(nxt)
+        frontier = nxt
+        steps += 1
+    return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+
+
+def ancestors_of(graph: LineageGraph, model_id: str, max_depth: int | None = None) -> list[str]:
+    """Every model this one derives from, nearest first."""
+    return [graph.ids[i] for i in _walk(graph, graph.node(model_id), True, max_depth).tolist()]
+
+
+def descendants_of(graph: LineageGraph, model_id: str, max_depth: int | None = None) -> list[str]:
+    """Every model derived from this one, nearest first."""
+    return [graph.ids[i] for i in _walk(graph, graph.node(model_id), False, max_depth).tolist()]
+
+
+def roots_of(graph: LineageGraph, model_id: str, policy: str = "split") -> list[tuple[str, float]]:
+    """The roots a model credits and their weights under a merge policy."""
+    if policy not in ("split", "full", "first"):
+        raise QueryError(f"policy must be split, full or first, got {policy!r}")
+    pairs = graph.root_sets(policy).roots_of(graph.node(model_id))  # type: ignore[arg-type]
+    return sorted(((graph.ids[r], w) for r, w in pairs), key=lambda x: (-x[1], x[0].lower()))
+
+
+def relation_mix(graph: LineageGraph, nodes: np.ndarray | None = None) -> dict[str, int]:
+    """Count of edges by relation among edges whose child is in ``nodes`` (all by default)."""
+    rel = graph.edge_relation
+    if nodes is not None:
+        mask = np.zeros(graph.n, dtype=bool)
+        mask[nodes] = True
+        rel = rel[mask[graph.edge_child]]
+    return {Relation(int(r)).label: int(c) for r, c in zip(*np.unique(rel, return_counts=True), strict=True)}
+
+
+@dataclass
+class LineageSummary:
+    """What ``hf-lineage lineage MODEL_ID`` prints."""
+
+    model_id: str
+    stub: bool
+    family: str
+    org: str
+    country: str
+    depth: int
+    parents: list[dict[str, str]]
+    ancestors: list[str]
+    roots: list[tuple[str, float]]
+    descendants: int
+    children: int
+    descendant_relations: dict[str, int]
+    descendant_downloads: int
+    top_descendants: list[tuple[str, int]]
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return {
+            **{k: v for k, v in self.__dict__.items() if k not in ("roots", "top_descendants")},
+            "roots": [{"model_id": r, "weight": w} for r, w in self.roots],
+            "top_descendants": [{"model_id": m, "downloads": d} for m, d in self.top_descendants],
+        }
+
+
+def lineage_of(graph: LineageGraph, model_id: str, policy: str = "split", top: int = 10) -> LineageSummary:
+    """Ancestors, roots and a summary of descendants of one model."""
+    v = graph.node(model_id)
+    desc = _walk(graph, v, False)
+    anc = _walk(graph, v, True)
+    parents = [
+        {
+            "model_id": graph.ids[int(graph.edge_parent[e])],
+            "relation": graph.relation_of(int(e)).label,
+            "source": graph.source_of(int(e)),
+        }
+        for e in graph.parent_edges(v).tolist()
+    ]
+    dl = graph.downloads[desc]
+    top_idx = desc[np.argsort(-dl, kind="stable")[:top]]
+    return LineageSummary(
+        model_id=graph.ids[v],
+        stub=bool(graph.stub[v]),
+        family=str(graph.family[v]),
+        org=str(graph.org[v]),
+        country=str(graph.country[v]),
+        depth=int(graph.depth[v]),
+        parents=parents,
+        ancestors=[graph.ids[i] for i in anc.tolist()],
+        roots=roots_of(graph, model_id, policy),
+        descendants=len(desc),
+        children=len(graph.children(v)),
+        descendant_relations=relation_mix(graph, desc),
+        descendant_downloads=int(dl.sum()),
+        top_descendants=[(graph.ids[i], int(graph.downloads[i])) for i in top_idx.tolist()],
+    )
+
+
+def family_members(graph: LineageGraph, family: str) -> np.ndarray:
+    """Nodes whose first root belongs to ``family`` (case-insensitive name)."""
+    codes, names = graph.family_codes
+    lookup = {n.lower(): i for i, n in enumerate(names)}
+    code = lookup.get(family.strip().lower())
+    if code is None:
+        raise QueryError(
+            f"family {family!r} is not known; known families: {', '.join(sorted(names)[:60])}"
+        )
+    return np.flatnonzero(codes == code)
+
+
+@dataclass
+class FamilySummary:
+    """What ``hf-lineage family NAME`` prints."""
+
+    family: str
+    members: int
+    roots: list[tuple[str, int, int]]  # (root, descendants, downloads incl. root)
+    stubs: int
+    max_depth: int
+    relations: dict[str, int]
+    downloads: int
+    downloads_all_time: int
+    top_models: list[tuple[str, int]]
+    uploader_orgs: list[tuple[str, int]]
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return {
+            "family": self.family,
+            "members": self.members,
+            "roots": [{"model_id": r, "descendants": d, "downloads": dl} for r, d, dl in self.roots],
+            "stubs": self.stubs,
+            "max_depth": self.max_depth,
+            "relations": self.relations,
+            "downloads": self.downloads,
+            "downloads_all_time": self.downloads_all_time,
+            "top_models": [{"model_id": m, "downloads": d} for m, d in self.top_models],
+            "uploader_orgs": [{"org": o, "models": c} for o, c in self.uploader_orgs],
+        }
+
+
+def family_summary(graph: LineageGraph, family: str, top: int = 10) -> FamilySummary:
+    """Members, roots, depth, relation mix and top models of a family (``first`` policy)."""
+    members = family_members(graph, family)
+    first_root = graph.root_sets("first").of_node[members]
+    roots, counts = np.unique(first_root, return_counts=True)
+    root_dl = np.bincount(first_root, weights=graph.downloads[members], minlength=graph.n)
+    root_rows = sorted(
+        ((graph.ids[r], int(c) - 1, int(root_dl[r])) for r, c in zip(roots.tolist(), counts.tolist(), strict=True)),
+        key=lambda x: (-x[1], x[0]),
+    )
+    dl = graph.downloads[members]
+    top_idx = members[np.argsort(-dl, kind="stable")[:top]]
+    orgs = Counter(graph.org[members].tolist())
+    codes, names = graph.family_codes
+    name = names[int(codes[members[0]])] if len(members) else family
+    return FamilySummary(
+        family=name,
+        members=len(members),
+        roots=root_rows[:top],
+        stubs=int(graph.stub[members].sum()),
+        max_depth=int(graph.depth[members].max()) if len(members) else 0,
+        relations=relation_mix(graph, members),
+        downloads=int(dl.sum()),
+        downloads_all_time=int(graph.downloads_all_time[members].sum()),
+        top_models=[(graph.ids[i], int(graph.downloads[i])) for i in top_idx.tolist()],
+        uploader_orgs=orgs.most_common(top),
+    )
