@@ -7,9 +7,6 @@ import traceback
 from typing import Any
 
 import click
-
-from hflineage import __version__
-from hflineage.errors import LineageError
 from hflineage.explorer.common import emit, format_option, load_graph, snapshot_option
 from hflineage.queries import (
     Window,
@@ -19,6 +16,9 @@ from hflineage.queries import (
     hhi,
     lineage_of,
 )
+
+from hflineage import __version__
+from hflineage.errors import LineageError
 
 __all__ = ["cli", "main"]
 
@@ -94,7 +94,8 @@ def report(
     shown = result.top(top)
     m = shown.meta
     footer = (
-        f"{m['metric_description']}; view {view}; policy {m['policy']}; {m['window']['description']}"  # type: ignore[index]
+        f"{m['metric_description']}; view {view}; policy {m['policy']}; "
+        f"{m['window']['description']}"  # type: ignore[index]
         f"\ndenominator: {m['denominator']:,.0f} = {m['denominator_description']}"
         f"\nHHI {m['concentration']['hhi']:,.0f}, Gini {m['concentration']['gini']:.3f} "  # type: ignore[index]
         f"over {len(values)} keys; rows: {graph.validation.load.rows_loaded:,} loaded, "
@@ -128,12 +129,19 @@ def lineage(model_id: str, snapshots: tuple[str, ...], policy: str, fmt: str) ->
         ("family / org / country", f"{s.family} / {s.org} / {s.country}"),
         ("stub (not in the data)", s.stub),
         ("depth", s.depth),
-        ("parents", ", ".join(f"{p['model_id']} ({p['relation']}, {p['source']})" for p in s.parents) or "-"),
+        (
+            "parents",
+            ", ".join(f"{p['model_id']} ({p['relation']}, {p['source']})" for p in s.parents)
+            or "-",
+        ),
         ("ancestors", len(s.ancestors)),
         ("roots", ", ".join(f"{r} ({w:.3g})" for r, w in s.roots)),
         ("children", s.children),
         ("descendants", s.descendants),
-        ("descendant relations", ", ".join(f"{k} {v}" for k, v in s.descendant_relations.items()) or "-"),
+        (
+            "descendant relations",
+            ", ".join(f"{k} {v}" for k, v in s.descendant_relations.items()) or "-",
+        ),
         ("descendant downloads (30d)", s.descendant_downloads),
         ("top descendants", ", ".join(f"{m} ({d:,})" for m, d in s.top_descendants[:5]) or "-"),
     ]

@@ -10,11 +10,10 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
 from hflineage.graph import LineageGraph, build_lineage_graph
 from hflineage.loaders import load_hub_stats, load_snapshots
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 __all__ = [
     "emit",

@@ -9,7 +9,6 @@ import networkx as nx
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-
 from hflineage.graph.lineage import LineageGraph
 from hflineage.graph.relation import Relation
 from hflineage.loaders.records import SOURCES, LoadReport
@@ -86,7 +85,10 @@ def _lower_np(arr: pa.Array) -> pa.Array:
 
 
 def build_lineage_graph(
-    table: ModelTable, load_report: LoadReport | None = None, *, sources: tuple[str, ...] = SOURCES[:3]
+    table: ModelTable,
+    load_report: LoadReport | None = None,
+    *,
+    sources: tuple[str, ...] = SOURCES[:3],
 ) -> LineageGraph:
     """Turn loaded rows into the lineage graph.
 
@@ -124,6 +126,9 @@ def build_lineage_graph(
         [(-1 if (r := Relation.parse(v)) is None else int(r)) for v in rel_raw], dtype=np.int64
     )
     c_idx = np.flatnonzero(chosen)
+    # Row order, whatever order the loader emitted sources in: stubs keep the spelling of
+    # the first row that names them, and "first parent" means first in that row's list.
+    c_idx = c_idx[np.argsort(child[c_idx], kind="stable")]
     e_child = child[c_idx]
     e_src = src[c_idx]
     e_rel = rel_code[c_idx]
@@ -163,7 +168,9 @@ def build_lineage_graph(
     if len(missing):
         miss_lower = e_plower.take(pa.array(missing))
         uniq_lower, first_pos, inverse = np.unique(
-            np.asarray(miss_lower.to_numpy(zero_copy_only=False)), return_index=True, return_inverse=True
+            np.asarray(miss_lower.to_numpy(zero_copy_only=False)),
+            return_index=True,
+            return_inverse=True,
         )
         stub_spelling = e_praw.take(pa.array(missing[first_pos])).to_pylist()
         prow[missing] = n_models + inverse
@@ -235,7 +242,10 @@ def build_lineage_graph(
         {SOURCES[s]: int(c) for s, c in zip(*np.unique(e_src, return_counts=True), strict=True)}
     )
     report.edges_by_relation = Counter(
-        {Relation(r).label: int(c) for r, c in zip(*np.unique(e_rel, return_counts=True), strict=True)}
+        {
+            Relation(r).label: int(c)
+            for r, c in zip(*np.unique(e_rel, return_counts=True), strict=True)
+        }
     )
     report.relation_from = Counter(
         {

@@ -15,16 +15,16 @@ import networkx as nx
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-
-from hflineage.errors import ModelNotFound
 from hflineage.graph.relation import Relation
 from hflineage.graph.taxonomy import OTHER_FAMILY, Taxonomy, default_taxonomy
 from hflineage.loaders.records import SOURCES
 
+from hflineage.errors import ModelNotFound
+
 if TYPE_CHECKING:
     from hflineage.graph.build import ValidationReport
 
-__all__ = ["MergePolicy", "RootSets", "LineageGraph"]
+__all__ = ["LineageGraph", "MergePolicy", "RootSets"]
 
 MergePolicy = Literal["split", "full", "first"]
 
@@ -139,20 +139,24 @@ class LineageGraph:
     def parent_edges(self, node: int) -> np.ndarray:
         """Edge positions from a node to its parents, in declared order."""
         ptr, order = self._parents_csr
-        return order[ptr[node] : ptr[node + 1]]
+        out: np.ndarray = order[ptr[node] : ptr[node + 1]]
+        return out
 
     def child_edges(self, node: int) -> np.ndarray:
         """Edge positions from a node's children to it."""
         ptr, order = self._children_csr
-        return order[ptr[node] : ptr[node + 1]]
+        out: np.ndarray = order[ptr[node] : ptr[node + 1]]
+        return out
 
     def parents(self, node: int) -> np.ndarray:
         """Direct parents of a node, in declared order."""
-        return self.edge_parent[self.parent_edges(node)]
+        out: np.ndarray = self.edge_parent[self.parent_edges(node)]
+        return out
 
     def children(self, node: int) -> np.ndarray:
         """Direct children of a node."""
-        return self.edge_child[self.child_edges(node)]
+        out: np.ndarray = self.edge_child[self.child_edges(node)]
+        return out
 
     @cached_property
     def n_parents(self) -> np.ndarray:
@@ -162,7 +166,8 @@ class LineageGraph:
     @cached_property
     def is_root(self) -> np.ndarray:
         """True for nodes with no parent (stubs included)."""
-        return self.n_parents == 0
+        out: np.ndarray = self.n_parents == 0
+        return out
 
     @cached_property
     def depth(self) -> np.ndarray:
@@ -194,7 +199,9 @@ class LineageGraph:
             np.subtract.at(remaining, kids, 1)
             frontier = np.unique(kids[remaining[kids] == 0])
         if seen != n:  # cannot happen after cycle breaking; guard against misuse
-            raise RuntimeError(f"graph has {n - seen} nodes on cycles; build it with build_lineage_graph")
+            raise RuntimeError(
+                f"graph has {n - seen} nodes on cycles; build it with build_lineage_graph"
+            )
         return out
 
     # -- roots and attribution support ----------------------------------------------------
@@ -259,9 +266,11 @@ class LineageGraph:
         ids = self.model_id
         prefix = pc.list_element(pc.split_pattern(ids, "/", max_splits=1), 0)
         orgs = pc.coalesce(self.author, prefix)
-        enc = pc.dictionary_encode(orgs).combine_chunks() if isinstance(
-            orgs, pa.ChunkedArray
-        ) else pc.dictionary_encode(orgs)
+        enc = (
+            pc.dictionary_encode(orgs).combine_chunks()
+            if isinstance(orgs, pa.ChunkedArray)
+            else pc.dictionary_encode(orgs)
+        )
         return (
             np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64),
             [str(x) for x in enc.dictionary.to_pylist()],
@@ -302,9 +311,11 @@ class LineageGraph:
         codes = np.zeros(self.n, dtype=np.int64)
         org_codes, org_names = self.org_codes
         ruled = tax.ruled_orgs()
-        has_rules = np.array(
-            [o.lower() in ruled for o in org_names], dtype=bool
-        ) if org_names else np.zeros(0, bool)
+        has_rules = (
+            np.array([o.lower() in ruled for o in org_names], dtype=bool)
+            if org_names
+            else np.zeros(0, bool)
+        )
         no_ns = ~np.asarray(
             pc.match_substring(self.model_id, "/").to_numpy(zero_copy_only=False), dtype=bool
         )
@@ -327,7 +338,8 @@ class LineageGraph:
     def family(self) -> np.ndarray:
         """Family of every node (object array of str)."""
         codes, names = self.family_codes
-        return np.array(names, dtype=object)[codes]
+        out: np.ndarray = np.array(names, dtype=object)[codes]
+        return out
 
     # -- per-node facts -----------------------------------------------------------------
     def relation_of(self, edge: int) -> Relation:

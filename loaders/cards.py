@@ -6,12 +6,12 @@ import os
 from pathlib import Path
 
 import yaml
-
-from hflineage.errors import InputError
 from hflineage.loaders.ids import InvalidId, normalise_id
 from hflineage.loaders.parse import card_declarations, parse_count, parse_time
 from hflineage.loaders.records import LoadReport, ModelRecord
 from hflineage.loaders.table import ModelTable
+
+from hflineage.errors import InputError
 
 __all__ = ["load_model_cards", "read_front_matter"]
 
@@ -32,6 +32,10 @@ def read_front_matter(text: str) -> dict[str, object] | None:
     if data is None:
         return {}
     return data if isinstance(data, dict) else None
+
+
+def _opt_str(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def load_model_cards(root: str | os.PathLike[str]) -> tuple[ModelTable, LoadReport]:
@@ -74,12 +78,8 @@ def load_model_cards(root: str | os.PathLike[str]) -> tuple[ModelTable, LoadRepo
                     meta.get("downloads_all_time", 0), "downloadsAllTime", where, report
                 ),
                 likes=parse_count(meta.get("likes", 0), "likes", where, report),
-                pipeline_tag=meta.get("pipeline_tag") if isinstance(
-                    meta.get("pipeline_tag"), str
-                ) else None,
-                library_name=meta.get("library_name") if isinstance(
-                    meta.get("library_name"), str
-                ) else None,
+                pipeline_tag=_opt_str(meta.get("pipeline_tag")),
+                library_name=_opt_str(meta.get("library_name")),
                 parents=tuple(parents),
                 card_relation=relation,
             )

@@ -15,12 +15,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-
-from hflineage.errors import HubUnavailable, InputError
 from hflineage.loaders.ids import _ID, _URL_PREFIX
 from hflineage.loaders.parse import card_declarations
 from hflineage.loaders.records import SOURCES, LoadReport
 from hflineage.loaders.table import ModelTable
+
+from hflineage.errors import HubUnavailable, InputError
 
 __all__ = ["HUB_STATS_COLUMNS", "HUB_STATS_REPO", "fetch_hub_stats", "load_hub_stats"]
 
@@ -102,7 +102,10 @@ def _times(batch: pa.Table, name: str) -> np.ndarray:
     col = batch[name].combine_chunks()
     if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
         col = pc.strptime(
-            pc.utf8_slice_codeunits(col, 0, 19), format="%Y-%m-%dT%H:%M:%S", unit="s", error_is_null=True
+            pc.utf8_slice_codeunits(col, 0, 19),
+            format="%Y-%m-%dT%H:%M:%S",
+            unit="s",
+            error_is_null=True,
         )
     if pa.types.is_timestamp(col.type) and col.type.tz is not None:
         col = col.cast(pa.timestamp(col.type.unit))
@@ -118,7 +121,11 @@ def _strings(batch: pa.Table, name: str) -> pa.Array:
 
 
 def _declarations(
-    parent_idx: np.ndarray, raw_ids: pa.Array, rel: pa.Array, source: str, report: LoadReport,
+    parent_idx: np.ndarray,
+    raw_ids: pa.Array,
+    rel: pa.Array,
+    source: str,
+    report: LoadReport,
     model_ids: pa.Array,
 ) -> tuple[np.ndarray, pa.Array, pa.Array]:
     ids, valid = _normalise_ids(raw_ids)
@@ -177,7 +184,9 @@ def _batch_table(batch: pa.Table, report: LoadReport, where: str) -> ModelTable:
     d_rel: list[pa.Array] = []
     d_src: list[np.ndarray] = []
     has_rel = np.zeros(n, dtype=bool)
-    if "baseModels" in batch.column_names and pa.types.is_struct(batch.schema.field("baseModels").type):
+    if "baseModels" in batch.column_names and pa.types.is_struct(
+        batch.schema.field("baseModels").type
+    ):
         bm = batch["baseModels"].combine_chunks()
         models = pc.struct_field(bm, "models")
         relation = pc.struct_field(bm, "relation")
@@ -210,7 +219,9 @@ def _batch_table(batch: pa.Table, report: LoadReport, where: str) -> ModelTable:
             if len(sel):
                 rest = pc.utf8_slice_codeunits(flat.take(pa.array(sel)), len("base_model:"))
                 tidx = tidx[sel]
-                colon = np.asarray(pc.match_substring(rest, ":").to_numpy(zero_copy_only=False), dtype=bool)
+                colon = np.asarray(
+                    pc.match_substring(rest, ":").to_numpy(zero_copy_only=False), dtype=bool
+                )
                 parts = pc.split_pattern(rest, ":", max_splits=1)
                 w = np.flatnonzero(colon)
                 p = np.flatnonzero(~colon)
@@ -237,7 +248,9 @@ def _batch_table(batch: pa.Table, report: LoadReport, where: str) -> ModelTable:
         if not pa.types.is_string(card.type):
             card = pc.cast(card, pa.string())
         mentions = np.asarray(
-            pc.fill_null(pc.match_substring(card, "base_model"), False).to_numpy(zero_copy_only=False),
+            pc.fill_null(pc.match_substring(card, "base_model"), False).to_numpy(
+                zero_copy_only=False
+            ),
             dtype=bool,
         )
         need = np.flatnonzero(mentions & ~has_rel)
@@ -325,7 +338,9 @@ def load_hub_stats(
     while start < n_groups:
         stop = start
         rows = 0
-        while stop < n_groups and (rows == 0 or rows + pf.metadata.row_group(stop).num_rows <= 262_144):
+        while stop < n_groups and (
+            rows == 0 or rows + pf.metadata.row_group(stop).num_rows <= 262_144
+        ):
             rows += pf.metadata.row_group(stop).num_rows
             stop += 1
         batch = pf.read_row_groups(list(range(start, stop)), columns=columns)

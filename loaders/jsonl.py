@@ -10,10 +10,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
-from hflineage.errors import InputError
 from hflineage.loaders.parse import parse_api_model
 from hflineage.loaders.records import LoadReport, ModelRecord
 from hflineage.loaders.table import ModelTable
+
+from hflineage.errors import InputError
 
 __all__ = ["iter_jsonl_records", "load_jsonl"]
 
@@ -22,7 +23,7 @@ def _open(path: Path) -> IO[bytes]:
     with open(path, "rb") as fh:
         magic = fh.read(2)
     if magic == b"\x1f\x8b":
-        return gzip.open(path, "rb")
+        return gzip.open(path, "rb")  # type: ignore[return-value]
     return open(path, "rb")
 
 
@@ -39,7 +40,7 @@ def iter_jsonl_records(
     lineno = 0
     try:
         with _open(p) as fh:
-            for lineno, raw in enumerate(fh, start=1):  # noqa: B007
+            for lineno, raw in enumerate(fh, start=1):
                 if progress is not None:
                     progress(len(raw))
                 if not raw.strip():
@@ -61,7 +62,9 @@ def iter_jsonl_records(
                     report.rows_loaded += 1
                     yield rec
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-        report.reject("truncated or corrupt gzip stream (rest of file unreadable)", f"{name}:{lineno}")
+        report.reject(
+            "truncated or corrupt gzip stream (rest of file unreadable)", f"{name}:{lineno}"
+        )
         raise InputError(
             f"snapshot {str(p)!r}: gzip stream is corrupt after line {lineno} ({exc}); "
             "re-download or re-crawl it",

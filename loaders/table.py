@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-
 from hflineage.loaders.records import SOURCES, Declaration, LoadReport, ModelRecord
 
 __all__ = ["ModelTable"]
@@ -84,9 +83,7 @@ class ModelTable:
             model_id=pa.array([r.model_id for r in recs], pa.string()),
             author=pa.array([r.author for r in recs], pa.string()),
             created_at=np.array([_dt64(r.created_at) for r in recs], dtype="datetime64[s]"),
-            last_modified=np.array(
-                [_dt64(r.last_modified) for r in recs], dtype="datetime64[s]"
-            ),
+            last_modified=np.array([_dt64(r.last_modified) for r in recs], dtype="datetime64[s]"),
             downloads=np.array([r.downloads for r in recs], dtype=np.int64),
             downloads_all_time=np.array([r.downloads_all_time for r in recs], dtype=np.int64),
             likes=np.array([r.likes for r in recs], dtype=np.int64),

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
-
-from hflineage.errors import QueryError
 from hflineage.graph import LineageGraph, MergePolicy
 from hflineage.queries.window import Window
+
+from hflineage.errors import QueryError
 
 __all__ = [
     "LEVELS",
@@ -178,7 +178,12 @@ def attribute(
     codes, names = level_codes(graph, by)
     if view == "lineage":
         credit, models = credit_by_key(
-            graph, values, mask, codes, len(names), policy  # type: ignore[arg-type]
+            graph,
+            values,
+            mask,
+            codes,
+            len(names),
+            policy,  # type: ignore[arg-type]
         )
     else:
         credit = np.bincount(codes[mask], weights=values[mask], minlength=len(names))

@@ -6,9 +6,9 @@ from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
+from hflineage.graph import LineageGraph, Relation
 
 from hflineage.errors import QueryError
-from hflineage.graph import LineageGraph, Relation
 
 __all__ = [
     "FamilySummary",
@@ -73,7 +73,10 @@ def relation_mix(graph: LineageGraph, nodes: np.ndarray | None = None) -> dict[s
         mask = np.zeros(graph.n, dtype=bool)
         mask[nodes] = True
         rel = rel[mask[graph.edge_child]]
-    return {Relation(int(r)).label: int(c) for r, c in zip(*np.unique(rel, return_counts=True), strict=True)}
+    return {
+        Relation(int(r)).label: int(c)
+        for r, c in zip(*np.unique(rel, return_counts=True), strict=True)
+    }
 
 
 @dataclass
@@ -104,7 +107,9 @@ class LineageSummary:
         }
 
 
-def lineage_of(graph: LineageGraph, model_id: str, policy: str = "split", top: int = 10) -> LineageSummary:
+def lineage_of(
+    graph: LineageGraph, model_id: str, policy: str = "split", top: int = 10
+) -> LineageSummary:
     """Ancestors, roots and a summary of descendants of one model."""
     v = graph.node(model_id)
     desc = _walk(graph, v, False)
@@ -169,7 +174,9 @@ class FamilySummary:
         return {
             "family": self.family,
             "members": self.members,
-            "roots": [{"model_id": r, "descendants": d, "downloads": dl} for r, d, dl in self.roots],
+            "roots": [
+                {"model_id": r, "descendants": d, "downloads": dl} for r, d, dl in self.roots
+            ],
             "stubs": self.stubs,
             "max_depth": self.max_depth,
             "relations": self.relations,
@@ -187,7 +194,10 @@ def family_summary(graph: LineageGraph, family: str, top: int = 10) -> FamilySum
     roots, counts = np.unique(first_root, return_counts=True)
     root_dl = np.bincount(first_root, weights=graph.downloads[members], minlength=graph.n)
     root_rows = sorted(
-        ((graph.ids[r], int(c) - 1, int(root_dl[r])) for r, c in zip(roots.tolist(), counts.tolist(), strict=True)),
+        (
+            (graph.ids[r], int(c) - 1, int(root_dl[r]))
+            for r, c in zip(roots.tolist(), counts.tolist(), strict=True)
+        ),
         key=lambda x: (-x[1], x[0]),
     )
     dl = graph.downloads[members]

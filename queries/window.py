@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
+from hflineage.graph import PLACEHOLDER_CREATED_AT, LineageGraph
 
 from hflineage.errors import QueryError
-from hflineage.graph import PLACEHOLDER_CREATED_AT, LineageGraph
 
 __all__ = ["Window", "parse_month"]
 
@@ -31,12 +31,10 @@ class Window:
     until: str | None = None
 
     def __post_init__(self) -> None:
-        if self.since and self.until and parse_month(self.since, "--since") > parse_month(
-            self.until, "--until"
-        ):
-            raise QueryError(
-                f"--since {self.since} is after --until {self.until}; swap them"
-            )
+        lo = parse_month(self.since, "--since") if self.since else None
+        hi = parse_month(self.until, "--until") if self.until else None
+        if lo is not None and hi is not None and lo > hi:
+            raise QueryError(f"--since {self.since} is after --until {self.until}; swap them")
 
     @property
     def is_open(self) -> bool:

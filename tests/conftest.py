@@ -1,0 +1,89 @@
+"""Shared fixtures: the real sample, small literal graphs, a CLI runner."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hflineage.graph import LineageGraph, build_lineage_graph
+from hflineage.loaders import LoadReport, ModelTable, load_snapshot
+from hflineage.loaders.parse import parse_api_model
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = Path(
+    os.environ.get(
+        "HF_LINEAGE_SAMPLE", ROOT.parent / "shared" / "data" / "hub-stats-sample-2026-05.parquet"
+    )
+)
+
+
+@pytest.fixture(scope="session")
+def sample_path() -> Path:
+    """The real 4,167-row hub-stats sample (tests skip when ../shared/data is absent)."""
+    if not SAMPLE.is_file():
+        pytest.skip(f"real sample not found at {SAMPLE} (../shared/data is absent)")
+    return SAMPLE
+
+
+@pytest.fixture(scope="session")
+def sample_graph(sample_path: Path) -> LineageGraph:
+    """The lineage graph of the real sample."""
+    table, report = load_snapshot(sample_path)
+    return build_lineage_graph(table, report)
+
+
+def api_model(
+    model_id: str, *parents: str, relation: str | None = "finetune", **kw: Any
+) -> dict[str, Any]:
+    """An ``/api/models`` object with Hub-style ``base_model`` tags for ``parents``."""
+    tags = [f"base_model:{p}" for p in parents]
+    if relation:
+        tags += [f"base_model:{relation}:{p}" for p in parents]
+    obj: dict[str, Any] = {
+        "id": model_id,
+        "author": model_id.split("/")[0] if "/" in model_id else None,
+        "downloads": 0,
+        "downloadsAllTime": 0,
+        "likes": 0,
+        "createdAt": "2025-01-15T10:00:00.000Z",
+        "tags": tags,
+    }
+    obj.update(kw)
+    return obj
+
+
+def graph_of(objs: Iterable[dict[str, Any]], **build: Any) -> LineageGraph:
+    """Build a graph from API-shaped dicts (through the real row parser)."""
+    report = LoadReport()
+    recs = []
+    for i, o in enumerate(objs):
+        report.rows_read += 1
+        r = parse_api_model(o, f"row {i}", report)
+        if r is not None:
+            report.rows_loaded += 1
+            recs.append(r)
+    table = ModelTable.from_records(recs).deduplicate(report)
+    return build_lineage_graph(table, report, **build)
+
+
+@pytest.fixture
+def make_graph() -> Callable[..., LineageGraph]:
+    """Factory fixture: ``make_graph([api_model(...), ...])``."""
+    return graph_of
+
+
+def write_jsonl(path: Path, objs: Iterable[dict[str, Any] | bytes | str]) -> Path:
+    """Write API objects (or raw lines) as JSONL."""
+    with open(path, "wb") as fh:
+        for o in objs:
+            if isinstance(o, bytes):
+                fh.write(o.rstrip(b"\n") + b"\n")
+            elif isinstance(o, str):
+                fh.write(o.encode() + b"\n")
+            else:
+                fh.write(json.dumps(o).encode() + b"\n")
+    return path

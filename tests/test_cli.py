@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+from conftest import api_model, write_jsonl
+from hflineage.explorer.cli import cli, main
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the real console entry point in a child process."""
+    return subprocess.run(
+        [sys.executable, "-m", "hflineage", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_report_json_contract(sample_path: Path) -> None:
+    p = run(
+        "report", "--snapshot", str(sample_path), "--by", "org", "--format", "json", "--top", "5"
+    )
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout)
+    assert set(out) == {"rows", "meta"}
+    assert len(out["rows"]) == 5
+    for r in out["rows"]:
+        assert set(r) == {"key", "value", "share", "models"}
+    assert out["rows"][0]["key"] == "Qwen"
+    m = out["meta"]
+    for k in ("view", "metric", "policy", "window", "denominator", "validation"):
+        assert k in m
+    assert (m["view"], m["metric"], m["policy"]) == ("lineage", "downloads", "split")
+    assert m["validation"]["rows_loaded"] == 4167
+    assert m["rest"]["keys"] == m["rows_total"] - 5
+    assert sum(r["share"] for r in out["rows"]) + m["rest"]["share"] == pytest.approx(100.0)
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv"])
+def test_report_other_formats(sample_path: Path, fmt: str) -> None:
+    p = run(
+        "report",
+        "--snapshot",
+        str(sample_path),
+        "--by",
+        "country",
+        "--view",
+        "uploader",
+        "--format",
+        fmt,
+    )
+    assert p.returncode == 0, p.stderr
+    if fmt == "csv":
+        header = p.stdout.splitlines()[0]
+        assert header == "country,downloads,share %,models"
+    else:
+        assert "denominator" in p.stdout
+
+
+def test_lineage_and_family_commands(sample_path: Path) -> None:
+    p = run(
+        "lineage", "ibm-research/merlinite-7b", "--snapshot", str(sample_path), "--format", "json"
+    )
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout)
+    assert out["parents"] == [
+        {"model_id": "mistralai/Mistral-7B-v0.1", "relation": "finetune", "source": "hub"}
+    ]
+    assert out["roots"] == [{"model_id": "mistralai/Mistral-7B-v0.1", "weight": 1.0}]
+    p = run("family", "Qwen", "--snapshot", str(sample_path), "--format", "json")
+    assert p.returncode == 0, p.stderr
+    fam = json.loads(p.stdout)
+    assert fam["family"] == "Qwen" and fam["members"] > 100
+
+
+def test_errors_are_one_line_and_exit_1(sample_path: Path, tmp_path: Path) -> None:
+    p = run("lineage", "nobody/nothing", "--snapshot", str(sample_path))
+    assert p.returncode == 1
+    assert p.stderr.strip().count("\n") == 0 and "not in the graph" in p.stderr
+    p = run("report", "--snapshot", str(tmp_path / "missing.parquet"))
+    assert p.returncode == 1 and "does not exist" in p.stderr and "Traceback" not in p.stderr
+    p = run("--debug", "report", "--snapshot", str(tmp_path / "missing.parquet"))
+    assert p.returncode == 1 and "Traceback" in p.stderr
+    p = run("report", "--snapshot", str(sample_path), "--since", "2025-99")
+    assert p.returncode == 1 and "YYYY-MM" in p.stderr
+
+
+def test_no_snapshot_offline_says_to_pass_snapshot(tmp_path: Path) -> None:
+    p = run("report", env={"HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf")})
+    assert p.returncode == 1
+    assert "--snapshot" in p.stderr and p.stderr.strip().count("\n") == 0
+
+
+def test_small_jsonl_end_to_end(tmp_path: Path) -> None:
+    path = write_jsonl(
+        tmp_path / "s.jsonl",
+        [
+            api_model("Qwen/Qwen2.5-7B", downloads=100),
+            api_model("me/ft", "Qwen/Qwen2.5-7B", downloads=50),
+            "{broken",
+        ],
+    )
+    runner = CliRunner()
+    res = runner.invoke(
+        cli, ["report", "--snapshot", str(path), "--by", "family", "--format", "json"]
+    )
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["rows"][0] == {"key": "Qwen", "value": 150.0, "share": 100.0, "models": 2}
+    assert out["meta"]["validation"]["rejected"] == {"malformed JSON line": 1}
+
+
+def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
+    out = []
+    for name, cmd in group.commands.items():
+        out.append((prefix + name, cmd))
+        if isinstance(cmd, click.Group):
+            out += _commands(cmd, prefix + name + " ")
+    return out
+
+
+@pytest.mark.parametrize(("name", "cmd"), _commands(cli))
+def test_every_command_has_help_and_an_example(name: str, cmd: click.Command) -> None:
+    assert cmd.help and cmd.help.strip(), name
+    if not isinstance(cmd, click.Group):
+        assert "Example:" in cmd.help, f"{name} help has no example"
+    res = CliRunner().invoke(cli, [*name.split(), "--help"])
+    assert res.exit_code == 0
+
+
+def test_main_entry_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["lineage", "x/y", "--snapshot", "/does/not/exist"])
+    assert exc.value.code == 1
+    assert "hf-lineage: error:" in capsys.readouterr().err
