@@ -113,6 +113,8 @@ def emit(
 
 
 def _cell(v: Any) -> str:
+    if isinstance(v, bool):
+        return "yes" if v else "no"
     if isinstance(v, float):
         return f"{v:,.2f}"
     if isinstance(v, int):
