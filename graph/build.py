@@ -119,12 +119,9 @@ def build_lineage_graph(
     ids_lower = _lower_np(table.model_id)
     parent_raw = table.decl_parent.take(pa.array(d_idx))
     parent_lower = _lower_np(parent_raw)
-    rel_raw = table.decl_relation.take(pa.array(d_idx)).to_pylist()
-
-    # Relation per declaration, then per (child, parent): chosen source first, then others.
-    rel_code = np.array(
-        [(-1 if (r := Relation.parse(v)) is None else int(r)) for v in rel_raw], dtype=np.int64
-    )
+    # Relation per declaration (parsed once per distinct spelling), then per
+    # (child, parent): the chosen source first, then the others.
+    rel_code = _relation_codes(table.decl_relation.take(pa.array(d_idx)))
     c_idx = np.flatnonzero(chosen)
     # Row order, whatever order the loader emitted sources in: stubs keep the spelling of
     # the first row that names them, and "first parent" means first in that row's list.
@@ -140,21 +137,27 @@ def build_lineage_graph(
         # Look the same (child, parent) up in the other sources, in order of trust.
         kids = set(e_child[missing_rel].tolist())
         lookup: dict[tuple[int, str], tuple[int, int]] = {}
-        pl = parent_lower.to_pylist()
-        for j in np.flatnonzero(np.isin(child, list(kids))).tolist():
-            if rel_code[j] < 0:
-                continue
-            key = (int(child[j]), pl[j])
+        near = np.flatnonzero(np.isin(child, np.fromiter(kids, np.int64)) & (rel_code >= 0))
+        pl = parent_lower.take(pa.array(near)).to_pylist()
+        for j, plow in zip(near.tolist(), pl, strict=True):
+            key = (int(child[j]), plow)
             if key not in lookup or src[j] < lookup[key][1]:
                 lookup[key] = (int(rel_code[j]), int(src[j]))
-        card_rel = table.card_relation.to_pylist()
+        kid_rows = np.fromiter(kids, np.int64)
+        card_rel = dict(
+            zip(
+                kid_rows.tolist(),
+                table.card_relation.take(pa.array(kid_rows)).to_pylist(),
+                strict=True,
+            )
+        )
         e_pl_list = e_plower.to_pylist()
         for j in missing_rel.tolist():
             hit = lookup.get((int(e_child[j]), e_pl_list[j]))
             if hit is not None:
                 e_rel[j], e_rel_from[j] = hit
                 continue
-            r = Relation.parse(card_rel[int(e_child[j])])
+            r = Relation.parse(card_rel.get(int(e_child[j])))
             if r is not None:
                 e_rel[j], e_rel_from[j] = int(r), SOURCES.index("card")
             else:
@@ -255,6 +258,22 @@ def build_lineage_graph(
     )
     report.placeholder_created_at = int((table.created_at == PLACEHOLDER_CREATED_AT).sum())
     return graph
+
+
+def _relation_codes(rel: pa.Array) -> np.ndarray:
+    """Relation codes for an array of raw relation strings (-1 where none is stated)."""
+    enc = pc.dictionary_encode(rel)
+    lut = np.array(
+        [-1 if (r := Relation.parse(v)) is None else int(r) for v in enc.dictionary.to_pylist()]
+        + [-1],
+        dtype=np.int64,
+    )
+    idx = np.asarray(
+        pc.fill_null(enc.indices, len(enc.dictionary)).to_numpy(zero_copy_only=False),
+        dtype=np.int64,
+    )
+    out: np.ndarray = lut[idx]
+    return out
 
 
 def _break_cycles(

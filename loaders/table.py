@@ -146,9 +146,15 @@ class ModelTable:
     def deduplicate(self, report: LoadReport) -> ModelTable:
         """Drop repeated ids (case-insensitive), keeping the first row; count the rest."""
         lower = pc.utf8_lower(self.model_id)
-        uniq, first = np.unique(np.asarray(lower.to_numpy(zero_copy_only=False)), return_index=True)
-        if len(uniq) == len(self):
+        if len(pc.unique(lower)) == len(self):
             return self
+        # Hash aggregation in Arrow: the first row of every lower-case id.
+        grouped = (
+            pa.table({"k": lower, "i": pa.array(np.arange(len(self), dtype=np.int64))})
+            .group_by("k", use_threads=False)
+            .aggregate([("i", "min")])
+        )
+        first = np.asarray(grouped["i_min"].to_numpy(), dtype=np.int64)
         keep = np.sort(first)
         dropped = np.setdiff1d(np.arange(len(self)), keep)
         ids = self.model_id.take(pa.array(dropped[: report.max_examples])).to_pylist()
