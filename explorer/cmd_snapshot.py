@@ -6,6 +6,8 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import click
+
+from hflineage.errors import QueryError
 from hflineage.explorer.common import emit, format_option, load_graph
 from hflineage.graph import LineageGraph, build_lineage_graph
 from hflineage.loaders.store import SnapshotStore
@@ -17,8 +19,6 @@ from hflineage.queries.periods import (
     period_bounds,
     period_downloads,
 )
-
-from hflineage.errors import QueryError
 
 __all__ = ["period_report", "snapshot"]
 

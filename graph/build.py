@@ -9,6 +9,7 @@ import networkx as nx
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
 from hflineage.graph.lineage import LineageGraph
 from hflineage.graph.relation import Relation
 from hflineage.loaders.records import SOURCES, LoadReport

@@ -15,11 +15,11 @@ import networkx as nx
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from hflineage.errors import ModelNotFound
 from hflineage.graph.relation import Relation
 from hflineage.graph.taxonomy import OTHER_FAMILY, Taxonomy, default_taxonomy
 from hflineage.loaders.records import SOURCES
-
-from hflineage.errors import ModelNotFound
 
 if TYPE_CHECKING:
     from hflineage.graph.build import ValidationReport

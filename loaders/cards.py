@@ -6,12 +6,12 @@ import os
 from pathlib import Path
 
 import yaml
+
+from hflineage.errors import InputError
 from hflineage.loaders.ids import InvalidId, normalise_id
 from hflineage.loaders.parse import card_declarations, parse_count, parse_time
 from hflineage.loaders.records import LoadReport, ModelRecord
 from hflineage.loaders.table import ModelTable
-
-from hflineage.errors import InputError
 
 __all__ = ["load_model_cards", "read_front_matter"]
 

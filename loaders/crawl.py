@@ -25,7 +25,7 @@ from urllib.parse import quote, urlencode
 
 from hflineage import __version__
 from hflineage.errors import HubUnavailable, InputError
-from hflineage.loaders.crawl_http import HubClient, RetryEvent
+from hflineage.loaders.crawl_http import HubClient, HubResponse, RetryEvent
 from hflineage.loaders.crawl_progress import CrawlProgress
 from hflineage.loaders.crawl_store import CHECKPOINT_VERSION, CrawlStore, PartLine, dump_model
 
@@ -130,11 +130,30 @@ class _Crawl:
         self.clock = clock
         self.progress = CrawlProgress(enabled=progress)
         self.seen: set[str] = set()
-        self.nodes: list[tuple[int, str]] = []  # (depth, model_id) in the order written
-        self.state = self._start()
+        # Family crawls only: (depth, model_id) in the order written, i.e. the BFS queue.
+        self.nodes: list[tuple[int, str]] = []
+        self.state: dict[str, Any] = {}
+
+    def __enter__(self) -> _Crawl:
+        """Lock the output, then start the crawl or resume it from its checkpoint."""
+        self.store.lock()
+        try:
+            self.store.remove_stale_temps()
+            self.state = self._start()
+            # Saved at once, so every run (even one killed before its first page) is counted.
+            self.store.save_checkpoint(self.state)
+        except BaseException:
+            self.store.unlock()
+            raise
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.store.unlock()
 
     def _start(self) -> dict[str, Any]:
-        state = self.store.load_checkpoint()
+        state: dict[str, Any] | None = self.store.load_checkpoint()
+        if state is not None and state.get("identity") != self.identity and not state["models"]:
+            state = None  # another crawl that wrote nothing: nothing to lose by starting over
         if state is not None:
             if state.get("identity") != self.identity:
                 raise InputError(
@@ -144,9 +163,11 @@ class _Crawl:
                     path=str(self.store.checkpoint),
                 )
             self.store.truncate_parts(int(state["parts_bytes"]))
+            family = self.identity["mode"] == "family"
             for part in self.store.iter_parts(with_json=False):
                 self.seen.add(part.model_id.lower())
-                self.nodes.append((part.depth, part.model_id))
+                if family:
+                    self.nodes.append((part.depth, part.model_id))
             state["runs"] = int(state["runs"]) + 1
             return state
         self.store.reset_parts()
@@ -191,7 +212,7 @@ class _Crawl:
         self.state["stopped_by"] = "max_pages"
         return False
 
-    def fetch(self, url: str) -> Any:
+    def fetch(self, url: str) -> HubResponse:
         """GET one page (with retries) and count it."""
         response = self.client.get_json(url)
         self.state["pages"] += 1
@@ -212,15 +233,16 @@ class _Crawl:
         for model in models:
             model_id = model.get("id") if isinstance(model, dict) else None
             if not isinstance(model_id, str) or not model_id or "\t" in model_id:
-                self.record_error(RetryEvent(url, 0, f"model without a valid id dropped: "
-                                                     f"{str(model)[:120]}"))
+                reason = f"model without a valid id dropped: {str(model)[:120]}"
+                self.record_error(RetryEvent(url, 0, reason))
                 continue
             key = model_id.lower()
             if key in self.seen:
                 self.state["duplicates"] += 1
                 continue
             self.seen.add(key)
-            self.nodes.append((depth, model_id))
+            if self.identity["mode"] == "family":
+                self.nodes.append((depth, model_id))
             lines.append(PartLine(depth, model_id, dump_model(model)))
         if lines:
             self.state["parts_bytes"] = self.store.append_parts(lines)
@@ -240,9 +262,15 @@ class _Crawl:
         try:
             with self.progress.shown(description, self.state["models"], self.state["pages"]):
                 yield
-        except BaseException:
-            # The parts file is already consistent with the last checkpoint; keep the errors.
-            self.store.save_checkpoint(self.state)
+        except BaseException as exc:
+            if self.identity["mode"] == "model" or (
+                isinstance(exc, InputError) and not self.state["models"]
+            ):
+                # Nothing worth resuming (a refused first request, or a few single models).
+                self.store.clean_up()
+            else:
+                # The parts file is consistent with the last checkpoint; keep the errors too.
+                self.store.save_checkpoint(self.state)
             raise
         finally:
             self.client.on_retry = previous
@@ -314,7 +342,9 @@ def crawl_hub(
     """
     _check_page_size(page_size)
     if direction not in (-1, 1):
-        raise InputError(f"direction must be -1 (newest first) or 1 (oldest first), got {direction}")
+        raise InputError(
+            f"direction must be -1 (newest first) or 1 (oldest first), got {direction}"
+        )
     identity = {
         "mode": "hub",
         "endpoint": client.endpoint,
@@ -323,19 +353,21 @@ def crawl_hub(
         "limit": page_size,
         "expand": list(LIST_EXPAND),
     }
-    crawl = _Crawl(out, client, identity, max_pages=max_pages, progress=progress, clock=clock)
-    state = crawl.state
-    with crawl.running("crawling the Hub"):
-        while not state["done"]:
-            if not crawl.page_budget_left():
-                break
-            url = state["next_url"] or _list_url(client.endpoint, page_size, direction)
-            response = crawl.fetch(url)
-            crawl.keep(response.data, 0, response.url)
-            state["next_url"] = response.next_url
-            state["done"] = response.next_url is None
-            crawl.commit()
-    return crawl.finish("hub", {**_public(identity), "max_pages": max_pages})
+    with _Crawl(
+        out, client, identity, max_pages=max_pages, progress=progress, clock=clock
+    ) as crawl:
+        state = crawl.state
+        with crawl.running("crawling the Hub"):
+            while not state["done"]:
+                if not crawl.page_budget_left():
+                    break
+                url = state["next_url"] or _list_url(client.endpoint, page_size, direction)
+                response = crawl.fetch(url)
+                crawl.keep(response.data, 0, response.url)
+                state["next_url"] = response.next_url
+                state["done"] = response.next_url is None
+                crawl.commit()
+        return crawl.finish("hub", {**_public(identity), "max_pages": max_pages})
 
 
 def crawl_family(
@@ -384,36 +416,38 @@ def crawl_family(
         "limit": page_size,
         "expand": list(LIST_EXPAND),
     }
-    crawl = _Crawl(out, client, identity, max_pages=max_pages, progress=progress, clock=clock)
-    state = crawl.state
-    with crawl.running("crawling families"):
-        # Roots first: one request each, checkpointed together (the cursor stays at 0).
-        if not crawl.nodes and not state["done"]:
-            roots_found = [
-                crawl.fetch(_model_url(client.endpoint, r, LIST_EXPAND)).data for r in root_ids
-            ]
-            crawl.keep(roots_found, 0, client.endpoint)
-            crawl.commit()
-        while not state["done"]:
-            cursor = state["cursor"]
-            if cursor >= len(crawl.nodes) or crawl.nodes[cursor][0] >= depth:
-                # Breadth-first: depths never decrease, so nothing below is left to expand.
-                state["done"] = True
+    with _Crawl(
+        out, client, identity, max_pages=max_pages, progress=progress, clock=clock
+    ) as crawl:
+        state = crawl.state
+        with crawl.running("crawling families"):
+            # Roots first: one request each, checkpointed together (the cursor stays at 0).
+            if not crawl.nodes and not state["done"]:
+                roots_found = [
+                    crawl.fetch(_model_url(client.endpoint, r, LIST_EXPAND)).data for r in root_ids
+                ]
+                crawl.keep(roots_found, 0, client.endpoint)
                 crawl.commit()
-                break
-            if not crawl.page_budget_left():
-                break
-            node_depth, model_id = crawl.nodes[cursor]
-            url = state["next_url"] or _list_url(
-                client.endpoint, page_size, -1, [f"base_model:{model_id}"]
-            )
-            response = crawl.fetch(url)
-            crawl.keep(response.data, node_depth + 1, response.url)
-            state["next_url"] = response.next_url
-            if response.next_url is None:
-                state["cursor"] = cursor + 1
-            crawl.commit()
-    return crawl.finish("family", {**_public(identity), "max_pages": max_pages})
+            while not state["done"]:
+                cursor = state["cursor"]
+                if cursor >= len(crawl.nodes) or crawl.nodes[cursor][0] >= depth:
+                    # Breadth-first: depths never decrease, so nothing below is left to expand.
+                    state["done"] = True
+                    crawl.commit()
+                    break
+                if not crawl.page_budget_left():
+                    break
+                node_depth, model_id = crawl.nodes[cursor]
+                url = state["next_url"] or _list_url(
+                    client.endpoint, page_size, -1, [f"base_model:{model_id}"]
+                )
+                response = crawl.fetch(url)
+                crawl.keep(response.data, node_depth + 1, response.url)
+                state["next_url"] = response.next_url
+                if response.next_url is None:
+                    state["cursor"] = cursor + 1
+                crawl.commit()
+        return crawl.finish("family", {**_public(identity), "max_pages": max_pages})
 
 
 def crawl_model(
@@ -443,15 +477,15 @@ def crawl_model(
         "models": ids,
         "expand": list(MODEL_EXPAND),
     }
-    crawl = _Crawl(out, client, identity, max_pages=None, progress=progress, clock=clock)
-    state = crawl.state
-    with crawl.running("fetching models"):
-        for model_id in ids[state["cursor"] :]:
-            response = crawl.fetch(_model_url(client.endpoint, model_id, MODEL_EXPAND))
-            crawl.keep([response.data], 0, response.url)
-            state["cursor"] += 1
-            crawl.commit()
-    return crawl.finish("model", _public(identity))
+    with _Crawl(out, client, identity, max_pages=None, progress=progress, clock=clock) as crawl:
+        state = crawl.state
+        with crawl.running("fetching models"):
+            for model_id in ids[state["cursor"] :]:
+                response = crawl.fetch(_model_url(client.endpoint, model_id, MODEL_EXPAND))
+                crawl.keep([response.data], 0, response.url)
+                state["cursor"] += 1
+                crawl.commit()
+        return crawl.finish("model", _public(identity))
 
 
 def _public(identity: dict[str, Any]) -> dict[str, Any]:

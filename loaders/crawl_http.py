@@ -19,11 +19,12 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx2
+from huggingface_hub import close_session, get_session, hf_raise_for_status
 from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
-from huggingface_hub.utils import (
+
+# huggingface_hub.utils builds its __all__ at run time, so mypy sees no explicit re-export.
+from huggingface_hub.utils import (  # type: ignore[attr-defined]
     build_hf_headers,
-    get_session,
-    hf_raise_for_status,
     parse_ratelimit_headers,
 )
 
@@ -160,6 +161,8 @@ class HubClient:
                 ) from exc
             except _RETRY_EXCEPTIONS as exc:
                 error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                if isinstance(exc, httpx2.ConnectError):
+                    close_session()  # as http_backoff does: a fresh client after SSL/DNS trouble
             except ValueError as exc:  # json.JSONDecodeError and UnicodeDecodeError
                 error = f"malformed JSON body ({exc})"
             if server_wait is not None and server_wait > self.max_retry_after:

@@ -151,7 +151,9 @@ def hub_stats_row(model: dict[str, Any], dropped: Counter[str] | None = None) ->
         "trendingScore": _float(model.get("trendingScore")),
         "tags": [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else None,
         "cardData": _json_text(model.get("cardData")),
-        "safetensors": _safetensors(model.get("safetensors"), Counter() if dropped is None else dropped),
+        "safetensors": _safetensors(
+            model.get("safetensors"), Counter() if dropped is None else dropped
+        ),
         "gguf": _json_text(model.get("gguf")),
         "baseModels": _base_models(model.get("baseModels")),
         "pipeline_tag": _str(model.get("pipeline_tag")),

@@ -15,12 +15,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+
+from hflineage.errors import HubUnavailable, InputError
 from hflineage.loaders.ids import _ID, _URL_PREFIX
 from hflineage.loaders.parse import card_declarations
 from hflineage.loaders.records import SOURCES, LoadReport
 from hflineage.loaders.table import ModelTable
-
-from hflineage.errors import HubUnavailable, InputError
 
 __all__ = ["HUB_STATS_COLUMNS", "HUB_STATS_REPO", "fetch_hub_stats", "load_hub_stats"]
 
@@ -234,6 +234,26 @@ def _batch_table(batch: pa.Table, report: LoadReport, where: str) -> ModelTable:
                 order = np.argsort(cidx, kind="stable")
                 cidx, pid, prel = cidx[order], pid.take(pa.array(order)), prel.take(pa.array(order))
                 cidx, pid, prel = _declarations(cidx, pid, prel, "tag", report, ids)
+                # The Hub writes both base_model:<id> and base_model:<rel>:<id>: keep one
+                # declaration per (model, parent), the first (with a relation when stated).
+                first = (
+                    pa.table(
+                        {
+                            "c": pa.array(cidx),
+                            "k": pc.utf8_lower(pid),
+                            "i": pa.array(np.arange(len(cidx), dtype=np.int64)),
+                        }
+                    )
+                    .group_by(["c", "k"], use_threads=False)
+                    .aggregate([("i", "min")])
+                )
+                keep_t = np.sort(np.asarray(first["i_min"].to_numpy(), dtype=np.int64))
+                if len(keep_t) != len(cidx):
+                    cidx, pid, prel = (
+                        cidx[keep_t],
+                        pid.take(pa.array(keep_t)),
+                        prel.take(pa.array(keep_t)),
+                    )
                 d_child.append(cidx)
                 d_parent.append(pid)
                 d_rel.append(prel)

@@ -10,11 +10,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
+from hflineage.errors import InputError
 from hflineage.loaders.parse import parse_api_model
 from hflineage.loaders.records import LoadReport, ModelRecord
 from hflineage.loaders.table import ModelTable
-
-from hflineage.errors import InputError
 
 __all__ = ["iter_jsonl_records", "load_jsonl"]
 

@@ -190,8 +190,12 @@ def parse_api_model(obj: Any, where: str, report: LoadReport) -> ModelRecord | N
     where = f"{where} {model_id}"
     parents = hub_declarations(obj.get("baseModels"), where, report)
     parents += tag_declarations(obj.get("tags"), where, report)
-    card_parents, card_relation = card_declarations(obj.get("cardData"), where, report)
-    parents += card_parents
+    card_relation: str | None = None
+    # The card is read only where no better source names a parent with its relation
+    # (the same rule as the hub-stats reader, so both count the same declarations).
+    if not any(d.relation for d in parents):
+        card_parents, card_relation = card_declarations(obj.get("cardData"), where, report)
+        parents += card_parents
     author = _opt_str(obj.get("author"))
     if author is None and "/" in model_id:
         author = model_id.split("/", 1)[0]

@@ -6,13 +6,12 @@ import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from hflineage.errors import InputError
 from hflineage.loaders.cards import load_model_cards
 from hflineage.loaders.hubstats import load_hub_stats
 from hflineage.loaders.jsonl import load_jsonl
 from hflineage.loaders.records import LoadReport
 from hflineage.loaders.table import ModelTable
-
-from hflineage.errors import InputError
 
 __all__ = ["load_snapshot", "load_snapshots", "snapshot_format"]
 

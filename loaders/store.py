@@ -34,12 +34,12 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
+
+from hflineage.errors import InputError
 from hflineage.loaders.ids import InvalidId, normalise_id
 from hflineage.loaders.records import LoadReport
 from hflineage.loaders.snapshot import load_snapshots, snapshot_format
 from hflineage.loaders.table import ModelTable
-
-from hflineage.errors import InputError
 
 __all__ = [
     "COUNT_COLUMNS",

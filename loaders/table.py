@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
 from hflineage.loaders.records import SOURCES, Declaration, LoadReport, ModelRecord
 
 __all__ = ["ModelTable"]

@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
-from hflineage.graph import LineageGraph, MergePolicy
-from hflineage.queries.window import Window
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from hflineage.errors import QueryError
+from hflineage.graph import LineageGraph, MergePolicy
+from hflineage.queries.window import Window
 
 __all__ = [
     "LEVELS",
@@ -190,7 +192,13 @@ def attribute(
         models = np.bincount(codes[mask], minlength=len(names)).astype(np.int64)
     denominator = float(values[mask].sum())
     nz = np.flatnonzero((credit > 0) | (models > 0))
-    order = nz[np.argsort(-credit[nz], kind="stable")]
+    # Largest first; ties by key, so the order never depends on storage order.
+    sorter = pa.table(
+        {"v": pa.array(credit[nz]), "k": pa.array([names[i] for i in nz.tolist()], pa.string())}
+    )
+    order = nz[
+        np.asarray(pc.sort_indices(sorter, sort_keys=[("v", "descending"), ("k", "ascending")]))
+    ]
     rows = [
         AttributionRow(
             key=names[i],

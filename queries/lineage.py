@@ -6,9 +6,9 @@ from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
-from hflineage.graph import LineageGraph, Relation
 
 from hflineage.errors import QueryError
+from hflineage.graph import LineageGraph, Relation
 
 __all__ = [
     "FamilySummary",

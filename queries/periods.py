@@ -35,6 +35,8 @@ from typing import Any, Protocol
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from hflineage.errors import QueryError
 from hflineage.graph import PLACEHOLDER_CREATED_AT, LineageGraph
 from hflineage.loaders.store import parse_day
 from hflineage.queries.attribution import (
@@ -45,8 +47,6 @@ from hflineage.queries.attribution import (
     level_codes,
 )
 from hflineage.queries.window import Window
-
-from hflineage.errors import QueryError
 
 __all__ = [
     "FIRST_YEAR_STATUSES",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+
 from hflineage.graph import PLACEHOLDER_CREATED_AT, LineageGraph
 from hflineage.queries.attribution import _check, credit_by_key, level_codes, metric_values
 from hflineage.queries.window import Window

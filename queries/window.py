@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
-from hflineage.graph import PLACEHOLDER_CREATED_AT, LineageGraph
 
 from hflineage.errors import QueryError
+from hflineage.graph import PLACEHOLDER_CREATED_AT, LineageGraph
 
 __all__ = ["Window", "parse_month"]
 

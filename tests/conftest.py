@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from hflineage.graph import LineageGraph, build_lineage_graph
 from hflineage.loaders import LoadReport, ModelTable, load_snapshot
 from hflineage.loaders.parse import parse_api_model

@@ -10,10 +10,10 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 from conftest import api_model
-from hflineage.graph import LineageGraph
-from hflineage.queries import Window, attribute, gini, hhi, monthly_series
 
 from hflineage.errors import QueryError
+from hflineage.graph import LineageGraph
+from hflineage.queries import Window, attribute, gini, hhi, monthly_series
 
 MakeGraph = Callable[..., LineageGraph]
 

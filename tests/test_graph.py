@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 import numpy as np
 from conftest import api_model
+
 from hflineage.graph import LineageGraph, Relation
 from hflineage.queries import ancestors_of, descendants_of, roots_of
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+
 from hflineage.loaders.ids import InvalidId, normalise_id
 
 

@@ -8,11 +8,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from conftest import api_model, write_jsonl
+
+from hflineage.errors import InputError
 from hflineage.graph import build_lineage_graph
 from hflineage.loaders import load_jsonl, load_model_cards, load_snapshot, load_snapshots
 from hflineage.queries import attribute
-
-from hflineage.errors import InputError
 
 
 def test_jsonl_adversarial_rows_are_each_loaded_or_rejected(tmp_path: Path) -> None:

@@ -37,6 +37,8 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 from conftest import api_model, write_jsonl
+
+from hflineage.errors import InputError, QueryError
 from hflineage.explorer.cli import cli
 from hflineage.graph import LineageGraph, build_lineage_graph
 from hflineage.loaders import load_snapshot
@@ -50,8 +52,6 @@ from hflineage.queries.periods import (
     period_downloads,
     weekly_series,
 )
-
-from hflineage.errors import InputError, QueryError
 
 QWEN = "Qwen/Qwen2.5-1.5B-Instruct"
 LLAMA = "meta-llama/Llama-3.1-8B-Instruct"

@@ -1,0 +1,456 @@
+"""A fake Hugging Face Hub API on 127.0.0.1, serving real model records, with injectable faults.
+
+It answers the two endpoints the crawler uses, the way the real Hub does:
+
+- ``GET /api/models``: ``sort``, ``direction``, ``limit`` (max 1000), ``filter`` (repeatable:
+  tags such as ``base_model:<id>`` and ``base_model:<relation>:<id>``), ``search``, ``author``,
+  ``expand`` / ``expand[]`` (``baseModels`` refused with HTTP 400, as on the real list
+  endpoint), keyset pagination with an opaque ``cursor`` in an absolute ``Link: <...>;
+  rel="next"`` header;
+- ``GET /api/models/{id}``: one model, ``expand`` including ``baseModels`` and
+  ``childrenModelCount``; 404 with ``X-Error-Code: RepoNotFound`` for unknown ids.
+
+The data are the 4,167 real models of ``hub-stats-sample-2026-05.parquet``, turned back into
+API objects (``cardData``/``gguf`` parsed, timestamps as ``2024-03-02T03:51:35.000Z``).
+
+Faults (:class:`Fault`) are queued per test: an HTTP status (429 with ``Retry-After`` or
+``RateLimit``, 5xx bursts), a connection reset mid-body, truncated JSON, a response slower than
+the client's timeout, a page that repeats models of the previous page, and SIGKILL of the
+client process before, during or after a response. Every request is recorded.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import signal
+import socket
+import struct
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+
+import pyarrow.parquet as pq
+
+__all__ = [
+    "SAMPLE_PARQUET",
+    "FakeHub",
+    "Fault",
+    "RecordedRequest",
+    "api_models_from_parquet",
+    "running_fake_hub",
+]
+
+SAMPLE_PARQUET = Path(
+    os.environ.get(
+        "HF_LINEAGE_SAMPLE",
+        Path(__file__).resolve().parent.parent.parent
+        / "shared"
+        / "data"
+        / "hub-stats-sample-2026-05.parquet",
+    )
+)
+
+#: Fields the list endpoint can expand (the real one refuses ``baseModels``).
+LIST_FIELDS = (
+    "author",
+    "cardData",
+    "createdAt",
+    "downloads",
+    "downloadsAllTime",
+    "gguf",
+    "lastModified",
+    "library_name",
+    "likes",
+    "pipeline_tag",
+    "safetensors",
+    "tags",
+    "trendingScore",
+)
+MODEL_FIELDS = (*LIST_FIELDS, "baseModels", "childrenModelCount")
+_DEFAULT_LIST_FIELDS = (
+    "likes",
+    "trendingScore",
+    "downloads",
+    "tags",
+    "pipeline_tag",
+    "library_name",
+    "createdAt",
+)
+_SORTS = {"createdAt", "lastModified", "downloads", "likes", "trendingScore", "id"}
+
+
+def _iso_ms(value: datetime | None) -> str | None:
+    """``datetime(2024, 3, 2, 3, 51, 35)`` -> ``"2024-03-02T03:51:35.000Z"`` (the Hub's form)."""
+    if value is None:
+        return None
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def _object_id(model_id: str) -> str:
+    return hashlib.sha1(model_id.encode()).hexdigest()[:24]
+
+
+def api_models_from_parquet(path: Path = SAMPLE_PARQUET) -> list[dict[str, Any]]:
+    """Read hub-stats rows back into API model objects (absent values are left out)."""
+    models = []
+    for row in pq.read_table(path).to_pylist():
+        obj: dict[str, Any] = {"_id": _object_id(row["id"]), "id": row["id"]}
+        safetensors = row["safetensors"]
+        if safetensors is not None:
+            params = {k: v for k, v in safetensors["parameters"].items() if v is not None}
+            safetensors = {"parameters": params, "total": safetensors["total"]}
+        values = {
+            "author": row["author"],
+            "cardData": None if row["cardData"] is None else json.loads(row["cardData"]),
+            "createdAt": _iso_ms(row["createdAt"]),
+            "downloads": row["downloads"],
+            "downloadsAllTime": row["downloadsAllTime"],
+            "gguf": None if row["gguf"] is None else json.loads(row["gguf"]),
+            "lastModified": _iso_ms(row["lastModified"]),
+            "library_name": row["library_name"],
+            "likes": row["likes"],
+            "pipeline_tag": row["pipeline_tag"],
+            "safetensors": safetensors,
+            "tags": row["tags"],
+            "trendingScore": row["trendingScore"],
+            "baseModels": row["baseModels"],
+        }
+        obj.update({k: v for k, v in values.items() if v is not None})
+        models.append(obj)
+    return models
+
+
+FaultKind = Literal["status", "headers", "reset", "truncate", "slow", "repeat", "kill"]
+
+
+@dataclass
+class Fault:
+    """One misbehaviour of the fake Hub.
+
+    Attributes:
+        kind: ``status`` (answer ``status`` with ``headers``), ``headers`` (the normal answer
+            with extra ``headers``, e.g. ``RateLimit``), ``reset`` (half the body, then
+            a TCP reset), ``truncate`` (a 200 whose JSON is cut short), ``slow`` (answer after
+            ``delay`` seconds), ``repeat`` (a list page that starts ``count`` models early, so
+            it repeats the end of the previous page), ``kill`` (SIGKILL the process
+            :attr:`FakeHub.client_pid` at ``phase`` ``before`` / ``mid`` / ``after`` the
+            response, ``delay`` seconds after that point).
+        at: fire on this request number (1-based, all requests counted) and the following
+            ``times - 1``; ``None`` fires on the next ``times`` matching requests.
+        times: how many requests it spoils.
+        path: only requests whose path starts with this.
+    """
+
+    kind: FaultKind
+    at: int | None = None
+    times: int = 1
+    path: str = "/api/models"
+    status: int = 503
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    count: int = 5
+    phase: Literal["before", "mid", "after"] = "before"
+    fired: int = 0
+
+    def matches(self, number: int, path: str) -> bool:
+        """Whether this fault spoils request ``number`` for ``path`` (and count it)."""
+        if self.fired >= self.times or not path.startswith(self.path):
+            return False
+        if self.at is not None and not self.at <= number < self.at + self.times:
+            return False
+        self.fired += 1
+        return True
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """A request as the fake Hub saw it (header names lower-cased)."""
+
+    number: int
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+
+
+@dataclass
+class _Answer:
+    status: int
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _error(status: int, message: str, code: str | None = None) -> _Answer:
+    headers = {"X-Error-Message": message}
+    if code:
+        headers["X-Error-Code"] = code
+    return _Answer(status, json.dumps({"error": message}).encode(), headers)
+
+
+def _encode_cursor(key: tuple[Any, str]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[Any, str] | None:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        value, model_id = json.loads(raw)
+    except (ValueError, TypeError):
+        return None
+    return (value, str(model_id))
+
+
+class FakeHub:
+    """The fake Hub's data, faults and request log; :meth:`serve` runs it on 127.0.0.1.
+
+    Args:
+        models: API model objects (default: the 4,167 real models of the sample parquet).
+        link_base: base URL written into ``Link`` headers (default: this server's own URL;
+            set it to another server to test where the token goes).
+    """
+
+    def __init__(
+        self, models: list[dict[str, Any]] | None = None, link_base: str | None = None
+    ) -> None:
+        self.models = api_models_from_parquet() if models is None else models
+        self.by_id = {m["id"].lower(): m for m in self.models}
+        self.by_tag: dict[str, list[dict[str, Any]]] = {}
+        for model in self.models:
+            for tag in dict.fromkeys(model.get("tags", ())):
+                self.by_tag.setdefault(tag, []).append(model)
+        self.link_base = link_base
+        self.faults: list[Fault] = []
+        self.requests: list[RecordedRequest] = []
+        self.client_pid: int | None = None
+        self.url = ""
+        self._lock = threading.Lock()
+        self._previous_page_start: dict[str, int] = {}
+
+    # -- answers ------------------------------------------------------------------------------
+
+    def answer(self, path: str, query: dict[str, list[str]]) -> _Answer:
+        """The normal (fault-free) answer to ``GET path?query``."""
+        if path == "/api/models":
+            return self._list(query)
+        if path.startswith("/api/models/"):
+            return self._one(unquote(path[len("/api/models/") :]), query)
+        return _error(404, "Not Found")
+
+    def _fields(self, query: dict[str, list[str]], allowed: tuple[str, ...]) -> list[str] | _Answer:
+        expand = query.get("expand", []) + query.get("expand[]", [])
+        for name in expand:
+            if name not in allowed:
+                return _error(400, f'"expand" value {name!r} is not allowed here')
+        return expand
+
+    def _list(self, query: dict[str, list[str]]) -> _Answer:
+        fields = self._fields(query, LIST_FIELDS)
+        if isinstance(fields, _Answer):
+            return fields
+        sort = query.get("sort", ["id"])[0]
+        if sort not in _SORTS:
+            return _error(400, f'"sort" must be one of {sorted(_SORTS)}')
+        try:
+            direction = int(query.get("direction", ["-1"])[0])
+            limit = min(int(query.get("limit", ["1000"])[0]), 1000)
+        except ValueError:
+            return _error(400, '"direction" and "limit" must be integers')
+        if limit < 1:
+            return _error(400, '"limit" must be positive')
+        filters = query.get("filter", [])
+        search = query.get("search", [""])[0].lower()
+        author = query.get("author", [""])[0].lower()
+        candidates = self.by_tag.get(filters[0], []) if filters else self.models
+        matched = [
+            m
+            for m in candidates
+            if all(f in m.get("tags", ()) for f in filters[1:])
+            and search in m["id"].lower()
+            and (not author or str(m.get("author", "")).lower() == author)
+        ]
+
+        def key(m: dict[str, Any]) -> tuple[Any, str]:
+            value = m["id"] if sort == "id" else m.get(sort)
+            return (value if value is not None else 0, m["id"])
+
+        matched.sort(key=key, reverse=direction < 0)
+        start = 0
+        if "cursor" in query:
+            after = _decode_cursor(query["cursor"][0])
+            if after is None:
+                return _error(400, "invalid cursor")
+            # Keyset pagination: the page starts right after the cursor's (value, id).
+            while start < len(matched) and (
+                key(matched[start]) >= after if direction < 0 else key(matched[start]) <= after
+            ):
+                start += 1
+        with self._lock:
+            for fault in self.faults:
+                if (
+                    fault.kind == "repeat"
+                    and start > 0
+                    and fault.matches(len(self.requests), "/api/models")
+                ):
+                    start = max(0, start - fault.count)
+                    break
+        page = matched[start : start + limit]
+        shown = fields or list(_DEFAULT_LIST_FIELDS)
+        body = [self._shape(m, shown, default=not fields) for m in page]
+        headers = {}
+        if page and start + len(page) < len(matched):
+            params = [(k, v) for k, vs in query.items() if k != "cursor" for v in vs]
+            params.append(("cursor", _encode_cursor(key(page[-1]))))
+            base = self.link_base or self.url
+            headers["Link"] = f'<{base}/api/models?{urlencode(params)}>; rel="next"'
+        return _Answer(200, json.dumps(body).encode(), headers)
+
+    def _one(self, model_id: str, query: dict[str, list[str]]) -> _Answer:
+        fields = self._fields(query, MODEL_FIELDS)
+        if isinstance(fields, _Answer):
+            return fields
+        model = self.by_id.get(model_id.lower())
+        if model is None:
+            return _error(404, "Repository not found", "RepoNotFound")
+        shown = fields or [f for f in MODEL_FIELDS if f != "childrenModelCount"]
+        return _Answer(200, json.dumps(self._shape(model, shown, default=not fields)).encode())
+
+    def _shape(self, model: dict[str, Any], fields: list[str], *, default: bool) -> dict[str, Any]:
+        obj: dict[str, Any] = {"_id": model["_id"], "id": model["id"]}
+        for name in fields:
+            if name == "childrenModelCount":
+                obj[name] = len(self.by_tag.get(f"base_model:{model['id']}", ()))
+            elif name in model:
+                obj[name] = model[name]
+        if default:
+            obj.update({"private": False, "modelId": model["id"]})
+        return obj
+
+    # -- faults and log -----------------------------------------------------------------------
+
+    def record(
+        self, path: str, query: dict[str, list[str]], headers: dict[str, str]
+    ) -> Fault | None:
+        """Log one request; return the fault that spoils it, if any."""
+        with self._lock:
+            number = len(self.requests) + 1
+            self.requests.append(RecordedRequest(number, path, query, headers))
+            for fault in self.faults:
+                if fault.kind != "repeat" and fault.matches(number, path):
+                    return fault
+        return None
+
+    def kill_client(self) -> None:
+        """SIGKILL the client process under test."""
+        if self.client_pid is not None:
+            os.kill(self.client_pid, signal.SIGKILL)
+
+    @contextmanager
+    def serve(self) -> Iterator[FakeHub]:
+        """Run the server in a thread on a free port of 127.0.0.1; stop it on exit."""
+        server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        server.daemon_threads = True
+        server.hub = self  # type: ignore[attr-defined]
+        server.handle_error = lambda request, client_address: None  # type: ignore[method-assign]
+        self.url = f"http://127.0.0.1:{server.server_address[1]}"
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+        thread.daemon = True
+        thread.start()
+        try:
+            yield self
+        finally:
+            server.shutdown()
+            server.server_close()
+            thread.join(timeout=5)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out in two writes: without this, Nagle + delayed ACK add 40 ms.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Stay quiet."""
+
+    def do_GET(self) -> None:
+        hub: FakeHub = self.server.hub  # type: ignore[attr-defined]
+        parts = urlsplit(self.path)
+        query = parse_qs(parts.query, keep_blank_values=True)
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        fault = hub.record(parts.path, query, headers)
+        if fault is not None and fault.kind == "status":
+            answer = _error(fault.status, f"fake fault {fault.status}")
+            answer.headers.update(fault.headers)
+            self._send(answer)
+            return
+        if fault is not None and fault.kind == "kill" and fault.phase == "before":
+            time.sleep(fault.delay)
+            hub.kill_client()
+            self.close_connection = True
+            return
+        if fault is not None and fault.kind == "slow":
+            time.sleep(fault.delay)
+        answer = hub.answer(parts.path, query)
+        if fault is not None and fault.kind == "headers":
+            answer.headers.update(fault.headers)
+        if fault is None or fault.kind in ("slow", "headers"):
+            self._send(answer)
+        elif fault.kind == "truncate":
+            answer.body = answer.body[: max(1, len(answer.body) // 2)]
+            self._send(answer)
+        elif fault.kind == "reset":
+            self._send(answer, cut=True)
+            self._reset()
+        elif fault.kind == "kill" and fault.phase == "mid":
+            self._send(answer, cut=True)
+            time.sleep(fault.delay)
+            hub.kill_client()
+            self._reset()
+        elif fault.kind == "kill":
+            self._send(answer)
+            time.sleep(fault.delay)
+            hub.kill_client()
+
+    def _send(self, answer: _Answer, *, cut: bool = False) -> None:
+        """Write the answer; with ``cut``, announce the whole body but send half of it."""
+        try:
+            self.send_response(answer.status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(answer.body)))
+            for name, value in answer.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(answer.body[: len(answer.body) // 2] if cut else answer.body)
+            self.wfile.flush()
+        except OSError:
+            self.close_connection = True
+
+    def _reset(self) -> None:
+        """Abort the connection with a TCP reset (SO_LINGER 0), as a dropped link would."""
+        self.close_connection = True
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+        except OSError:
+            pass
+
+
+@contextmanager
+def running_fake_hub(
+    models: list[dict[str, Any]] | None = None, link_base: str | None = None
+) -> Iterator[FakeHub]:
+    """Start a :class:`FakeHub` for the duration of the block."""
+    hub = FakeHub(models, link_base)
+    with hub.serve():
+        yield hub

@@ -1,0 +1,763 @@
+"""The crawler against a local fake Hub serving the 4,167 real sample models, under faults.
+
+No test sleeps for real: the client's sleep is a list that records the waits.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import os
+import random
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+from fakehub import FakeHub, Fault, api_models_from_parquet, running_fake_hub
+
+from hflineage.errors import HubUnavailable, InputError
+from hflineage.explorer.cmd_crawl import crawl
+from hflineage.loaders import crawl as crawl_module
+from hflineage.loaders import crawl_http, crawl_parquet, crawl_progress, crawl_store
+from hflineage.loaders.crawl import LIST_EXPAND, crawl_family, crawl_hub, crawl_model
+from hflineage.loaders.crawl_http import HubClient
+from hflineage.loaders.crawl_parquet import HUB_STATS_SCHEMA
+from hflineage.loaders.crawl_progress import CrawlProgress
+from hflineage.loaders.crawl_store import CrawlStore
+
+TOKEN = "hf_test_token_do_not_leak"
+PAGE = 500  # 9 pages over the 4,167 sample models
+
+
+# -- fixtures ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sample_models(sample_path: Path) -> list[dict[str, Any]]:
+    """The sample parquet as API model objects (what the fake Hub serves)."""
+    return api_models_from_parquet(sample_path)
+
+
+@pytest.fixture
+def hub(sample_models: list[dict[str, Any]]) -> Iterator[FakeHub]:
+    """A fresh fake Hub (no faults, empty request log) on a free local port."""
+    with running_fake_hub(sample_models) as fake:
+        yield fake
+
+
+@pytest.fixture
+def sleeps() -> list[float]:
+    """The waits the client asked for, in order (nothing really sleeps)."""
+    return []
+
+
+@pytest.fixture
+def client(hub: FakeHub, sleeps: list[float]) -> HubClient:
+    """A client of the fake Hub with a recording sleep and a short timeout."""
+    return HubClient(hub.url, token=TOKEN, timeout=5.0, max_retries=4, sleep=sleeps.append)
+
+
+class FakeClock:
+    """A wall clock that advances one second per reading."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 5, 23, 12, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+@pytest.fixture(scope="module")
+def baseline(
+    sample_models: list[dict[str, Any]], tmp_path_factory: pytest.TempPathFactory
+) -> bytes:
+    """The bytes of one uninterrupted, fault-free whole-Hub crawl."""
+    out = tmp_path_factory.mktemp("baseline") / "hub.jsonl.gz"
+    with running_fake_hub(sample_models) as fake:
+        crawl_hub(out, HubClient(fake.url, token=TOKEN), page_size=PAGE, progress=False)
+    return out.read_bytes()
+
+
+def read_snapshot(path: Path) -> list[dict[str, Any]]:
+    """The API objects of a ``.jsonl.gz`` snapshot, in order."""
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh]
+
+
+def manifest_of(path: Path) -> dict[str, Any]:
+    """The manifest written beside ``path``."""
+    result: dict[str, Any] = json.loads(path.with_name(path.name + ".manifest.json").read_text())
+    return result
+
+
+def crawl_files_left(out: Path) -> list[str]:
+    """Checkpoint, parts or temp files still beside ``out``."""
+    ends = (".parts.gz", ".tmp", ".lock", ".checkpoint.json")
+    return sorted(p.name for p in out.parent.iterdir() if p.name.endswith(ends))
+
+
+def expected_hub_order(models: list[dict[str, Any]]) -> list[str]:
+    """Ids newest first, ties by id descending (the fake Hub's ``sort=createdAt``)."""
+    return [m["id"] for m in sorted(models, key=lambda m: (m["createdAt"], m["id"]), reverse=True)]
+
+
+# -- the fake Hub behaves like the Hub --------------------------------------------------------
+
+
+def test_fake_hub_paginates_and_refuses_like_the_hub(hub: FakeHub) -> None:
+    with httpx2.Client() as http:
+        r = http.get(f"{hub.url}/api/models", params={"limit": 3, "expand[]": "baseModels"})
+        assert r.status_code == 400
+        r = http.get(
+            f"{hub.url}/api/models",
+            params=[("sort", "createdAt"), ("limit", "2"), ("expand", "createdAt")],
+        )
+        first = r.json()
+        assert [set(m) for m in first] == [{"_id", "id", "createdAt"}] * 2
+        assert first[0]["createdAt"].endswith(".000Z")
+        next_url = r.links["next"]["url"]
+        assert next_url.startswith(hub.url + "/api/models?") and "cursor=" in next_url
+        second = http.get(next_url).json()
+        assert first[1]["createdAt"] >= second[0]["createdAt"]
+        assert {m["id"] for m in first}.isdisjoint(m["id"] for m in second)
+        expand = {"expand": ["baseModels", "childrenModelCount"]}
+        r = http.get(f"{hub.url}/api/models/HuggingFaceH4/zephyr-7b-gemma-v0.1", params=expand)
+        assert r.json()["baseModels"]["models"][0]["id"] == "HuggingFaceH4/zephyr-7b-gemma-sft-v0.1"
+        assert isinstance(r.json()["childrenModelCount"], int)
+        r = http.get(f"{hub.url}/api/models/nobody/nothing")
+        assert (r.status_code, r.headers["x-error-code"]) == (404, "RepoNotFound")
+        r = http.get(
+            f"{hub.url}/api/models",
+            params={"filter": "base_model:finetune:mistralai/Mistral-7B-v0.1"},
+        )
+        assert r.json() and all(
+            "base_model:finetune:mistralai/Mistral-7B-v0.1" in m["tags"] for m in r.json()
+        )
+        r = http.get(f"{hub.url}/api/models", params={"author": "qwen", "search": "72b"})
+        assert r.json() and all(
+            m["id"].startswith("Qwen/") and "72b" in m["id"].lower() for m in r.json()
+        )
+
+
+# -- whole Hub --------------------------------------------------------------------------------
+
+
+def test_whole_hub_crawl_has_every_model_once_in_hub_order(
+    tmp_path: Path, client: HubClient, hub: FakeHub, sample_models: list[dict[str, Any]]
+) -> None:
+    out = tmp_path / "hub.jsonl.gz"
+    result = crawl_hub(out, client, page_size=PAGE, progress=False, clock=FakeClock())
+    got = read_snapshot(out)
+    assert [m["id"] for m in got] == expected_hub_order(sample_models)
+    assert (result.models, result.pages, result.complete) == (4167, 9, True)
+    by_id = {m["id"]: m for m in sample_models}
+    sample = by_id["HuggingFaceH4/zephyr-7b-gemma-v0.1"]
+    crawled = next(m for m in got if m["id"] == sample["id"])
+    assert crawled == {k: v for k, v in sample.items() if k in ("_id", "id", *LIST_EXPAND)}
+    first = hub.requests[0].query
+    assert first["sort"] == ["createdAt"] and first["direction"] == ["-1"]
+    assert first["limit"] == [str(PAGE)] and first["expand"] == list(LIST_EXPAND)
+    manifest = manifest_of(out)
+    assert manifest["endpoint"] == hub.url and manifest["mode"] == "hub"
+    assert (manifest["pages"], manifest["models"], manifest["errors_total"]) == (9, 4167, 0)
+    assert manifest["started_at"] == "2026-05-23T12:00:01.000Z"
+    assert manifest["parameters"]["expand"] == list(LIST_EXPAND)
+    assert crawl_files_left(out) == []
+
+
+def test_snapshot_is_reproducible_and_independent_of_page_size(
+    tmp_path: Path, client: HubClient, baseline: bytes
+) -> None:
+    out = tmp_path / "hub.jsonl.gz"
+    crawl_hub(out, client, page_size=1000, progress=False)
+    assert out.read_bytes() == baseline
+
+
+def test_parquet_has_the_hub_stats_schema_and_the_sample_values(
+    tmp_path: Path, client: HubClient, sample_path: Path
+) -> None:
+    out = tmp_path / "hub.parquet"
+    crawl_hub(out, client, page_size=1000, progress=False)
+    sample = pq.read_table(sample_path)
+    crawled = pq.read_table(out)
+    assert crawled.schema.equals(sample.schema, check_metadata=False)
+    assert HUB_STATS_SCHEMA.equals(sample.schema, check_metadata=False)
+    # The list endpoint has no trendingScore (not asked) nor baseModels (refused).
+    same = [c for c in sample.column_names if c not in ("trendingScore", "baseModels")]
+    want = sorted(sample.select(same).to_pylist(), key=lambda r: r["id"])
+    got = sorted(crawled.select(same).to_pylist(), key=lambda r: r["id"])
+    assert got == want
+    assert crawled.column("baseModels").null_count == crawled.num_rows
+    again = tmp_path / "again.parquet"
+    crawl_hub(again, client, page_size=PAGE, progress=False)
+    assert again.read_bytes() == out.read_bytes()
+
+
+def test_max_pages_writes_an_incomplete_snapshot(tmp_path: Path, client: HubClient) -> None:
+    out = tmp_path / "hub.jsonl.gz"
+    result = crawl_hub(out, client, page_size=100, max_pages=3, progress=False)
+    assert (result.models, result.pages, result.complete) == (300, 3, False)
+    assert len(read_snapshot(out)) == 300
+    manifest = manifest_of(out)
+    assert (manifest["complete"], manifest["stopped_by"]) == (False, "max_pages")
+
+
+# -- faults -----------------------------------------------------------------------------------
+
+FAULTS = {
+    "429 Retry-After": (Fault("status", at=3, status=429, headers={"Retry-After": "7"}), [7.0]),
+    "429 RateLimit": (
+        Fault(
+            "status",
+            at=2,
+            status=429,
+            headers={
+                "RateLimit": '"api";r=0;t=42',
+                "RateLimit-Policy": '"fixed";"api";q=500;w=300',
+            },
+        ),
+        [42.0],
+    ),
+    "503 burst": (Fault("status", at=4, times=3, status=503), [1.0, 2.0, 4.0]),
+    "500 burst": (Fault("status", at=1, times=2, status=500), [1.0, 2.0]),
+    "reset mid-body": (Fault("reset", at=5), [1.0]),
+    "truncated JSON": (Fault("truncate", at=2), [1.0]),
+    "slow response": (Fault("slow", at=6, delay=4.0), [1.0]),
+}
+
+
+@pytest.mark.parametrize("name", list(FAULTS))
+def test_transient_faults_are_retried_and_lose_nothing(
+    name: str,
+    tmp_path: Path,
+    hub: FakeHub,
+    client: HubClient,
+    sleeps: list[float],
+    baseline: bytes,
+) -> None:
+    fault, waits = FAULTS[name]
+    hub.faults.append(fault)
+    if fault.kind == "slow":
+        client.timeout = 1.0  # well above a normal page, well below the slow one
+    out = tmp_path / "hub.jsonl.gz"
+    crawl_hub(out, client, page_size=PAGE, progress=False)
+    assert fault.fired == fault.times
+    assert sleeps == waits
+    assert out.read_bytes() == baseline
+    errors = manifest_of(out)["errors"]
+    assert len(errors) == len(waits)
+    assert [e["wait"] for e in errors] == waits
+
+
+def test_fault_errors_are_described_in_the_manifest(
+    tmp_path: Path, hub: FakeHub, client: HubClient
+) -> None:
+    hub.faults += [Fault("truncate", at=2), Fault("status", at=3, status=503), Fault("reset", at=4)]
+    out = tmp_path / "hub.jsonl.gz"
+    crawl_hub(out, client, page_size=PAGE, progress=False)
+    errors = manifest_of(out)["errors"]
+    assert "malformed JSON" in errors[0]["error"]
+    assert (errors[1]["status"], errors[1]["error"]) == (503, "HTTP 503 (fake fault 503)")
+    assert "Protocol" in errors[2]["error"] or "Read" in errors[2]["error"]
+    assert all(e["url"].startswith(hub.url + "/api/models?") for e in errors)
+
+
+def test_repeated_models_are_written_once(
+    tmp_path: Path, hub: FakeHub, client: HubClient, baseline: bytes
+) -> None:
+    hub.faults.append(Fault("repeat", count=37))
+    out = tmp_path / "hub.jsonl.gz"
+    result = crawl_hub(out, client, page_size=PAGE, progress=False)
+    assert hub.faults[0].fired == 1
+    assert result.duplicates == 37
+    assert manifest_of(out)["duplicates_dropped"] == 37
+    assert out.read_bytes() == baseline
+
+
+def test_retries_run_out_with_one_line_error_and_the_crawl_resumes(
+    tmp_path: Path, hub: FakeHub, client: HubClient, sleeps: list[float], baseline: bytes
+) -> None:
+    hub.faults.append(Fault("status", at=4, times=5, status=503))
+    out = tmp_path / "hub.jsonl.gz"
+    with pytest.raises(HubUnavailable) as caught:
+        crawl_hub(out, client, page_size=PAGE, progress=False)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "HTTP 503" in message and "after 5 attempts" in message
+    assert f"{hub.url}/api/models?" in message and "rerun the same command" in message
+    assert sleeps == [1.0, 2.0, 4.0, 8.0]
+    assert not out.exists()
+    assert json.loads(CrawlStore(out).checkpoint.read_text())["pages"] == 3
+    result = crawl_hub(out, client, page_size=PAGE, progress=False)
+    assert (result.runs, result.pages) == (2, 9)
+    assert out.read_bytes() == baseline
+    assert manifest_of(out)["errors_total"] == 5
+
+
+def test_backoff_is_capped_by_max_wait(tmp_path: Path, hub: FakeHub, sleeps: list[float]) -> None:
+    hub.faults.append(Fault("status", times=6, status=502))
+    client = HubClient(hub.url, token=TOKEN, max_retries=6, max_wait=5.0, sleep=sleeps.append)
+    crawl_hub(tmp_path / "hub.jsonl.gz", client, page_size=PAGE, progress=False)
+    assert sleeps == [1.0, 2.0, 4.0, 5.0, 5.0, 5.0]
+
+
+def test_a_long_rate_limit_stops_instead_of_hanging(
+    tmp_path: Path, hub: FakeHub, client: HubClient, sleeps: list[float]
+) -> None:
+    hub.faults.append(Fault("status", status=429, headers={"Retry-After": "86400"}))
+    with pytest.raises(HubUnavailable, match=r"rate limited for 86400 s; wait that long"):
+        crawl_hub(tmp_path / "hub.jsonl.gz", client, page_size=PAGE, progress=False)
+    assert sleeps == []
+
+
+def test_a_used_up_rate_limit_window_pauses_the_next_request(
+    tmp_path: Path, hub: FakeHub, client: HubClient, sleeps: list[float], baseline: bytes
+) -> None:
+    hub.faults.append(Fault("headers", at=2, headers={"RateLimit": '"api";r=0;t=30'}))
+    out = tmp_path / "hub.jsonl.gz"
+    crawl_hub(out, client, page_size=PAGE, progress=False)
+    assert sleeps == [30.0]
+    assert out.read_bytes() == baseline
+
+
+def test_token_goes_only_to_the_configured_endpoint(
+    tmp_path: Path, sample_models: list[dict[str, Any]], baseline: bytes
+) -> None:
+    out = tmp_path / "hub.jsonl.gz"
+    with (
+        running_fake_hub(sample_models) as foreign,
+        running_fake_hub(sample_models, link_base=foreign.url) as home,
+    ):
+        crawl_hub(out, HubClient(home.url, token=TOKEN), page_size=PAGE, progress=False)
+    assert [r.headers.get("authorization") for r in home.requests] == [f"Bearer {TOKEN}"]
+    assert len(foreign.requests) == 8
+    assert all("authorization" not in r.headers for r in foreign.requests)
+    assert all(TOKEN not in json.dumps(r.query) for r in foreign.requests)
+    assert out.read_bytes() == baseline
+
+
+def test_offline_mode_is_a_clear_error(
+    tmp_path: Path, client: HubClient, hub: FakeHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    with pytest.raises(HubUnavailable, match=r"offline mode is on \(HF_HUB_OFFLINE\)"):
+        crawl_hub(tmp_path / "hub.jsonl.gz", client, progress=False)
+    assert hub.requests == []
+
+
+def test_refused_requests_are_input_errors(tmp_path: Path, client: HubClient) -> None:
+    with pytest.raises(InputError) as caught:
+        crawl_model(tmp_path / "m.jsonl.gz", client, ["nobody/no-such-model"], progress=False)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert (
+        "HTTP 404" in message
+        and "nobody/no-such-model" in message
+        and "check the model id" in message
+    )
+
+
+# -- resuming after a kill --------------------------------------------------------------------
+
+
+class Killed(BaseException):
+    """Stands for SIGKILL: escapes every ``except Exception``."""
+
+
+def kill_at_checkpoint(monkeypatch: pytest.MonkeyPatch, n: int) -> None:
+    """Make the n-th checkpoint save die, after the parts it vouches for are on disk."""
+    calls = {"n": 0}
+    save = CrawlStore.save_checkpoint
+
+    def dying_save(self: CrawlStore, state: dict[str, Any]) -> None:
+        calls["n"] += 1
+        if calls["n"] >= n:
+            raise Killed
+        save(self, state)
+
+    monkeypatch.setattr(CrawlStore, "save_checkpoint", dying_save)
+
+
+def test_kill_between_parts_and_checkpoint_resumes_exactly(
+    tmp_path: Path, client: HubClient, baseline: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "hub.jsonl.gz"
+    with monkeypatch.context() as patch:
+        kill_at_checkpoint(patch, 4)
+        with pytest.raises(Killed):
+            crawl_hub(out, client, page_size=PAGE, progress=False)
+    store = CrawlStore(out)
+    committed = json.loads(store.checkpoint.read_text())["parts_bytes"]
+    assert store.parts.stat().st_size > committed  # page 3 written, not checkpointed
+    with open(store.parts, "ab") as fh:
+        fh.write(b'0\ttorn/write\t{"id": "torn/wr')  # and a torn line after it
+    result = crawl_hub(out, client, page_size=PAGE, progress=False)
+    assert (result.runs, result.duplicates, result.models) == (2, 0, 4167)
+    assert out.read_bytes() == baseline
+    assert crawl_files_left(out) == []
+
+
+def test_kill_after_the_snapshot_but_before_clean_up_is_finished_on_rerun(
+    tmp_path: Path,
+    client: HubClient,
+    hub: FakeHub,
+    baseline: bytes,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    out = tmp_path / "hub.jsonl.gz"
+
+    def dying_clean_up(self: CrawlStore) -> None:
+        raise Killed
+
+    with monkeypatch.context() as patch:
+        patch.setattr(CrawlStore, "clean_up", dying_clean_up)
+        with pytest.raises(Killed):
+            crawl_hub(out, client, page_size=PAGE, progress=False)
+    requests = len(hub.requests)
+    crawl_hub(out, client, page_size=PAGE, progress=False)
+    assert len(hub.requests) == requests  # nothing refetched
+    assert out.read_bytes() == baseline
+    assert crawl_files_left(out) == []
+
+
+def test_a_checkpoint_of_another_crawl_is_refused(tmp_path: Path, client: HubClient) -> None:
+    out = tmp_path / "hub.jsonl.gz"
+    with pytest.raises(Killed), pytest.MonkeyPatch.context() as patch:
+        kill_at_checkpoint(patch, 3)  # the start, page 1, then dies at page 2
+        crawl_hub(out, client, page_size=PAGE, progress=False)
+    with pytest.raises(InputError, match="belongs to another crawl"):
+        crawl_hub(out, client, page_size=100, progress=False)
+
+
+def test_two_crawls_never_write_one_output(tmp_path: Path, client: HubClient) -> None:
+    import fcntl
+
+    out = tmp_path / "hub.jsonl.gz"
+    with open(CrawlStore(out).lock_path, "wb") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+        with pytest.raises(InputError, match="another crawl is writing"):
+            crawl_hub(out, client, page_size=PAGE, progress=False)
+    assert crawl_hub(out, client, page_size=PAGE, progress=False).models == 4167
+
+
+def test_temp_files_of_a_killed_run_are_removed(
+    tmp_path: Path, client: HubClient, baseline: bytes
+) -> None:
+    out = tmp_path / "hub.jsonl.gz"
+    stale = [
+        tmp_path / ".hub.jsonl.gz.123.dead.tmp",
+        tmp_path / ".hub.jsonl.gz.checkpoint.json.123.dead.tmp",
+    ]
+    for path in stale:
+        path.write_bytes(b"half written")
+    crawl_hub(out, client, page_size=PAGE, progress=False)
+    assert not any(p.exists() for p in stale)
+    assert out.read_bytes() == baseline
+
+
+def test_the_main_cli_has_the_crawl_command() -> None:
+    from hflineage.explorer.cli import cli
+
+    assert cli.commands["crawl"] is crawl
+
+
+def test_killed_three_times_at_random_points_resumes_to_identical_snapshot(
+    tmp_path: Path, hub: FakeHub, baseline: bytes
+) -> None:
+    out = tmp_path / "hub.jsonl.gz"
+    argv = [sys.executable, "-m", "hflineage", "crawl", "--out", str(out), "--no-progress"]
+    argv += ["--endpoint", hub.url, "--token", TOKEN, "--limit", "100"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HF_")}
+    env["HF_HOME"] = str(tmp_path / "hf-home")
+    seed = int(os.environ.get("HF_LINEAGE_KILL_SEED", "20260523"))
+    rng = random.Random(seed)
+    for _ in range(3):
+        # 42 pages; at most 3 x 12 requests are spent before the kills, so each one lands.
+        hub.faults.append(
+            Fault(
+                "kill",
+                at=len(hub.requests) + rng.randint(1, 12),
+                phase=rng.choice(["before", "mid", "after"]),
+                delay=rng.uniform(0, 0.02),
+            )
+        )
+        proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        hub.client_pid = proc.pid
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == -signal.SIGKILL, f"seed {seed}: {err.decode()[-500:]}"
+        assert not out.exists()
+        assert CrawlStore(out).checkpoint.exists()
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "wrote 4,167 models" in done.stderr and "resumed 3x" in done.stderr
+    assert out.read_bytes() == baseline, f"seed {seed}"
+    assert manifest_of(out)["runs"] == 4
+    assert crawl_files_left(out) == []
+
+
+# -- the crawl feeds `report` ----------------------------------------------------------------
+
+
+def same_figures(a: object, b: object) -> bool:
+    """Equal JSON values, floats equal to 1e-9 relative."""
+    if isinstance(a, float) or isinstance(b, float):
+        return isinstance(a, int | float) and isinstance(b, int | float) and math.isclose(a, b)
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_figures(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same_figures(x, y) for x, y in zip(a, b, strict=True))
+    return a == b
+
+
+@pytest.mark.parametrize(
+    ("name", "options"),
+    [
+        ("crawl.jsonl.gz", []),
+        ("crawl.parquet", ["--by", "country", "--view", "uploader"]),
+        ("crawl.jsonl.gz", ["--by", "org", "--metric", "uploads", "--policy", "full"]),
+    ],
+)
+def test_report_on_a_crawl_gives_the_figures_of_the_sample(
+    tmp_path: Path, client: HubClient, sample_path: Path, name: str, options: list[str]
+) -> None:
+    from hflineage.explorer.cli import cli
+
+    out = tmp_path / name
+    crawl_hub(out, client, page_size=1000, progress=False)
+
+    def report(snapshot: Path) -> dict[str, Any]:
+        args = ["report", "--snapshot", str(snapshot), "--format", "json", "--top", "100000"]
+        args += options
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 0, result.output
+        answer: dict[str, Any] = json.loads(result.stdout)
+        return answer
+
+    crawled, sample = report(out), report(sample_path)
+    assert len(sample["rows"]) > 5
+    # Provenance differs by design: the list endpoint has no baseModels, so edges come from
+    # the Hub's base_model tags instead; the graph and every figure are the same (up to the
+    # order in which fractional credits are summed).
+    got, want = crawled["meta"].pop("validation"), sample["meta"].pop("validation")
+    assert same_figures(crawled["meta"], sample["meta"])
+    # All rows, compared by key: the order of tied rows is not part of the figures.
+    by_key = {r["key"]: r for r in crawled["rows"]}
+    assert same_figures(by_key, {r["key"]: r for r in sample["rows"]})
+    for key in ("models", "stubs", "roots", "edges", "edges_by_relation", "max_depth"):
+        assert got[key] == want[key], key
+
+
+# -- family and single models -----------------------------------------------------------------
+
+
+def descendants_by_tags(models: list[dict[str, Any]], roots: list[str], depth: int) -> set[str]:
+    """The expected families, straight from the sample's ``base_model:<id>`` tags."""
+    found, frontier = set(roots), list(roots)
+    for _ in range(depth):
+        tags = {f"base_model:{m}" for m in frontier}
+        frontier = [m["id"] for m in models if tags & set(m["tags"]) and m["id"] not in found]
+        found.update(frontier)
+    return found
+
+
+@pytest.mark.parametrize(("depth", "repeats"), [(0, 0), (1, 0), (3, 4)])
+def test_family_crawl_walks_base_model_children_to_a_depth(
+    tmp_path: Path,
+    client: HubClient,
+    hub: FakeHub,
+    sample_models: list[dict[str, Any]],
+    depth: int,
+    repeats: int,
+) -> None:
+    # Two families that share merges: those are reached twice and must be written once.
+    roots = ["mistralai/Mistral-7B-v0.1", "meta-llama/Meta-Llama-3-8B"]
+    out = tmp_path / "family.jsonl.gz"
+    result = crawl_family(out, client, roots, depth=depth, page_size=5, progress=False)
+    ids = [m["id"] for m in read_snapshot(out)]
+    assert len(ids) == len(set(ids)) == result.models
+    assert set(ids) == descendants_by_tags(sample_models, roots, depth)
+    assert ids[:2] == roots
+    assert result.duplicates == repeats
+    filters = [r.query["filter"] for r in hub.requests if "filter" in r.query]
+    assert all(len(f) == 1 and f[0].startswith("base_model:") for f in filters)
+    assert manifest_of(out)["parameters"]["depth"] == depth
+
+
+def test_family_crawl_resumes_identically(
+    tmp_path: Path, client: HubClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    roots = ["mistralai/Mistral-7B-v0.1", "meta-llama/Meta-Llama-3-8B"]
+    whole = tmp_path / "whole.jsonl.gz"
+    crawl_family(whole, client, roots, depth=2, page_size=4, progress=False)
+    out = tmp_path / "family.jsonl.gz"
+    for n in (2, 5, 9):
+        with monkeypatch.context() as patch:
+            kill_at_checkpoint(patch, n)
+            with pytest.raises(Killed):
+                crawl_family(out, client, roots, depth=2, page_size=4, progress=False)
+    result = crawl_family(out, client, roots, depth=2, page_size=4, progress=False)
+    assert result.runs == 4
+    assert out.read_bytes() == whole.read_bytes()
+
+
+def test_family_root_must_exist_and_a_typo_can_be_fixed(tmp_path: Path, client: HubClient) -> None:
+    out = tmp_path / "f.jsonl.gz"
+    with pytest.raises(InputError, match="HTTP 404"):
+        crawl_family(out, client, ["mistralai/Mistral-7B-v0.l"], progress=False)
+    assert crawl_files_left(out) == []
+    result = crawl_family(out, client, ["mistralai/Mistral-7B-v0.1"], depth=1, progress=False)
+    assert result.models > 1
+
+
+def test_model_crawl_keeps_base_models_and_children_count(
+    tmp_path: Path, client: HubClient, hub: FakeHub, sample_models: list[dict[str, Any]]
+) -> None:
+    out = tmp_path / "one.jsonl.gz"
+    model_id = "Qwen/Qwen2.5-7B-Instruct"
+    crawl_model(out, client, [model_id.lower()], progress=False)
+    (got,) = read_snapshot(out)
+    assert got["id"] == model_id
+    children = [m for m in sample_models if f"base_model:{model_id}" in m["tags"]]
+    assert got["childrenModelCount"] == len(children) > 0
+    assert got["baseModels"] == next(m for m in sample_models if m["id"] == model_id)["baseModels"]
+    assert set(hub.requests[0].query["expand"]) >= {"baseModels", "childrenModelCount"}
+
+
+# -- CLI and small parts ----------------------------------------------------------------------
+
+
+def test_cli_crawls_with_hf_endpoint_and_reports_one_line(
+    tmp_path: Path, hub: FakeHub, baseline: bytes
+) -> None:
+    out = tmp_path / "hub.jsonl.gz"
+    result = CliRunner().invoke(
+        crawl,
+        ["--out", str(out), "--token", TOKEN, "--limit", str(PAGE), "--no-progress"],
+        env={"HF_ENDPOINT": hub.url},
+    )
+    assert result.exit_code == 0, result.output
+    assert f"wrote 4,167 models (9 pages) to {out}" in result.output
+    assert out.read_bytes() == baseline
+
+
+def test_cli_family_and_model_modes(tmp_path: Path, hub: FakeHub) -> None:
+    runner = CliRunner()
+    base = ["--endpoint", hub.url, "--token", TOKEN, "--no-progress"]
+    family = tmp_path / "family.parquet"
+    result = runner.invoke(
+        crawl,
+        [
+            *base,
+            "--out",
+            str(family),
+            "--family",
+            "mistralai/Mistral-7B-v0.1",
+            "--family",
+            "Qwen/Qwen1.5-MoE-A2.7B",
+            "--depth",
+            "1",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert pq.read_table(family).num_rows == manifest_of(family)["models"] > 2
+    one = tmp_path / "one.jsonl.gz"
+    result = runner.invoke(crawl, [*base, "--out", str(one), "--model", "Qwen/Qwen1.5-MoE-A2.7B"])
+    assert result.exit_code == 0, result.output
+    assert [m["id"] for m in read_snapshot(one)] == ["Qwen/Qwen1.5-MoE-A2.7B"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--family", "a/b", "--model", "c/d"], "use --family or --model, not both"),
+        (["--depth", "2"], "--depth only applies to --family"),
+        (["--model", "a/b", "--max-pages", "2"], "do not apply to --model"),
+        (["--limit", "5000"], "5000 is not in the range 1<=x<=1000"),
+    ],
+)
+def test_cli_rejects_contradictory_options(tmp_path: Path, args: list[str], message: str) -> None:
+    result = CliRunner().invoke(crawl, ["--out", str(tmp_path / "x.jsonl.gz"), *args])
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_cli_help_has_examples() -> None:
+    result = CliRunner().invoke(crawl, ["--help"])
+    assert result.exit_code == 0
+    assert "hf-lineage crawl --out hub.parquet" in result.output
+    assert "--family" in result.output and "resumes" in result.output
+
+
+def test_cli_lets_lineage_errors_through_for_the_main_cli(tmp_path: Path) -> None:
+    result = CliRunner().invoke(crawl, ["--out", str(tmp_path / "x.csv"), "--no-progress"])
+    assert isinstance(result.exception, InputError)
+    assert "name it *.jsonl.gz or *.parquet" in str(result.exception)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda c, p: crawl_hub(p / "x.json", c), "unknown snapshot format"),
+        (lambda c, p: crawl_hub(p / "no" / "x.jsonl.gz", c), "does not exist; create it"),
+        (lambda c, p: crawl_hub(p / "x.parquet", c, page_size=0), "between 1 and 1000"),
+        (lambda c, p: crawl_hub(p / "x.parquet", c, max_pages=0), "at least 1"),
+        (lambda c, p: crawl_family(p / "x.parquet", c, [" "]), "at least one root"),
+        (lambda c, p: crawl_model(p / "x.parquet", c, []), "no model id given"),
+        (lambda c, p: HubClient("ftp://example.org"), "not an http(s) URL"),
+    ],
+)
+def test_bad_parameters_are_input_errors(
+    tmp_path: Path, call: Callable[[HubClient, Path], object], message: str
+) -> None:
+    client = HubClient("http://127.0.0.1:9", token=False)
+    with pytest.raises(InputError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        call(client, tmp_path)
+
+
+def test_headers_carry_the_token_only_to_the_endpoint_origin() -> None:
+    client = HubClient("https://hub.example:443/", token=TOKEN)
+    assert (
+        client.headers_for("https://hub.example/api/models")["authorization"] == f"Bearer {TOKEN}"
+    )
+    for foreign in (
+        "https://cdn.example/api/models",
+        "http://hub.example/api/models",
+        "https://hub.example:8443/api/models",
+    ):
+        assert "authorization" not in client.headers_for(foreign)
+
+
+def test_progress_line_shows_models_pages_and_rate() -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    buffer = StringIO()
+    progress = CrawlProgress(console=Console(file=buffer, width=120, force_terminal=True))
+    with progress.shown("crawling the Hub", 0, 0):
+        progress.update(4167, 9)
+    text = buffer.getvalue()
+    assert "4,167" in text and "models" in text and "9 pages" in text and "models/s" in text
+    silent = CrawlProgress(enabled=False)
+    with silent.shown("x", 0, 0):
+        silent.update(1, 1)
+
+
+@pytest.mark.parametrize(
+    "module", [crawl_module, crawl_http, crawl_parquet, crawl_progress, crawl_store]
+)
+def test_public_names_exist(module: Any) -> None:
+    for name in module.__all__:
+        assert hasattr(module, name), name
