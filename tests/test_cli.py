@@ -10,6 +10,7 @@ import click
 import pytest
 from click.testing import CliRunner
 from conftest import api_model, write_jsonl
+
 from hflineage.explorer.cli import cli, main
 
 
