@@ -65,13 +65,38 @@ def fetch_hub_stats(endpoint: str | None = None, token: str | None = None) -> Pa
 
 
 def _normalise_ids(arr: pa.Array) -> tuple[pa.Array, pa.Array]:
-    """Vectorised :func:`normalise_id`: returns (ids, valid mask)."""
-    s = pc.utf8_trim_whitespace(arr)
+    """Vectorised :func:`normalise_id`: returns (ids, valid mask).
+
+    Almost every id is already canonical: one regex pass finds the few that are not, and
+    only those go through the trimming and prefix stripping.
+    """
+    valid = pc.fill_null(pc.match_substring_regex(arr, _ID.pattern), False)
+    if pc.all(valid).as_py() is not False:
+        return arr, valid
+    bad = pc.indices_nonzero(pc.invert(valid))
+    s = pc.utf8_trim_whitespace(arr.take(bad))
     s = pc.replace_substring_regex(s, _URL_PREFIX.pattern.replace("^", "^(?i)", 1), "")
     s = pc.replace_substring_regex(s, r"/(?:tree|blob|resolve)/.*$", "")
     s = pc.utf8_trim(s, characters="/ ")
-    valid = pc.fill_null(pc.match_substring_regex(s, _ID.pattern), False)
-    return s, valid
+    fixed_valid = pc.fill_null(pc.match_substring_regex(s, _ID.pattern), False)
+    bad_np = np.asarray(bad.to_numpy(), dtype=np.int64)
+    out = arr.to_pylist() if len(arr) < 1024 else None
+    if out is not None:
+        for pos, value in zip(bad_np.tolist(), s.to_pylist(), strict=True):
+            out[pos] = value
+        ids = pa.array(out, pa.string())
+    else:
+        # Scatter the repaired strings back: stable positions via a sort on row index.
+        order = np.concatenate(
+            [np.flatnonzero(np.asarray(valid.to_numpy(zero_copy_only=False))), bad_np]
+        )
+        merged = pa.concat_arrays(
+            [arr.filter(valid), s.cast(arr.type) if s.type != arr.type else s]
+        )
+        ids = merged.take(pa.array(np.argsort(order, kind="stable")))
+    mask = np.asarray(valid.to_numpy(zero_copy_only=False), dtype=bool).copy()
+    mask[bad_np] = np.asarray(fixed_valid.to_numpy(zero_copy_only=False), dtype=bool)
+    return ids, pa.array(mask)
 
 
 def _counts(

@@ -9,15 +9,15 @@ the first listed parent.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from hflineage.errors import QueryError
 from hflineage.graph import LineageGraph, MergePolicy
+from hflineage.queries.concentration import gini, hhi
 from hflineage.queries.window import Window
 
 __all__ = [
@@ -70,16 +70,18 @@ class Attribution:
         }
 
     def top(self, n: int) -> Attribution:
-        """The first ``n`` rows, with the rest summed into ``(other N keys)`` in ``meta``."""
+        """The first ``n`` rows; the rest is summed in ``meta['rest']``."""
+        if len(self.rows) <= n:
+            return self
         rest = self.rows[n:]
         meta = dict(self.meta)
-        meta["rows_total"] = len(self.rows)
-        if rest:
-            meta["rest"] = {
-                "keys": len(rest),
-                "value": float(sum(r.value for r in rest)),
-                "share": float(sum(r.share for r in rest)),
-            }
+        prev = meta.get("rest")
+        extra = prev if isinstance(prev, dict) else {"keys": 0, "value": 0.0, "share": 0.0}
+        meta["rest"] = {
+            "keys": len(rest) + int(extra["keys"]),
+            "value": float(sum(r.value for r in rest)) + float(extra["value"]),
+            "share": float(sum(r.share for r in rest)) + float(extra["share"]),
+        }
         return Attribution(self.rows[:n], meta)
 
 
@@ -158,6 +160,7 @@ def attribute(
     metric: str = "downloads",
     policy: str = "split",
     window: Window | None = None,
+    top: int | None = None,
 ) -> Attribution:
     """Credit a metric to keys of a level.
 
@@ -168,6 +171,7 @@ def attribute(
         metric: ``downloads`` (30-day), ``downloads_all_time``, ``uploads`` or ``likes``.
         policy: merge policy (``split``, ``full``, ``first``); lineage view only.
         window: models counted, by ``createdAt`` month.
+        top: keep only the ``top`` largest rows (the rest is summed in ``meta['rest']``).
 
     Returns:
         Rows sorted by value; shares in percent of the denominator (the metric summed over
@@ -192,22 +196,17 @@ def attribute(
         models = np.bincount(codes[mask], minlength=len(names)).astype(np.int64)
     denominator = float(values[mask].sum())
     nz = np.flatnonzero((credit > 0) | (models > 0))
-    # Largest first; ties by key, so the order never depends on storage order.
-    sorter = pa.table(
-        {"v": pa.array(credit[nz]), "k": pa.array([names[i] for i in nz.tolist()], pa.string())}
-    )
-    order = nz[
-        np.asarray(pc.sort_indices(sorter, sort_keys=[("v", "descending"), ("k", "ascending")]))
-    ]
+    order = _ranked(credit, nz, names, top)
     rows = [
         AttributionRow(
-            key=names[i],
+            key=str(names[i]),
             value=float(credit[i]),
             share=float(100.0 * credit[i] / denominator) if denominator else 0.0,
             models=int(models[i]),
         )
         for i in order.tolist()
     ]
+    all_values = credit[nz]
     meta: dict[str, object] = {
         "level": by,
         "view": view,
@@ -219,7 +218,40 @@ def attribute(
         "denominator_description": f"total {metric} of the {int(mask.sum())} models counted",
         "models_counted": int(mask.sum()),
         "excluded": excluded,
-        "shares_sum_to": float(sum(r.share for r in rows)),
+        "shares_sum_to": float(100.0 * all_values.sum() / denominator) if denominator else 0.0,
+        "rows_total": len(nz),
+        "concentration": {
+            "hhi": hhi(all_values),
+            "gini": gini(all_values),
+            "keys": len(nz),
+            "note": "over every key with credit, not only the rows shown",
+        },
         "validation": graph.validation.as_dict(),
     }
+    if len(rows) < len(nz):
+        shown = order
+        rest_mask = np.ones(len(credit), dtype=bool)
+        rest_mask[shown] = False
+        rest = nz[rest_mask[nz]]
+        meta["rest"] = {
+            "keys": len(rest),
+            "value": float(credit[rest].sum()),
+            "share": float(100.0 * credit[rest].sum() / denominator) if denominator else 0.0,
+        }
     return Attribution(rows, meta)
+
+
+def _ranked(
+    credit: np.ndarray, nz: np.ndarray, names: Sequence[str], top: int | None
+) -> np.ndarray:
+    """Key codes, largest credit first, ties by key name; only the first ``top`` if given.
+
+    Numbers are sorted in numpy; names are compared only among the rows shown (and the ones
+    tied with the last of them), so ranking millions of roots stays fast.
+    """
+    by_value = nz[np.argsort(-credit[nz], kind="stable")]
+    if top is not None and len(by_value) > top:
+        cut = credit[by_value[top - 1]]
+        by_value = by_value[credit[by_value] >= cut]
+    ranked = sorted(by_value.tolist(), key=lambda i: (-credit[i], names[i]))
+    return np.asarray(ranked[:top] if top is not None else ranked, dtype=np.int64)

@@ -185,3 +185,20 @@ def test_not_a_snapshot(tmp_path: Path) -> None:
     p2.write_text("not parquet")
     with pytest.raises(InputError, match="not a readable parquet"):
         load_snapshot(p2)
+
+
+@pytest.mark.parametrize("n_good", [3, 5000])
+def test_vectorised_id_normalisation_matches_the_row_rule(n_good: int) -> None:
+    from hflineage.loaders.hubstats import _normalise_ids
+    from hflineage.loaders.ids import InvalidId, normalise_id
+
+    raw = [f"org/m{i}" for i in range(n_good)]
+    raw[1:1] = [" https://huggingface.co/x/y/ ", None, "bad id", "Q/r///", "hf.co/a/b/tree/main"]
+    ids, valid = _normalise_ids(pa.array(raw, pa.string()))
+    for r, got, ok in zip(raw, ids.to_pylist(), valid.to_pylist(), strict=True):
+        try:
+            expected = normalise_id(r)
+        except InvalidId:
+            assert not ok, r
+        else:
+            assert ok and got == expected, r
