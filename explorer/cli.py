@@ -7,23 +7,60 @@ import traceback
 from typing import Any
 
 import click
+
+from hflineage import __version__
+from hflineage.errors import LineageError
 from hflineage.explorer.common import emit, format_option, load_graph, snapshot_option
 from hflineage.queries import (
     Window,
     attribute,
     family_summary,
-    gini,
-    hhi,
     lineage_of,
 )
-
-from hflineage import __version__
-from hflineage.errors import LineageError
 
 __all__ = ["cli", "main"]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+#: Commands that live in their own modules, imported only when used (fast start-up).
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "crawl": ("hflineage.explorer.cmd_crawl", "crawl"),
+    "cypher": ("hflineage.explorer.cmd_cypher", "cypher"),
+    "db": ("hflineage.explorer.cmd_cypher", "db"),
+    "neo4j": ("hflineage.explorer.cmd_cypher", "neo4j"),
+    "html": ("hflineage.explorer.cmd_html", "html"),
+    "view": ("hflineage.explorer.cmd_html", "view"),
+    "snapshot": ("hflineage.explorer.cmd_snapshot", "snapshot"),
+}
+
+
+def _lazy_command(name: str) -> click.Command | None:
+    import importlib
+
+    module, attr = LAZY_COMMANDS[name]
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name != module:
+            raise
+        return None
+    cmd = getattr(mod, attr, None)
+    return cmd if isinstance(cmd, click.Command) else None
+
+
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        lazy = [n for n in LAZY_COMMANDS if n not in self.commands and _lazy_command(n)]
+        return sorted([*self.commands, *lazy])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in LAZY_COMMANDS:
+            cmd = _lazy_command(cmd_name)
+            if cmd is not None:
+                self.add_command(cmd, cmd_name)
+        return self.commands.get(cmd_name)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="hf-lineage")
 @click.option("--debug", is_flag=True, help="Show the full traceback on errors.")
 @click.pass_context
@@ -68,6 +105,30 @@ def cli(ctx: click.Context, debug: bool) -> None:
 )
 @click.option("--since", metavar="YYYY-MM", help="Only models created in or after this month.")
 @click.option("--until", metavar="YYYY-MM", help="Only models created in or before this month.")
+@click.option(
+    "--from",
+    "date_from",
+    metavar="YYYY-MM-DD",
+    help="Metric becomes downloads in the period --from..--to, read from the snapshot store.",
+)
+@click.option("--to", "date_to", metavar="YYYY-MM-DD", help="End of the period (see --from).")
+@click.option(
+    "--first-year",
+    is_flag=True,
+    help="Metric becomes each model's downloads in its first year, read from the store.",
+)
+@click.option(
+    "--infer",
+    is_flag=True,
+    help="Give models that declare no parent inferred ones (docs/inference.md); "
+    "rows then state the part of each share that comes through inferred edges.",
+)
+@click.option(
+    "--min-confidence",
+    type=click.FloatRange(0.0, 1.0),
+    default=None,
+    help="Lowest confidence of an inferred edge used with --infer (default 0.8).",
+)
 @click.option("--top", type=click.IntRange(min=1), default=20, show_default=True)
 @format_option
 def report(
@@ -78,6 +139,11 @@ def report(
     policy: str,
     since: str | None,
     until: str | None,
+    date_from: str | None,
+    date_to: str | None,
+    first_year: bool,
+    infer: bool,
+    min_confidence: float | None,
     top: int,
     fmt: str,
 ) -> None:
@@ -85,28 +151,57 @@ def report(
 
     Example: hf-lineage report --snapshot ../shared/data/hub-stats-sample-2026-05.parquet
     --by country --view uploader --format json
+
+    Downloads in a period, from the snapshot store (see hf-lineage snapshot):
+    hf-lineage report --from 2026-01-01 --to 2026-05-20 --by country
+
+    With inferred lineage: hf-lineage report --snapshot hub-stats.parquet --infer
     """
+    if infer and (date_from or date_to or first_year):
+        raise click.UsageError("--infer cannot be combined with --from/--to/--first-year")
+    if min_confidence is not None and not infer:
+        raise click.UsageError("--min-confidence needs --infer")
+    if date_from or date_to or first_year:
+        from hflineage.explorer.cmd_snapshot import period_report
+
+        period_report(
+            snapshots=snapshots, by=by, view=view, policy=policy, since=since, until=until,
+            top=top, fmt=fmt, date_from=date_from, date_to=date_to, first_year=first_year,
+        )  # fmt: skip
+        return
     window = Window(since, until)
-    graph = load_graph(snapshots)
-    result = attribute(graph, by=by, view=view, metric=metric, policy=policy, window=window)
-    values = [r.value for r in result.rows]
-    result.meta["concentration"] = {"hhi": hhi(values), "gini": gini(values), "keys": len(values)}
-    shown = result.top(top)
+    graph = load_graph(snapshots, infer=infer, min_confidence=min_confidence)
+    shown = attribute(graph, by=by, view=view, metric=metric, policy=policy, window=window, top=top)
     m = shown.meta
     footer = (
         f"{m['metric_description']}; view {view}; policy {m['policy']}; "
         f"{m['window']['description']}"  # type: ignore[index]
         f"\ndenominator: {m['denominator']:,.0f} = {m['denominator_description']}"
         f"\nHHI {m['concentration']['hhi']:,.0f}, Gini {m['concentration']['gini']:.3f} "  # type: ignore[index]
-        f"over {len(values)} keys; rows: {graph.validation.load.rows_loaded:,} loaded, "
+        f"over {m['rows_total']:,} keys; rows: {graph.validation.load.rows_loaded:,} loaded, "
         f"{graph.validation.load.rows_rejected:,} rejected; {graph.validation.stubs:,} stubs; "
         f"{len(graph.validation.cycles_broken)} cycles broken"
     )
+    payload: dict[str, Any] = shown.as_dict()
+    columns = [by, metric, "share %", "models"]
+    rows: list[tuple[Any, ...]] = [(r.key, r.value, r.share, r.models) for r in shown.rows]
+    if infer:
+        from hflineage.graph.inference import DEFAULT_MIN_CONFIDENCE
+        from hflineage.queries.inference_eval import with_inferred_shares
+
+        conf = DEFAULT_MIN_CONFIDENCE if min_confidence is None else min_confidence
+        payload = with_inferred_shares(
+            payload, graph, by=by, view=view, metric=metric, policy=policy, window=window,
+            min_confidence=conf,
+        )  # fmt: skip
+        columns.append("of which inferred %")
+        rows = [(*t, r["inferred_share"]) for t, r in zip(rows, payload["rows"], strict=True)]
+        footer += "\n" + str(payload["meta"]["inferred"]["description"])
     emit(
         fmt,
-        shown.as_dict(),
-        [by, metric, "share %", "models"],
-        [(r.key, r.value, r.share, r.models) for r in shown.rows],
+        payload,
+        columns,
+        rows,
         title=f"{metric} by {by} ({view} view)",
         footer=footer,
     )
@@ -192,33 +287,6 @@ def validate(snapshots: tuple[str, ...], fmt: str) -> None:
         else:
             rows.append((k, val))
     emit(fmt, v, ["check", "count"], rows, title="validation")
-
-
-def _register_optional() -> None:
-    """Commands that live in their own modules."""
-    import importlib
-
-    for module, name in (
-        ("hflineage.explorer.cmd_crawl", "crawl"),
-        ("hflineage.explorer.cmd_cypher", "cypher"),
-        ("hflineage.explorer.cmd_cypher", "db"),
-        ("hflineage.explorer.cmd_cypher", "neo4j"),
-        ("hflineage.explorer.cmd_html", "html"),
-        ("hflineage.explorer.cmd_html", "view"),
-        ("hflineage.explorer.cmd_snapshot", "snapshot"),
-    ):
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue
-        cmd = getattr(mod, name, None)
-        if isinstance(cmd, click.Command):
-            cli.add_command(cmd, name)
-
-
-_register_optional()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -10,10 +10,11 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import click
-from hflineage.graph import LineageGraph, build_lineage_graph
-from hflineage.loaders import load_hub_stats, load_snapshots
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from hflineage.graph import LineageGraph, build_lineage_graph
+from hflineage.loaders import load_hub_stats, load_snapshots
 
 __all__ = [
     "emit",
@@ -56,8 +57,14 @@ def progress_enabled() -> bool:
     return sys.stderr.isatty()
 
 
-def load_graph(snapshots: Sequence[str]) -> LineageGraph:
-    """Load snapshots (or the Hub dump) with a progress bar and build the lineage graph."""
+def load_graph(
+    snapshots: Sequence[str], *, infer: bool = False, min_confidence: float | None = None
+) -> LineageGraph:
+    """Load snapshots (or the Hub dump) with a progress bar and build the lineage graph.
+
+    With ``infer``, models that declare no parent get inferred ones (at or above
+    ``min_confidence``; see ``docs/inference.md``); declared parents always win.
+    """
     with Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -77,6 +84,14 @@ def load_graph(snapshots: Sequence[str]) -> LineageGraph:
         else:
             table, report = load_hub_stats(None, progress=tick)
         bar.update(task, description="building graph")
+        if infer:
+            from hflineage.graph.inference import DEFAULT_MIN_CONFIDENCE, build_inferred_graph
+            from hflineage.loaders.evidence import load_evidences
+            from hflineage.loaders.hubstats import fetch_hub_stats
+
+            evidence = load_evidences(list(snapshots) or [fetch_hub_stats()])
+            conf = DEFAULT_MIN_CONFIDENCE if min_confidence is None else min_confidence
+            return build_inferred_graph(table, report, evidence, min_confidence=conf)[0]
         return build_lineage_graph(table, report)
 
 

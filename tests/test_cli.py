@@ -120,12 +120,20 @@ def test_small_jsonl_end_to_end(tmp_path: Path) -> None:
 
 
 def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
+    ctx = click.Context(group)
     out = []
-    for name, cmd in group.commands.items():
+    for name in group.list_commands(ctx):
+        cmd = group.get_command(ctx, name)
+        assert cmd is not None, name
         out.append((prefix + name, cmd))
         if isinstance(cmd, click.Group):
             out += _commands(cmd, prefix + name + " ")
     return out
+
+
+def test_optional_commands_are_registered() -> None:
+    names = {n for n, _ in _commands(cli)}
+    assert {"report", "lineage", "family", "validate", "crawl", "snapshot"} <= names
 
 
 @pytest.mark.parametrize(("name", "cmd"), _commands(cli))
