@@ -1,0 +1,425 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+from conftest import api_model, write_jsonl
+
+from hflineage.explorer.cli import cli
+from hflineage.graph.inference import (
+    DEFAULT_MIN_CONFIDENCE,
+    MAX_CANDIDATES,
+    InferredDeclarations,
+    architectures_conflict,
+    build_inferred_graph,
+    infer_lineage,
+    quant_bases,
+    split_quant_suffix,
+)
+from hflineage.loaders import load_snapshot
+from hflineage.loaders.evidence import card_prose, load_evidence
+from hflineage.loaders.records import SOURCES
+from hflineage.queries import attribute
+from hflineage.queries.inference_eval import evaluate_inference, with_inferred_shares
+
+INFERRED = SOURCES.index("inferred")
+
+
+def _infer(tmp_path: Path, objs: list[dict[str, Any]]) -> dict[str, tuple[str, float, str, str]]:
+    """Load API objects through the real loaders; model -> (parent, confidence, rule, rel)."""
+    path = write_jsonl(tmp_path / "snap.jsonl", objs)
+    table, _ = load_snapshot(path)
+    inferred = infer_lineage(table, load_evidence(path))
+    return {
+        mid: (p.parent_id, p.confidence, p.rule, p.relation or "unknown")
+        for mid, p in zip(inferred.child_id.to_pylist(), inferred.rows(), strict=True)
+    }
+
+
+def _root(model_id: str, **kw: Any) -> dict[str, Any]:
+    return api_model(model_id, relation=None, createdAt="2024-01-01T00:00:00.000Z", **kw)
+
+
+# -- names ------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("name", "base", "strong"),
+    [
+        ("Qwen2.5-7B-Instruct-GGUF", "Qwen2.5-7B-Instruct", True),
+        ("Qwen2.5-7B-Instruct-Q4_K_M-GGUF", "Qwen2.5-7B-Instruct", True),
+        ("Meta-Llama-3.1-8B-Instruct-bnb-4bit", "Meta-Llama-3.1-8B-Instruct", True),
+        ("Llama-3.2-3B-Instruct-unsloth-bnb-4bit", "Llama-3.2-3B-Instruct", True),
+        ("Qwen2.5-7B-Instruct-MLX-4bit", "Qwen2.5-7B-Instruct", True),
+        ("Mistral-7B-Instruct-v0.3-4.0bpw-h6-exl2", "Mistral-7B-Instruct-v0.3", True),
+        ("Llama-3.1-8B-Instruct-AWQ", "Llama-3.1-8B-Instruct", True),
+        ("Llama-3.1-8B-Instruct-GPTQ-Int4", "Llama-3.1-8B-Instruct", True),
+        ("Qwen3-235B-A22B-Instruct-2507-FP8", "Qwen3-235B-A22B-Instruct-2507", True),
+        ("all-MiniLM-L6-v2-ONNX", "all-MiniLM-L6-v2", True),
+        ("Llama-3.1-8B-Instruct-i1-GGUF", "Llama-3.1-8B-Instruct", True),
+        ("phi-2-8bit", "phi-2", True),
+        ("Mistral-Small-24B-Instruct-2501-bf16", "Mistral-Small-24B-Instruct-2501", False),
+    ],
+)
+def test_split_quant_suffix_strips_tool_suffixes(name: str, base: str, strong: bool) -> None:
+    got_base, suffixes, got_strong = split_quant_suffix(name)
+    assert (got_base, got_strong) == (base, strong)
+    assert name == base + "".join(reversed(suffixes))
+
+
+@pytest.mark.parametrize(
+    "name", ["gemma-2-9b-it", "Llama-3-8B", "model-dynamic", "GGUF", "phi-4-mixed", "v2-i1"]
+)
+def test_split_quant_suffix_leaves_other_names_alone(name: str) -> None:
+    assert split_quant_suffix(name) == (name, [], False)
+
+
+def test_quant_bases_tries_the_least_stripped_name_first() -> None:
+    assert [b for b, _ in quant_bases("X-7B-merged-16bit-i1-GGUF")] == [
+        "X-7B-merged-16bit-i1",
+        "X-7B-merged-16bit",
+        "X-7B-merged",
+    ]
+
+
+def test_architectures_conflict_is_family_aware() -> None:
+    assert architectures_conflict("qwen2", "gemma2")
+    assert not architectures_conflict("qwen2", "qwen2_moe")
+    assert not architectures_conflict("mistral", "llama")  # llama.cpp writes mistral as llama
+    assert not architectures_conflict("phi3", "llama")  # llamafied
+    assert not architectures_conflict(None, "qwen2")
+
+
+# -- repo_suffix --------------------------------------------------------------------------------
+def test_quantised_reuploads_point_at_the_original(tmp_path: Path) -> None:
+    got = _infer(
+        tmp_path,
+        [
+            _root("Qwen/Qwen2.5-7B-Instruct"),
+            # a same-named re-upload that declares the original: the original is preferred
+            api_model("unsloth/Qwen2.5-7B-Instruct", "Qwen/Qwen2.5-7B-Instruct"),
+            api_model("bartowski/Qwen2.5-7B-Instruct-GGUF", relation=None),
+            api_model("mlx-community/Qwen2.5-7B-Instruct-4bit", relation=None),
+            api_model("someone/Qwen2.5-7B-Instruct-Q4_K_M-GGUF", relation=None),
+        ],
+    )
+    for child in (
+        "bartowski/Qwen2.5-7B-Instruct-GGUF",
+        "mlx-community/Qwen2.5-7B-Instruct-4bit",
+        "someone/Qwen2.5-7B-Instruct-Q4_K_M-GGUF",
+    ):
+        parent, conf, rule, rel = got[child]
+        assert (parent, rule, rel) == ("Qwen/Qwen2.5-7B-Instruct", "repo_suffix", "quantized")
+        assert conf >= DEFAULT_MIN_CONFIDENCE
+    assert "unsloth/Qwen2.5-7B-Instruct" not in got  # declared: never inferred
+    assert "Qwen/Qwen2.5-7B-Instruct" not in got  # nothing to infer from
+
+
+def test_family_alias_matches_renamed_meta_llama(tmp_path: Path) -> None:
+    got = _infer(
+        tmp_path,
+        [
+            _root("meta-llama/Llama-3.1-8B-Instruct"),
+            api_model("unsloth/Meta-Llama-3.1-8B-Instruct-bnb-4bit", relation=None),
+        ],
+    )
+    parent, conf, rule, _ = got["unsloth/Meta-Llama-3.1-8B-Instruct-bnb-4bit"]
+    assert (parent, rule) == ("meta-llama/Llama-3.1-8B-Instruct", "repo_suffix")
+    assert 0.85 <= conf < 0.95  # an alias match is trusted a little less
+
+
+def test_unknown_base_name_gives_no_edge(tmp_path: Path) -> None:
+    got = _infer(tmp_path, [_root("a/other"), api_model("b/NotOnTheHub-7B-GGUF", relation=None)])
+    assert got == {}
+
+
+def test_ambiguous_names_stay_below_the_default_threshold(tmp_path: Path) -> None:
+    got = _infer(
+        tmp_path,
+        [
+            _root("alice/Foo-7B"),
+            _root("bob/Foo-7B"),
+            api_model("carol/Foo-7B-GGUF", relation=None),
+        ],
+    )
+    _, conf, _, _ = got["carol/Foo-7B-GGUF"]
+    assert conf < DEFAULT_MIN_CONFIDENCE
+
+
+def test_a_name_shared_by_too_many_models_is_no_evidence(tmp_path: Path) -> None:
+    objs = [_root(f"user{i}/model-7b") for i in range(MAX_CANDIDATES + 1)]
+    got = _infer(tmp_path, [*objs, api_model("q/model-7b-GGUF", relation=None)])
+    assert "q/model-7b-GGUF" not in got
+
+
+def test_a_parent_younger_than_the_child_is_refused(tmp_path: Path) -> None:
+    got = _infer(
+        tmp_path,
+        [
+            api_model("a/Bar-7B", relation=None, createdAt="2025-06-01T00:00:00.000Z"),
+            api_model("b/Bar-7B-GGUF", relation=None, createdAt="2025-01-01T00:00:00.000Z"),
+        ],
+    )
+    assert got == {}
+
+
+def test_architecture_clash_lowers_confidence(tmp_path: Path) -> None:
+    got = _infer(
+        tmp_path,
+        [
+            _root("a/Baz-7B", tags=["qwen2"]),
+            api_model("b/Baz-7B-GGUF", relation=None, tags=["gemma2", "gguf"]),
+        ],
+    )
+    _, conf, _, _ = got["b/Baz-7B-GGUF"]
+    assert conf < DEFAULT_MIN_CONFIDENCE
+
+
+# -- other rules ------------------------------------------------------------------------------
+def test_namespace_extension_is_a_low_confidence_guess(tmp_path: Path) -> None:
+    got = _infer(
+        tmp_path,
+        [
+            _root("acme/Widget-7B"),
+            api_model("acme/Widget-7B-Instruct", relation=None),
+            api_model("acme/Widget-7B-v2", relation=None),
+            api_model("acme/Widget-7B-13B-upscale", relation=None),  # another size: not a child
+        ],
+    )
+    assert got["acme/Widget-7B-Instruct"][:3] == ("acme/Widget-7B", 0.75, "namespace_extension")
+    assert got["acme/Widget-7B-v2"][1] < got["acme/Widget-7B-Instruct"][1]
+    assert "acme/Widget-7B-13B-upscale" not in got
+
+
+def test_base_name_in_repo_uses_declared_bases_only(tmp_path: Path) -> None:
+    got = _infer(
+        tmp_path,
+        [
+            _root("Qwen/Qwen2.5-7B-Instruct"),
+            _root("nobody/Random-3B"),  # neither declared as a parent nor curated
+            api_model("x/y", "Qwen/Qwen2.5-7B-Instruct"),
+            api_model("z/Qwen2.5-7B-Instruct-abliterated", relation=None),
+            api_model("z/Random-3B-roleplay", relation=None),
+        ],
+    )
+    parent, conf, rule, _ = got["z/Qwen2.5-7B-Instruct-abliterated"]
+    assert (parent, rule) == ("Qwen/Qwen2.5-7B-Instruct", "base_name_in_repo")
+    assert conf < DEFAULT_MIN_CONFIDENCE
+    assert "z/Random-3B-roleplay" not in got
+
+
+def _parquet(path: Path, rows: list[dict[str, Any]]) -> Path:
+    schema = pa.schema(
+        [
+            ("id", pa.string()),
+            ("tags", pa.list_(pa.string())),
+            ("gguf", pa.string()),
+            ("library_name", pa.string()),
+            ("createdAt", pa.timestamp("us")),
+        ]
+    )
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema), path)
+    return path
+
+
+def test_gguf_metadata_evidence_from_hub_stats(tmp_path: Path) -> None:
+    gguf = {
+        "total": 7241732096,
+        "architecture": "llama",
+        "general.base_model.0.repo_url": "https://huggingface.co/acme/Base-7B",
+        "chat_template": "{{ 'architecture': 'not this one' }}",
+    }
+    path = _parquet(
+        tmp_path / "hub.parquet",
+        [
+            {"id": "acme/Base-7B", "tags": ["mistral"], "gguf": None},
+            {"id": "q/converted", "tags": ["gguf"], "gguf": json.dumps(gguf)},
+            {"id": "q/broken", "tags": None, "gguf": "{not json general.base_model"},
+        ],
+    )
+    ev = load_evidence(path)
+    assert ev.gguf_architecture.to_pylist() == [None, "llama", None]
+    assert ev.gguf_total.tolist() == [-1, 7241732096, -1]
+    assert ev.model_type.to_pylist() == ["mistral", None, None]
+    assert ev.format_tag.to_pylist() == [None, "gguf", None]
+    assert ev.gguf_parent.to_pylist() == ["acme/Base-7B"]
+    assert ev.report.notes["gguf JSON unreadable (ignored)"] == 1
+    table, _ = load_snapshot(path)
+    (p,) = infer_lineage(table, ev).rows()
+    assert (p.parent_id, p.rule, p.confidence) == ("acme/Base-7B", "gguf_base_model", 0.8)
+
+
+def _card(root: Path, model_id: str, text: str, adapter: dict[str, Any] | None = None) -> None:
+    folder = root / model_id
+    folder.mkdir(parents=True)
+    (folder / "README.md").write_text(text, encoding="utf-8")
+    if adapter is not None:
+        (folder / "adapter_config.json").write_text(json.dumps(adapter), encoding="utf-8")
+
+
+def test_card_prose_and_adapter_config_rules(tmp_path: Path) -> None:
+    _card(tmp_path, "meta-llama/Llama-3.1-8B", "---\nlicense: llama3.1\n---\n# Llama")
+    _card(
+        tmp_path,
+        "acme/tuned",
+        "---\nlicense: mit\n---\n# tuned\n\nThis model is a fine-tuned version of "
+        "[meta-llama/Llama-3.1-8B](https://huggingface.co/meta-llama/Llama-3.1-8B) on None.",
+    )
+    _card(
+        tmp_path,
+        "acme/quant",
+        "GGUF quants of `acme/tuned`, made with llama.cpp.",
+    )
+    _card(tmp_path, "acme/lora", "# a LoRA", adapter={"base_model_name_or_path": "acme/tuned"})
+    _card(tmp_path, "acme/local", "# local", adapter={"base_model_name_or_path": "/home/me/out"})
+    _card(
+        tmp_path,
+        "acme/declared",
+        "---\nbase_model: acme/tuned\n---\nA fine-tuned version of [x](https://hf.co/other/x).",
+    )
+    table, _ = load_snapshot(tmp_path)
+    ev = load_evidence(tmp_path)
+    got = {
+        mid: p
+        for mid, p in zip(
+            infer_lineage(table, ev).child_id.to_pylist(),
+            infer_lineage(table, ev).rows(),
+            strict=True,
+        )
+    }
+    assert (got["acme/tuned"].parent_id, got["acme/tuned"].rule) == (
+        "meta-llama/Llama-3.1-8B",
+        "card_text",
+    )
+    assert got["acme/tuned"].relation == "finetune"
+    assert (got["acme/quant"].parent_id, got["acme/quant"].relation) == ("acme/tuned", "quantized")
+    assert (got["acme/lora"].rule, got["acme/lora"].relation) == ("adapter_config", "adapter")
+    assert "acme/local" not in got  # a local path is not a Hub id
+    assert "acme/declared" not in got  # declared metadata wins
+    assert card_prose("---\na: 1\n---\nbody") == "body"
+
+
+# -- combining, building, reporting -------------------------------------------------------------
+def test_inferred_edges_are_marked_and_declared_edges_win(tmp_path: Path) -> None:
+    path = write_jsonl(
+        tmp_path / "s.jsonl",
+        [
+            _root("Qwen/Qwen2.5-7B-Instruct", downloads=100),
+            _root("other/Base-1B"),
+            api_model("bartowski/Qwen2.5-7B-Instruct-GGUF", relation=None, downloads=50),
+            # declares a parent, and its name would suggest another: the declaration stays
+            api_model("q/Qwen2.5-7B-Instruct-AWQ", "other/Base-1B", downloads=10),
+            # declared child of an inferred child: its credit also flows through inference
+            api_model("r/tuned-from-gguf", "bartowski/Qwen2.5-7B-Instruct-GGUF", downloads=5),
+        ],
+    )
+    table, report = load_snapshot(path)
+    graph, inferred = build_inferred_graph(table, report, load_evidence(path))
+    assert isinstance(inferred, InferredDeclarations)
+    edges = {
+        (graph.ids[int(c)], graph.ids[int(p)], SOURCES[int(s)])
+        for c, p, s in zip(graph.edge_child, graph.edge_parent, graph.edge_source, strict=True)
+    }
+    assert ("bartowski/Qwen2.5-7B-Instruct-GGUF", "Qwen/Qwen2.5-7B-Instruct", "inferred") in edges
+    assert ("q/Qwen2.5-7B-Instruct-AWQ", "other/Base-1B", "tag") in edges
+    assert len(edges) == 3
+    assert graph.validation.edges_by_source["inferred"] == 1
+
+    result = attribute(graph, by="root", metric="downloads")
+    payload = with_inferred_shares(
+        result.as_dict(), graph, by="root", view="lineage", metric="downloads", policy="split"
+    )
+    rows = {r["key"]: r for r in payload["rows"]}
+    qwen = rows["Qwen/Qwen2.5-7B-Instruct"]
+    assert qwen["share"] == pytest.approx(155 / 165 * 100)
+    assert qwen["inferred_share"] == pytest.approx(55 / 165 * 100)
+    assert rows["other/Base-1B"]["inferred_share"] == 0.0
+    assert payload["meta"]["inferred"]["edges"] == 1
+    uploader = with_inferred_shares(
+        attribute(graph, by="org", view="uploader").as_dict(),
+        graph, by="org", view="uploader", metric="downloads", policy="split",
+    )  # fmt: skip
+    assert all(r["inferred_share"] == 0.0 for r in uploader["rows"])
+
+
+def test_evaluation_holds_out_declared_parents(tmp_path: Path) -> None:
+    path = write_jsonl(
+        tmp_path / "s.jsonl",
+        [
+            _root("Qwen/Qwen2.5-7B-Instruct"),
+            _root("google/gemma-2-9b-it"),
+            api_model("a/Qwen2.5-7B-Instruct-GGUF", "Qwen/Qwen2.5-7B-Instruct"),
+            api_model("b/gemma-2-9b-it-AWQ", "google/gemma-2-9b-it"),
+            api_model("c/gemma-2-9b-it-GGUF", "Qwen/Qwen2.5-7B-Instruct"),  # misleading name
+            api_model("d/unrelated", "google/gemma-2-9b-it"),
+        ],
+    )
+    table, _ = load_snapshot(path)
+    ev = evaluate_inference(table, load_evidence(path), folds=2, thresholds=(0.5, 0.9))
+    overall = {r.threshold: r for r in ev.overall()}
+    assert ev.meta["held_out_edges"] == 4
+    assert overall[0.9].predicted == 3
+    assert overall[0.9].correct == 2
+    assert overall[0.9].precision == pytest.approx(2 / 3)
+    assert overall[0.9].recall == pytest.approx(2 / 4)
+    suffix = next(r for r in ev.at(0.9) if r.rule == "repo_suffix")
+    assert suffix.predicted == 3
+    assert "| **overall** | 3 | 2 |" in ev.markdown(0.9)
+
+
+def test_real_sample_precision_at_the_default_threshold(sample_path: Path) -> None:
+    table, _ = load_snapshot(sample_path)
+    ev = evaluate_inference(table, load_evidence(sample_path))
+    (row,) = [r for r in ev.at(DEFAULT_MIN_CONFIDENCE) if r.rule == "overall"]
+    assert row.predicted > 0
+    assert row.precision is not None and row.precision >= 0.95
+    # lower thresholds trade precision for recall
+    low = next(r for r in ev.overall() if r.threshold == 0.5)
+    assert low.recall > row.recall
+
+
+def test_evidence_aligns_to_table_order(tmp_path: Path) -> None:
+    path = _parquet(
+        tmp_path / "e.parquet",
+        [{"id": "a/one", "tags": ["llama"]}, {"id": "b/two", "tags": ["qwen2"]}],
+    )
+    ev = load_evidence(path).aligned_to(pa.array(["B/TWO", "c/none", "a/one"]))
+    assert ev.model_type.to_pylist() == ["qwen2", None, "llama"]
+    assert ev.gguf_total.tolist() == [-1, -1, -1]
+    assert np.array_equal(ev.safetensors_total, np.full(3, -1))
+
+
+def test_report_infer_cli(tmp_path: Path) -> None:
+    path = write_jsonl(
+        tmp_path / "s.jsonl",
+        [
+            _root("Qwen/Qwen2.5-7B-Instruct", downloads=100),
+            api_model("bartowski/Qwen2.5-7B-Instruct-GGUF", relation=None, downloads=100),
+        ],
+    )
+    runner = CliRunner()
+    base = ["report", "--snapshot", str(path), "--by", "root", "--format", "json"]
+    plain = json.loads(runner.invoke(cli, base).output)
+    assert "inferred_share" not in plain["rows"][0]
+    assert "inferred" not in plain["meta"]
+    out = runner.invoke(cli, [*base, "--infer"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    (row,) = data["rows"]
+    assert (row["key"], row["share"], row["inferred_share"]) == (
+        "Qwen/Qwen2.5-7B-Instruct",
+        100.0,
+        50.0,
+    )
+    assert data["meta"]["inferred"]["min_confidence"] == DEFAULT_MIN_CONFIDENCE
+    strict = json.loads(runner.invoke(cli, [*base, "--infer", "--min-confidence", "1"]).output)
+    assert len(strict["rows"]) == 2  # nothing is that sure: both stay roots
+    table = runner.invoke(cli, ["report", "--snapshot", str(path), "--infer"])
+    assert "of which inferred %" in table.output
+    bad = runner.invoke(cli, [*base, "--min-confidence", "0.5"])
+    assert bad.exit_code == 2
+    assert "--min-confidence needs --infer" in bad.output
