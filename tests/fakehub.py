@@ -234,11 +234,41 @@ class FakeHub:
         self.url = ""
         self._lock = threading.Lock()
         self._previous_page_start: dict[str, int] = {}
+        #: Repository files served at ``/{datasets/}<repo>/resolve/<rev>/<path>``.
+        self.files: dict[str, bytes] = {}
 
     # -- answers ------------------------------------------------------------------------------
 
+    def add_file(self, repo_path: str, data: bytes) -> None:
+        """Serve ``data`` at ``/<repo_path>`` under any revision, e.g.
+        ``datasets/cfahlgren1/hub-stats/models.parquet``."""
+        self.files[repo_path] = data
+
+    def _file(self, path: str) -> _Answer | None:
+        """A ``resolve`` URL: the file with the headers huggingface_hub reads (or ``None``)."""
+        if "/resolve/" not in path:
+            return None
+        repo, _, rest = unquote(path.lstrip("/")).partition("/resolve/")
+        _rev, _, filename = rest.partition("/")
+        data = self.files.get(f"{repo}/{filename}")
+        if data is None:
+            return _error(404, "Entry not found", "EntryNotFound")
+        digest = hashlib.sha256(data).hexdigest()
+        return _Answer(
+            200,
+            data,
+            {
+                "ETag": f'"{digest}"',
+                "X-Repo-Commit": hashlib.sha1(repo.encode()).hexdigest(),
+                "Content-Type": "application/octet-stream",
+            },
+        )
+
     def answer(self, path: str, query: dict[str, list[str]]) -> _Answer:
         """The normal (fault-free) answer to ``GET path?query``."""
+        served = self._file(path)
+        if served is not None:
+            return served
         if path == "/api/models":
             return self._list(query)
         if path.startswith("/api/models/"):
@@ -422,16 +452,26 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(fault.delay)
             hub.kill_client()
 
-    def _send(self, answer: _Answer, *, cut: bool = False) -> None:
+    def do_HEAD(self) -> None:
+        hub: FakeHub = self.server.hub  # type: ignore[attr-defined]
+        parts = urlsplit(self.path)
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        hub.record(parts.path, parse_qs(parts.query), headers)
+        answer = hub.answer(parts.path, parse_qs(parts.query))
+        self._send(answer, head=True)
+
+    def _send(self, answer: _Answer, *, cut: bool = False, head: bool = False) -> None:
         """Write the answer; with ``cut``, announce the whole body but send half of it."""
         try:
             self.send_response(answer.status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
+            if "Content-Type" not in answer.headers:
+                self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(answer.body)))
             for name, value in answer.headers.items():
                 self.send_header(name, value)
             self.end_headers()
-            self.wfile.write(answer.body[: len(answer.body) // 2] if cut else answer.body)
+            if not head:
+                self.wfile.write(answer.body[: len(answer.body) // 2] if cut else answer.body)
             self.wfile.flush()
         except OSError:
             self.close_connection = True

@@ -150,3 +150,33 @@ def test_main_entry_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
         main(["lineage", "x/y", "--snapshot", "/does/not/exist"])
     assert exc.value.code == 1
     assert "hf-lineage: error:" in capsys.readouterr().err
+
+
+def test_report_without_snapshot_fetches_the_hub_dump_through_huggingface_hub(
+    sample_path: Path, tmp_path: Path
+) -> None:
+    from fakehub import running_fake_hub
+
+    with running_fake_hub(models=[]) as hub:
+        hub.add_file("datasets/cfahlgren1/hub-stats/models.parquet", sample_path.read_bytes())
+        env = {"HF_ENDPOINT": hub.url, "HF_HOME": str(tmp_path / "hf"), "HF_HUB_OFFLINE": "0"}
+        p = run("report", "--by", "org", "--format", "json", "--top", "3", env=env)
+        assert p.returncode == 0, p.stderr
+        direct = run(
+            "report",
+            "--snapshot",
+            str(sample_path),
+            "--by",
+            "org",
+            "--format",
+            "json",
+            "--top",
+            "3",
+        )
+        assert json.loads(p.stdout)["rows"] == json.loads(direct.stdout)["rows"]
+        assert any("/resolve/" in r.path for r in hub.requests)
+        # second run: served from the huggingface_hub cache, even offline
+        env["HF_HUB_OFFLINE"] = "1"
+        p2 = run("report", "--by", "org", "--format", "json", "--top", "3", env=env)
+        assert p2.returncode == 0, p2.stderr
+        assert json.loads(p2.stdout)["rows"] == json.loads(p.stdout)["rows"]
