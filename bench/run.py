@@ -234,9 +234,7 @@ def _markdown(results: list[dict[str, Any]], command: str) -> str:
     ]
     stage_names = [s["stage"] for s in results[0]["stages"]["stages"]]
     for i, name in enumerate(stage_names):
-        cells = [
-            f"{r['stages']['stages'][i]['seconds']:.2f} s" for r in results
-        ]
+        cells = [f"{r['stages']['stages'][i]['seconds']:.2f} s" for r in results]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines.append(
         "| peak memory, all stages in one process | "
@@ -245,18 +243,24 @@ def _markdown(results: list[dict[str, Any]], command: str) -> str:
     )
     lines.append(
         "| **floor**: pyarrow reads the needed columns | "
-        + " | ".join(f"{r['floor']['seconds']:.2f} s, {r['floor']['peak_mb']:,.0f} MB" for r in results)
+        + " | ".join(
+            f"{r['floor']['seconds']:.2f} s, {r['floor']['peak_mb']:,.0f} MB" for r in results
+        )
         + " |"
     )
     lines.append(
         "| **end-to-end** `hf-lineage report --by country` | "
-        + " | ".join(f"{r['report']['seconds']:.2f} s, {r['report']['peak_mb']:,.0f} MB" for r in results)
+        + " | ".join(
+            f"{r['report']['seconds']:.2f} s, {r['report']['peak_mb']:,.0f} MB" for r in results
+        )
         + " |"
     )
     lines.append(
         "| **naive**: networkx DiGraph + `nx.descendants` per root (after parsing) | "
         + " | ".join(
-            f"{r['naive']['seconds']:.2f} s, {r['naive']['peak_mb']:,.0f} MB" if r.get("naive") else "not run"
+            f"{r['naive']['seconds']:.2f} s, {r['naive']['peak_mb']:,.0f} MB"
+            if r.get("naive")
+            else "not run"
             for r in results
         )
         + " |"
@@ -273,7 +277,8 @@ def _markdown(results: list[dict[str, Any]], command: str) -> str:
         "| naive (floor read + networkx) / end-to-end report (target >= 20) | "
         + " | ".join(
             f"{(r['naive']['seconds'] + r['floor']['seconds']) / r['report']['seconds']:.1f}x"
-            if r.get("naive") else "not run"
+            if r.get("naive")
+            else "not run"
             for r in results
         )
         + " |",
