@@ -9,9 +9,12 @@ from typing import Any, TypeVar
 
 import click
 
+from hflineage.errors import QueryError
 from hflineage.explorer.common import load_graph, snapshot_option
 from hflineage.explorer.html_site import render_model_view, write_site
+from hflineage.graph import LineageGraph
 from hflineage.queries import Window
+from hflineage.queries.periods import WeeklySeries
 
 __all__ = ["html", "view"]
 
@@ -80,10 +83,24 @@ def _view_options(fn: F) -> F:
     show_default=True,
     help="Top roots listed; those outside the written families get their own view.",
 )
+@click.option(
+    "--weekly/--no-weekly",
+    default=None,
+    help="Chart weekly downloads from the snapshot store (default: when it holds snapshots "
+    "of at least two ISO weeks).",
+)
+@click.option(
+    "--store",
+    "store_uri",
+    metavar="URI",
+    help="Snapshot store for the weekly chart (default $HF_LINEAGE_HOME/snapshots).",
+)
 @_view_options
 def html(
     snapshots: tuple[str, ...],
     out: Path,
+    weekly: bool | None,
+    store_uri: str | None,
     since: str | None,
     until: str | None,
     families: int,
@@ -104,9 +121,18 @@ def html(
     """
     window = Window(since, until)
     graph = load_graph(snapshots)
+    series = _weekly_series(graph, window, store_uri, weekly)
     result = write_site(
-        graph, out, window=window, families=families, roots=roots, cap=cap,
-        collapse=collapse, colour_by=colour_by, layout=layout,
+        graph,
+        out,
+        window=window,
+        families=families,
+        roots=roots,
+        cap=cap,
+        collapse=collapse,
+        colour_by=colour_by,
+        layout=layout,
+        weekly=series,
     )
     largest = max(result.pages, key=lambda p: p.drawn, default=None)
     click.echo(
@@ -118,6 +144,34 @@ def html(
             else ""
         )
     )
+
+
+def _weekly_series(
+    graph: LineageGraph, window: Window, store_uri: str | None, wanted: bool | None
+) -> list[WeeklySeries]:
+    """Weekly series by family and country from the store; [] when it cannot make one.
+
+    With ``--weekly`` a store that cannot make one is an error; by default it is skipped.
+    """
+    if wanted is False:
+        return []
+    from hflineage.loaders.store import SnapshotStore
+    from hflineage.queries.periods import weekly_series
+
+    store = SnapshotStore(store_uri)
+    days = store.dates()
+    weeks = {d.isocalendar()[:2] for d in days}
+    if len(weeks) < 2:
+        if wanted:
+            raise QueryError(
+                f"--weekly needs snapshots of at least two ISO weeks in {store.uri}; "
+                f"found {len(days)} snapshot(s): add more with hf-lineage snapshot add"
+            )
+        return []
+    return [
+        weekly_series(store, graph, by=by, window=window, renames=store.renames())
+        for by in ("family", "country")
+    ]
 
 
 @click.command()

@@ -26,8 +26,9 @@ from hflineage.explorer.html_family import COUNTRY_COLOURS
 from hflineage.graph import OTHER_FAMILY, LineageGraph
 from hflineage.queries import Attribution, MonthlySeries, Window, attribute, gini, hhi
 from hflineage.queries import monthly_series as _monthly_series
+from hflineage.queries.periods import WeeklySeries
 
-__all__ = ["ReportLinks", "render_report"]
+__all__ = ["ReportLinks", "render_report", "render_weekly_section"]
 
 VIEW_COLOURS = {"lineage": "#0072b2", "uploader": "#e69f00"}
 
@@ -101,9 +102,7 @@ def _area_chart(
     quarters: bool = False,
 ) -> str:
     series, note = _continuous(series, quarters=quarters)
-    colours = [
-        (fixed or {}).get(k) or colour_for(k, i) for i, k in enumerate(series.keys)
-    ]
+    colours = [(fixed or {}).get(k) or colour_for(k, i) for i, k in enumerate(series.keys)]
     svg = render_stacked_area(
         name,
         series.months,
@@ -234,6 +233,43 @@ without a date.</p>
 """
 
 
+def render_weekly_section(weekly: Sequence[WeeklySeries]) -> str:
+    """Weekly downloads (from the snapshot store) by family and country, as stacked shares.
+
+    Each interval runs between the newest snapshots of two ISO weeks; its downloads are the
+    differences of ``downloadsAllTime`` (see ``hf-lineage snapshot``).
+    """
+    if not weekly:
+        return ""
+    cards = []
+    for ws in weekly:
+        level = str(ws.meta.get("level", ""))
+        fixed = COUNTRY_COLOURS if level == "country" else None
+        colours = [(fixed or {}).get(k) or colour_for(k, i) for i, k in enumerate(ws.keys)]
+        svg = render_stacked_area(
+            f"weekly-downloads-by-{level}",
+            ws.weeks,
+            ws.keys,
+            ws.shares(),
+            ws.totals,
+            label=f"share of weekly downloads by {level}",
+            unit="downloads",
+            colours=colours,
+        )
+        span = f"{ws.starts[0]} to {ws.ends[-1]}" if ws.starts else ""
+        cards.append(
+            f'<div class="card"><h3>by {esc(level)} ({esc(str(ws.meta.get("view", "")))}'
+            f" view), {esc(span)}</h3>{svg}{legend(ws.keys, colours)}</div>"
+        )
+    return f"""<section id="weekly"><h2>Week by week: downloads from the snapshot history</h2>
+<p class="notes">Downloads in each interval between stored snapshots (the difference of
+<code>downloadsAllTime</code>; models created inside an interval count from zero; totals that
+went down are reported by <code>hf-lineage report --from/--to</code>, never counted as
+negative), credited through the lineage graph (merge policy split).</p>
+<div class="grid2">{"".join(cards)}</div></section>
+"""
+
+
 def _families(
     graph: LineageGraph, window: Window, links: ReportLinks, n: int
 ) -> tuple[str, Attribution]:
@@ -277,7 +313,7 @@ def _roots(graph: LineageGraph, window: Window, links: ReportLinks, n: int) -> s
         fam = f'<a href="{esc(fam_href)}">{esc(family)}</a>' if fam_href else esc(family)
         stub = " <span class=muted>(stub)</span>" if graph.stub[v] else ""
         rows.append(
-            f"<tr><td class=num>{i}</td><td><a href=\"{esc(hub_url(r.key))}\" target=\"_blank\" "
+            f'<tr><td class=num>{i}</td><td><a href="{esc(hub_url(r.key))}" target="_blank" '
             f'rel="noopener noreferrer">{esc(r.key)}</a>{stub}</td><td>{view}</td><td>{fam}</td>'
             f"<td>{esc(graph.country[v])}</td><td class=num>{fmt_pct(r.share)}</td>"
             f"<td class=num>{fmt_int(r.value)}</td><td class=num>{fmt_int(r.models)}</td></tr>"
@@ -295,8 +331,12 @@ parents named by other models but absent from the data; they still get credit.</
 def _concentration(graph: LineageGraph, window: Window) -> str:
     rows = []
     for level, view in (
-        ("root", "lineage"), ("family", "lineage"), ("org", "lineage"), ("country", "lineage"),
-        ("org", "uploader"), ("country", "uploader"),
+        ("root", "lineage"),
+        ("family", "lineage"),
+        ("org", "lineage"),
+        ("country", "lineage"),
+        ("org", "uploader"),
+        ("country", "uploader"),
     ):
         att = attribute(graph, by=level, view=view, metric="downloads", window=window)
         values = [r.value for r in att.rows]
@@ -355,12 +395,16 @@ def _validation(graph: LineageGraph) -> str:
     def reasons(counts: dict[str, int]) -> str:
         if not counts:
             return "<p class=muted>none</p>"
-        return "<table><tbody>" + "".join(
-            f"<tr><td>{esc(k)}</td><td class=num>{fmt_int(c)}</td><td class=muted>"
-            + esc("; ".join(str(x) for x in examples.get(k, [])[:3]))
-            + "</td></tr>"
-            for k, c in counts.items()
-        ) + "</tbody></table>"
+        return (
+            "<table><tbody>"
+            + "".join(
+                f"<tr><td>{esc(k)}</td><td class=num>{fmt_int(c)}</td><td class=muted>"
+                + esc("; ".join(str(x) for x in examples.get(k, [])[:3]))
+                + "</td></tr>"
+                for k, c in counts.items()
+            )
+            + "</tbody></table>"
+        )
 
     cyc = "".join(
         f"<li>{esc(c['child'])} &rarr; {esc(c['parent'])} ({esc(c['source'])}), cycle of "
@@ -388,6 +432,7 @@ def render_report(
     top: int = 15,
     series_top: int = 8,
     pages_note: str = "",
+    weekly: Sequence[WeeklySeries] = (),
 ) -> str:
     """The report page as one HTML string (no script, no external resource).
 
@@ -398,6 +443,7 @@ def render_report(
         top: rows in the top families and top roots tables.
         series_top: keys in the monthly charts (the rest are summed as ``other keys``).
         pages_note: escaped HTML describing the view pages (limits, timings).
+        weekly: weekly download series from the snapshot store, charted when given.
     """
     window = window or Window()
     links = links or ReportLinks()
@@ -417,13 +463,16 @@ Downloads are the Hub's 30-day counts. Made with hf-lineage {esc(__version__)}.<
         + intro
         + _headline(graph, window, 10)
         + _monthly(graph, window, series_top)
+        + render_weekly_section(weekly)
         + families_html
         + _roots(graph, window, links, top)
         + _concentration(graph, window)
         + _validation(graph)
-        + (f'<section id="pages"><h2>About the views</h2>{pages_note}</section>'
-           if pages_note else "")
+        + (
+            f'<section id="pages"><h2>About the views</h2>{pages_note}</section>'
+            if pages_note
+            else ""
+        )
         + "</main>"
     )
     return render_page("hf-lineage report", body)
-

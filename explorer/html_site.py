@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 import urllib.parse
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from hflineage.explorer.html_report import ReportLinks, render_report
 from hflineage.explorer.html_subgraph import SubgraphView, build_subgraph_view
 from hflineage.graph import OTHER_FAMILY, LineageGraph
 from hflineage.queries import Window, attribute, family_members
+from hflineage.queries.periods import WeeklySeries
 
 __all__ = ["PageInfo", "SiteResult", "render_model_view", "write_site"]
 
@@ -116,8 +118,12 @@ def write_site(
     collapse: bool = True,
     colour_by: str = "country",
     layout: str = "radial",
+    weekly: Sequence[WeeklySeries] = (),
 ) -> SiteResult:
-    """Write the report and its family and root views under ``out``."""
+    """Write the report and its family and root views under ``out``.
+
+    ``weekly``: download series from the snapshot store, charted on the report when given.
+    """
     t0 = time.perf_counter()
     window = window or Window()
     out.mkdir(parents=True, exist_ok=True)
@@ -150,8 +156,13 @@ def write_site(
         slug = slugify(name, taken)
         view = build_subgraph_view(graph, members, name, cap=cap, collapse=collapse)
         page = render_subgraph_page(
-            graph, view, f"{name} family", _family_intro(graph, members, name), "../index.html",
-            colour_by=colour_by, layout=layout,
+            graph,
+            view,
+            f"{name} family",
+            _family_intro(graph, members, name),
+            "../index.html",
+            colour_by=colour_by,
+            layout=layout,
         )
         path = out / "family" / f"{slug}.html"
         path.write_text(page, encoding="utf-8")
@@ -174,15 +185,19 @@ def write_site(
         (out / "root").mkdir(exist_ok=True)
         slug = slugify(graph.ids[v], root_taken, max_len=80)
         page, view = render_model_view(
-            graph, graph.ids[v], cap=cap, collapse=collapse, colour_by=colour_by,
-            layout=layout, back_href="../index.html",
+            graph,
+            graph.ids[v],
+            cap=cap,
+            collapse=collapse,
+            colour_by=colour_by,
+            layout=layout,
+            back_href="../index.html",
         )
         path = out / "root" / f"{slug}.html"
         path.write_text(page, encoding="utf-8")
         links.roots[r.key] = f"root/{slug}.html"
         result.pages.append(
-            PageInfo(path, graph.ids[v], len(view.where), len(view.nodes),
-                     time.perf_counter() - t)
+            PageInfo(path, graph.ids[v], len(view.where), len(view.nodes), time.perf_counter() - t)
         )
 
     biggest = max(result.pages, key=lambda p: p.members, default=None)
@@ -207,7 +222,8 @@ def write_site(
         + "</p>"
     )
     result.index.write_text(
-        render_report(graph, window=window, links=links, pages_note=note), encoding="utf-8"
+        render_report(graph, window=window, links=links, pages_note=note, weekly=weekly),
+        encoding="utf-8",
     )
     result.seconds = time.perf_counter() - t0
     return result

@@ -504,3 +504,50 @@ def test_the_xss_check_catches_an_unescaped_tooltip(tmp_path: Path, browser: Bro
     page = browser.open(bad, wait=RENDERED)
     _hover_all(page)
     page.wait_for("window.__xss === 'img'", timeout=10)
+
+
+def test_report_charts_weekly_downloads_from_the_snapshot_store(
+    sample_path: Path, tmp_path: Path, browser: Browser
+) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    raw = pq.read_table(sample_path)
+    ids = raw["id"].to_pylist()
+    store = tmp_path / "store"
+    qwen = ids.index("Qwen/Qwen2.5-7B-Instruct")
+    for day, bump in (("2026-05-20", 0), ("2026-05-27", 1000), ("2026-06-03", 3000)):
+        totals = raw["downloadsAllTime"].to_pylist()
+        totals[qwen] += bump
+        col = raw.schema.get_field_index("downloadsAllTime")
+        path = tmp_path / f"{day}.parquet"
+        pq.write_table(raw.set_column(col, "downloadsAllTime", pa.array(totals, pa.int64())), path)
+        args = ["snapshot", "add", str(path), "--date", day, "--store", str(store)]
+        res = CliRunner().invoke(cli, args)
+        assert res.exit_code == 0, res.output
+    out = tmp_path / "site"
+    res = CliRunner().invoke(
+        cli,
+        ["html", "--snapshot", str(sample_path), "--out", str(out), "--families", "1",
+         "--roots", "0", "--store", str(store), "--weekly"],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    page = browser.open(out / "index.html")
+    charts = page.evaluate(
+        """Array.from(document.querySelectorAll('svg.hfl-chart')).map(function (s) {
+             return {name: s.dataset.chart, marks: +s.dataset.marks,
+                     drawn: s.querySelectorAll('.hfl-mark').length}; })"""
+    )
+    weekly = {c["name"]: c for c in charts if c["name"].startswith("weekly-")}
+    assert set(weekly) == {"weekly-downloads-by-family", "weekly-downloads-by-country"}
+    assert all(c["marks"] == c["drawn"] > 0 for c in weekly.values())
+    text = page.evaluate("document.getElementById('weekly').innerText")
+    assert "Qwen" in text and "China" in text
+    _clean(page)
+    page.close()
+    # without snapshots of two weeks, --weekly is a one-line error
+    res = CliRunner().invoke(
+        cli, ["html", "--snapshot", str(sample_path), "--out", str(out), "--weekly",
+              "--store", str(tmp_path / "empty")],
+    )  # fmt: skip
+    assert res.exit_code != 0 and "two ISO weeks" in str(res.exception or res.output)
