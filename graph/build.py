@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-import networkx as nx
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hflineage.graph.lineage import LineageGraph
+from hflineage.graph.lineage import LineageGraph, _lower_authors
 from hflineage.graph.relation import Relation
 from hflineage.loaders.records import SOURCES, LoadReport
-from hflineage.loaders.table import ModelTable
+from hflineage.loaders.table import ModelTable, id_fingerprints
 
 __all__ = ["BrokenEdge", "ValidationReport", "build_lineage_graph"]
 
@@ -81,10 +82,6 @@ class ValidationReport:
 PLACEHOLDER_CREATED_AT = np.datetime64("2022-03-02T23:29:04", "s")
 
 
-def _lower_np(arr: pa.Array) -> pa.Array:
-    return pc.utf8_lower(arr)
-
-
 def build_lineage_graph(
     table: ModelTable,
     load_report: LoadReport | None = None,
@@ -103,26 +100,56 @@ def build_lineage_graph(
     then the card's ``base_model_relation``, else ``unknown``; ids match case-insensitively;
     missing parents become stub nodes; self-loops and repeated edges are dropped; cycles are
     broken by :func:`_break_cycles` and reported.
+
+    The work is columnar: parents are resolved with the table's id fingerprints
+    (:meth:`ModelTable.id_keys`), and the adjacency and depth computed here to find cycles
+    are handed to the graph, so queries do not compute them again.
     """
     report = ValidationReport(load=load_report or LoadReport())
+    # Lower-casing the authors (for orgs and countries) is Arrow work outside the GIL: it
+    # runs on another core while the edges are worked out here.
+    pool = ThreadPoolExecutor(max_workers=1)
+    authors = pool.submit(_lower_authors, table.author)
+    try:
+        return _build(table, report, sources, authors)
+    finally:
+        pool.shutdown(wait=True)
+
+
+def _build(
+    table: ModelTable,
+    report: ValidationReport,
+    sources: tuple[str, ...],
+    authors: Future[tuple[list[pa.Array], np.ndarray]],
+) -> LineageGraph:
     n_models = len(table)
+    keys = table.id_keys()
     allowed = np.isin(table.decl_source, [SOURCES.index(s) for s in sources])
     d_idx = np.flatnonzero(allowed)
     child = table.decl_child[d_idx]
     src = table.decl_source[d_idx].astype(np.int64)
+    # A case-insensitive identity for every parent: its model row, or past the rows, one
+    # number per distinct (lower-case) id that names no model.
+    pkey = keys.parent_row[d_idx]
+    absent = np.flatnonzero(pkey < 0)
+    absent_lower = pa.array([], pa.string())
+    if len(absent):
+        enc = pc.dictionary_encode(pc.utf8_lower(table.decl_parent.take(pa.array(d_idx[absent]))))
+        absent_lower = enc.dictionary
+        pkey[absent] = n_models + np.asarray(enc.indices.to_numpy(), dtype=np.int64)
 
     # Most trusted source per child.
-    best = np.full(max(n_models, 1), 127, dtype=np.int64)
-    np.minimum.at(best, child, src)
+    best = np.full(max(n_models, 1), 127, dtype=np.int8)
+    np.minimum.at(best, child, table.decl_source[d_idx])
     chosen = src == best[child]
     report.lower_trust_declarations_ignored = int((~chosen).sum())
 
-    ids_lower = _lower_np(table.model_id)
-    parent_raw = table.decl_parent.take(pa.array(d_idx))
-    parent_lower = _lower_np(parent_raw)
     # Relation per declaration (parsed once per distinct spelling), then per
     # (child, parent): the chosen source first, then the others.
-    rel_code = _relation_codes(table.decl_relation.take(pa.array(d_idx)))
+    relations = table.decl_relation
+    if len(d_idx) != len(relations):
+        relations = relations.take(pa.array(d_idx))
+    rel_code = _relation_codes(relations)
     c_idx = np.flatnonzero(chosen)
     # Row order, whatever order the loader emitted sources in: stubs keep the spelling of
     # the first row that names them, and "first parent" means first in that row's list.
@@ -130,56 +157,28 @@ def build_lineage_graph(
     e_child = child[c_idx]
     e_src = src[c_idx]
     e_rel = rel_code[c_idx]
-    e_plower = parent_lower.take(pa.array(c_idx))
-    e_praw = parent_raw.take(pa.array(c_idx))
+    e_key = pkey[c_idx]
     e_rel_from = np.where(e_rel >= 0, e_src, -1)
     missing_rel = np.flatnonzero(e_rel < 0)
     if len(missing_rel):
-        # Look the same (child, parent) up in the other sources, in order of trust.
-        kids = set(e_child[missing_rel].tolist())
-        lookup: dict[tuple[int, str], tuple[int, int]] = {}
-        near = np.flatnonzero(np.isin(child, np.fromiter(kids, np.int64)) & (rel_code >= 0))
-        pl = parent_lower.take(pa.array(near)).to_pylist()
-        for j, plow in zip(near.tolist(), pl, strict=True):
-            key = (int(child[j]), plow)
-            if key not in lookup or src[j] < lookup[key][1]:
-                lookup[key] = (int(rel_code[j]), int(src[j]))
-        kid_rows = np.fromiter(kids, np.int64)
-        card_rel = dict(
-            zip(
-                kid_rows.tolist(),
-                table.card_relation.take(pa.array(kid_rows)).to_pylist(),
-                strict=True,
-            )
-        )
-        e_pl_list = e_plower.to_pylist()
-        for j in missing_rel.tolist():
-            hit = lookup.get((int(e_child[j]), e_pl_list[j]))
-            if hit is not None:
-                e_rel[j], e_rel_from[j] = hit
-                continue
-            r = Relation.parse(card_rel.get(int(e_child[j])))
-            if r is not None:
-                e_rel[j], e_rel_from[j] = int(r), SOURCES.index("card")
-            else:
-                e_rel[j], e_rel_from[j] = int(Relation.UNKNOWN), -1
+        _fill_relations(table, child, src, pkey, rel_code, e_child, e_key, e_rel, e_rel_from)
 
-    # Resolve parents to rows; unknown parents become stubs (first spelling kept).
-    parent_row = pc.index_in(e_plower, value_set=ids_lower)
-    prow = np.asarray(pc.fill_null(parent_row, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
-    missing = np.flatnonzero(prow < 0)
+    # Parents that name no model become stubs (first spelling kept).
+    prow = e_key.copy()
+    missing = np.flatnonzero(prow >= n_models)
     stub_ids: list[str] = []
     if len(missing):
-        miss_lower = e_plower.take(pa.array(missing))
-        uniq_lower, first_pos, inverse = np.unique(
-            np.asarray(miss_lower.to_numpy(zero_copy_only=False)),
-            return_index=True,
-            return_inverse=True,
+        uniq, first_pos, inverse = np.unique(e_key[missing], return_index=True, return_inverse=True)
+        # Stubs are numbered in order of their lower-case id.
+        by_name = np.asarray(
+            pc.array_sort_indices(absent_lower.take(pa.array(uniq - n_models))).to_numpy(),
+            dtype=np.int64,
         )
-        stub_spelling = e_praw.take(pa.array(missing[first_pos])).to_pylist()
-        prow[missing] = n_models + inverse
-        stub_ids = [str(s) for s in stub_spelling]
-        del uniq_lower
+        rank = np.empty(len(uniq), dtype=np.int64)
+        rank[by_name] = np.arange(len(uniq))
+        prow[missing] = n_models + rank[inverse.ravel()]
+        spelling_decl = d_idx[c_idx[missing[first_pos[by_name]]]]
+        stub_ids = [str(s) for s in table.decl_parent.take(pa.array(spelling_decl)).to_pylist()]
     n = n_models + len(stub_ids)
 
     # Self-loops and repeated edges.
@@ -189,20 +188,19 @@ def build_lineage_graph(
     e_child, prow, e_src, e_rel, e_rel_from = (
         a[keep] for a in (e_child, prow, e_src, e_rel, e_rel_from)
     )
-    pair = e_child.astype(np.int64) * n + prow
-    _, first = np.unique(pair, return_index=True)
-    first.sort()
-    report.duplicate_edges = len(pair) - len(first)
+    first = _first_of_pairs(e_child, prow, n)
+    report.duplicate_edges = len(e_child) - len(first)
     e_child, prow, e_src, e_rel, e_rel_from = (
         a[first] for a in (e_child, prow, e_src, e_rel, e_rel_from)
     )
 
-    ids = pa.concat_arrays([table.model_id, pa.array(stub_ids, pa.string())])
+    ids = _with_stubs(table.model_id, stub_ids)
     created = np.concatenate(
         [table.created_at, np.full(len(stub_ids), np.datetime64("NaT"), "datetime64[s]")]
     )
-    broken = _break_cycles(n, e_child, prow, e_src, created, ids)
-    if broken:
+    order = _Order(n, e_child, prow)
+    if order.unpeeled.any():
+        broken = _break_cycles(e_child, prow, e_src, created, ids, order.unpeeled)
         keep = np.ones(len(e_child), dtype=bool)
         keep[[b[0] for b in broken]] = False
         for pos, cycle in broken:
@@ -214,6 +212,7 @@ def build_lineage_graph(
                     cycle=tuple(str(ids[int(c)]) for c in cycle),
                 )
             )
+        order.drop_edges(keep)
         e_child, prow, e_src, e_rel, e_rel_from = (
             a[keep] for a in (e_child, prow, e_src, e_rel, e_rel_from)
         )
@@ -221,7 +220,7 @@ def build_lineage_graph(
     stub_authors = [s.split("/", 1)[0] if "/" in s else None for s in stub_ids]
     graph = LineageGraph(
         model_id=ids,
-        author=pa.concat_arrays([table.author, pa.array(stub_authors, pa.string())]),
+        author=_with_stubs(table.author, stub_authors),
         stub=np.concatenate([np.zeros(n_models, bool), np.ones(len(stub_ids), bool)]),
         created_at=created,
         downloads=np.concatenate([table.downloads, np.zeros(len(stub_ids), np.int64)]),
@@ -229,36 +228,156 @@ def build_lineage_graph(
             [table.downloads_all_time, np.zeros(len(stub_ids), np.int64)]
         ),
         likes=np.concatenate([table.likes, np.zeros(len(stub_ids), np.int64)]),
-        pipeline_tag=pa.concat_arrays([table.pipeline_tag, pa.nulls(len(stub_ids), pa.string())]),
-        library_name=pa.concat_arrays([table.library_name, pa.nulls(len(stub_ids), pa.string())]),
-        edge_child=e_child.astype(np.int64),
-        edge_parent=prow.astype(np.int64),
+        pipeline_tag=_with_stubs(table.pipeline_tag, [None] * len(stub_ids)),
+        library_name=_with_stubs(table.library_name, [None] * len(stub_ids)),
+        edge_child=e_child.astype(np.int64, copy=False),
+        edge_parent=prow.astype(np.int64, copy=False),
         edge_relation=e_rel.astype(np.int8),
         edge_source=e_src.astype(np.int8),
         validation=report,
+    )
+    graph._seed(
+        n_parents=order.n_parents,
+        # Edges are sorted by child (declared order within a child): the parents'
+        # adjacency is the identity permutation.
+        parents_csr=(_pointers(order.n_parents), np.arange(len(e_child), dtype=np.int64)),
+        children_csr=order.children_csr,
+        depth=order.depth,
+        id_hashes=np.concatenate(
+            [keys.hashes, id_fingerprints(pc.utf8_lower(pa.array(stub_ids, pa.string())))]
+        ),
+        lowered_authors=_stub_authors(authors.result(), stub_authors, n_models),
     )
     report.models = n_models
     report.stubs = len(stub_ids)
     report.roots = int(graph.is_root.sum())
     report.edges = len(e_child)
-    report.max_depth = int(graph.depth.max()) if n else 0
+    report.max_depth = int(order.depth.max()) if n else 0
     report.edges_by_source = Counter(
-        {SOURCES[s]: int(c) for s, c in zip(*np.unique(e_src, return_counts=True), strict=True)}
+        {SOURCES[s]: c for s, c in _counts(e_src, len(SOURCES)).items()}
     )
     report.edges_by_relation = Counter(
-        {
-            Relation(r).label: int(c)
-            for r, c in zip(*np.unique(e_rel, return_counts=True), strict=True)
-        }
+        {Relation(r).label: c for r, c in _counts(e_rel, len(Relation)).items()}
     )
     report.relation_from = Counter(
         {
-            (SOURCES[s] if s >= 0 else "none (unknown)"): int(c)
-            for s, c in zip(*np.unique(e_rel_from, return_counts=True), strict=True)
+            (SOURCES[s - 1] if s > 0 else "none (unknown)"): c
+            for s, c in _counts(e_rel_from + 1, len(SOURCES) + 1).items()
         }
     )
     report.placeholder_created_at = int((table.created_at == PLACEHOLDER_CREATED_AT).sum())
     return graph
+
+
+def _stub_authors(
+    lowered: tuple[list[pa.Array], np.ndarray], stub_authors: list[str | None], n_models: int
+) -> tuple[list[pa.Array], np.ndarray]:
+    """The models' lower-cased authors extended with the stubs'."""
+    chunks, missing = lowered
+    extra = pc.utf8_lower(pa.array(stub_authors, pa.string()))
+    absent = n_models + np.flatnonzero([a is None for a in stub_authors])
+    return [*chunks, extra], np.concatenate([missing, absent.astype(np.int64)])
+
+
+def _counts(codes: np.ndarray, size: int) -> dict[int, int]:
+    """Occurrences of each small non-negative code, in code order (only those present)."""
+    counts = np.bincount(codes.astype(np.int64), minlength=size)
+    return {int(c): int(k) for c, k in enumerate(counts.tolist()) if k}
+
+
+def _first_of_pairs(child: np.ndarray, parent: np.ndarray, n: int) -> np.ndarray:
+    """Positions of the first occurrence of every (child, parent) pair, in order.
+
+    Only children with several edges can repeat a pair, so only their edges are sorted.
+    """
+    several = np.flatnonzero(np.bincount(child, minlength=n)[child] > 1)
+    keep = np.ones(len(child), dtype=bool)
+    if len(several):
+        pair = child[several].astype(np.int64) * n + parent[several]
+        _, first = np.unique(pair, return_index=True)
+        keep[several] = False
+        keep[several[first]] = True
+    return np.flatnonzero(keep)
+
+
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """``np.unique`` for integers, by sorting (no hash table)."""
+    if len(values) < 2:
+        return values.copy()
+    out = np.sort(values)
+    return out[np.concatenate(([True], out[1:] != out[:-1]))]
+
+
+def _with_stubs(
+    column: pa.Array | pa.ChunkedArray, values: Sequence[str | None]
+) -> pa.ChunkedArray:
+    """A model column extended with the stubs' values: one more chunk, nothing copied."""
+    chunks = list(column.chunks) if isinstance(column, pa.ChunkedArray) else [column]
+    extra = pa.array(values, pa.string())
+    types = {c.type for c in chunks}
+    if types == {pa.string()} or not chunks:
+        return pa.chunked_array([*chunks, extra], type=pa.string())
+    if len(types) == 1 and pa.types.is_dictionary(chunks[0].type):
+        return pa.chunked_array([*chunks, pc.dictionary_encode(extra).cast(chunks[0].type)])
+    return pa.chunked_array([c.cast(pa.string()) for c in chunks] + [extra], type=pa.string())
+
+
+def _fill_relations(
+    table: ModelTable,
+    child: np.ndarray,
+    src: np.ndarray,
+    pkey: np.ndarray,
+    rel_code: np.ndarray,
+    e_child: np.ndarray,
+    e_key: np.ndarray,
+    e_rel: np.ndarray,
+    e_rel_from: np.ndarray,
+) -> None:
+    """Edges whose chosen source states no relation: take it from the others (in place).
+
+    Looks the same (child, parent) up in the other sources, in order of trust, then the
+    card's ``base_model_relation``; else ``unknown``.
+    """
+    missing_rel = np.flatnonzero(e_rel < 0)
+    kid_rows = np.unique(e_child[missing_rel])
+    lookup: dict[tuple[int, int], tuple[int, int]] = {}
+    near = np.flatnonzero(np.isin(child, kid_rows) & (rel_code >= 0))
+    for c, k, r, s in zip(
+        child[near].tolist(),
+        pkey[near].tolist(),
+        rel_code[near].tolist(),
+        src[near].tolist(),
+        strict=True,
+    ):
+        if (c, k) not in lookup or s < lookup[(c, k)][1]:
+            lookup[(c, k)] = (r, s)
+    card_rel = dict(
+        zip(
+            kid_rows.tolist(),
+            table.card_relation.take(pa.array(kid_rows)).to_pylist(),
+            strict=True,
+        )
+    )
+    parsed: dict[str | None, Relation | None] = {}
+    card = SOURCES.index("card")
+    for j, c, k in zip(
+        missing_rel.tolist(),
+        e_child[missing_rel].tolist(),
+        e_key[missing_rel].tolist(),
+        strict=True,
+    ):
+        hit = lookup.get((c, k))
+        if hit is not None:
+            e_rel[j], e_rel_from[j] = hit
+            continue
+        text = card_rel.get(c)
+        if text not in parsed:
+            parsed[text] = Relation.parse(text)
+        r = parsed[text]
+        if r is not None:
+            e_rel[j], e_rel_from[j] = int(r), card
+        else:
+            e_rel[j], e_rel_from[j] = int(Relation.UNKNOWN), -1
 
 
 def _relation_codes(rel: pa.Array) -> np.ndarray:
@@ -278,33 +397,30 @@ def _relation_codes(rel: pa.Array) -> np.ndarray:
 
 
 def _break_cycles(
-    n: int,
     child: np.ndarray,
     parent: np.ndarray,
     src: np.ndarray,
     created: np.ndarray,
     ids: pa.Array,
+    unpeeled: np.ndarray,
 ) -> list[tuple[int, tuple[int, ...]]]:
-    """Find cycles and choose the edges to remove, deterministically.
+    """Choose the edges to remove so that no cycle is left, deterministically.
 
-    Kahn's algorithm peels every node that is not on or below a cycle; the few left are
-    handed to networkx. In each strongly connected component one edge is removed, chosen by:
+    Kahn's algorithm (:class:`_Order`) has peeled every node that is not on or below a
+    cycle; only the few left (``unpeeled``) are searched for strongly connected components.
+    In each component one edge is removed, chosen by:
     1. the least trusted source (card before tag before hub);
     2. the newest parent (a base model cannot be younger than its derivative; unknown dates
        count as newest);
     3. the largest (child id, parent id), compared lower-case.
     Repeat until no cycle is left. Returns (edge position, cycle members) pairs.
     """
-    if len(child) == 0:
-        return []
-    remaining = _unpeeled(n, child, parent)
-    if not remaining.any():
-        return []
-    sub = np.flatnonzero(remaining[child] & remaining[parent])
-    g = nx.DiGraph()
-    for pos in sub.tolist():
-        g.add_edge(int(child[pos]), int(parent[pos]), pos=pos)
-    lower = {v: str(ids[v]).lower() for v in g.nodes}
+    sub = np.flatnonzero(unpeeled[child] & unpeeled[parent])
+    adj: dict[int, dict[int, int]] = {}
+    for pos, c, p in zip(sub.tolist(), child[sub].tolist(), parent[sub].tolist(), strict=True):
+        adj.setdefault(c, {})[p] = pos
+        adj.setdefault(p, {})
+    lower = {v: str(ids[v]).lower() for v in adj}
     far_future = np.datetime64("9999-12-31", "s")
 
     def key(pos: int) -> tuple[int, np.datetime64, str, str]:
@@ -314,33 +430,128 @@ def _break_cycles(
 
     removed: list[tuple[int, tuple[int, ...]]] = []
     while True:
-        comps = [c for c in nx.strongly_connected_components(g) if len(c) > 1]
+        comps = [c for c in _strong_components(adj) if len(c) > 1]
         if not comps:
             return removed
         for comp in sorted(comps, key=lambda c: min(lower[v] for v in c)):
-            sg = g.subgraph(comp)
-            edges = [d["pos"] for _, _, d in sg.edges(data=True)]
+            inside = set(comp)
+            edges = [pos for v in comp for w, pos in adj[v].items() if w in inside]
             worst = max(edges, key=key)
             members = tuple(sorted(comp, key=lambda v: lower[v]))
             removed.append((worst, members))
-            g.remove_edge(int(child[worst]), int(parent[worst]))
+            del adj[int(child[worst])][int(parent[worst])]
 
 
-def _unpeeled(n: int, child: np.ndarray, parent: np.ndarray) -> np.ndarray:
-    """Nodes Kahn's algorithm cannot order (on a cycle or derived from one)."""
-    indeg = np.bincount(child, minlength=n)  # number of parents
-    order = np.argsort(parent, kind="stable")
-    ptr = np.searchsorted(parent[order], np.arange(n + 1))
-    done = np.zeros(n, dtype=bool)
-    frontier = np.flatnonzero(indeg == 0)
-    while len(frontier):
-        done[frontier] = True
-        starts, ends = ptr[frontier], ptr[frontier + 1]
-        lens = ends - starts
-        if lens.sum() == 0:
-            break
-        pos = np.repeat(ends - lens.cumsum(), lens) + np.arange(lens.sum())
-        kids = child[order[pos]]
-        np.subtract.at(indeg, kids, 1)
-        frontier = np.unique(kids[indeg[kids] == 0])
-    return ~done
+def _strong_components(adj: dict[int, dict[int, int]]) -> list[list[int]]:
+    """Strongly connected components (Tarjan's algorithm, iterative: no recursion limit)."""
+    index: dict[int, int] = {}
+    low: dict[int, int] = {}
+    on_stack: set[int] = set()
+    stack: list[int] = []
+    out: list[list[int]] = []
+    for root in adj:
+        if root in index:
+            continue
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        work = [(root, iter(adj[root]))]
+        while work:
+            v, succ = work[-1]
+            for w in succ:
+                if w not in index:
+                    index[w] = low[w] = len(index)
+                    stack.append(w)
+                    on_stack.add(w)
+                    work.append((w, iter(adj[w])))
+                    break
+                if w in on_stack:
+                    low[v] = min(low[v], index[w])
+            else:
+                work.pop()
+                if work:
+                    u = work[-1][0]
+                    low[u] = min(low[u], low[v])
+                if low[v] == index[v]:
+                    comp: list[int] = []
+                    while True:
+                        w = stack.pop()
+                        on_stack.discard(w)
+                        comp.append(w)
+                        if w == v:
+                            break
+                    out.append(comp)
+    return out
+
+
+def _pointers(counts: np.ndarray) -> np.ndarray:
+    """CSR row pointers from per-row counts."""
+    ptr = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=ptr[1:])
+    return ptr
+
+
+class _Order:
+    """Kahn's algorithm over edge arrays: depth of every node, and the nodes on or below a cycle.
+
+    Runs wave by wave in numpy, touching only nodes that have children. When cycles are
+    broken (:meth:`drop_edges`), it resumes from where it stopped instead of starting again.
+    """
+
+    def __init__(self, n: int, child: np.ndarray, parent: np.ndarray) -> None:
+        self.child = child
+        self.parent = parent
+        self.alive: np.ndarray | None = None
+        self.n_parents = np.bincount(child, minlength=n)
+        self.remaining = self.n_parents.copy()
+        counts = np.bincount(parent, minlength=n)
+        self.ptr = _pointers(counts)
+        self.order = np.argsort(parent, kind="stable")
+        self.depth = np.zeros(n, dtype=np.int32)
+        self._run(np.flatnonzero((self.remaining == 0) & (counts > 0)))
+
+    @property
+    def unpeeled(self) -> np.ndarray:
+        """Nodes Kahn's algorithm cannot order (on a cycle or derived from one)."""
+        out: np.ndarray = self.remaining > 0
+        return out
+
+    @property
+    def children_csr(self) -> tuple[np.ndarray, np.ndarray]:
+        """(pointers, edge positions) of every node's child edges."""
+        return self.ptr, self.order
+
+    def _run(self, frontier: np.ndarray) -> None:
+        ptr, order, child, depth = self.ptr, self.order, self.child, self.depth
+        while len(frontier):
+            starts, ends = ptr[frontier], ptr[frontier + 1]
+            lens = ends - starts
+            total = int(lens.sum())
+            if total == 0:
+                return
+            pos = np.repeat(ends - lens.cumsum(), lens) + np.arange(total)
+            edges = order[pos]
+            if self.alive is not None:
+                edges = edges[self.alive[edges]]
+            kids = child[edges]
+            np.maximum.at(depth, kids, depth[self.parent[edges]] + 1)
+            np.subtract.at(self.remaining, kids, 1)
+            ready = _sorted_unique(kids[self.remaining[kids] == 0])
+            frontier = ready[ptr[ready + 1] > ptr[ready]]
+
+    def drop_edges(self, keep: np.ndarray) -> None:
+        """Remove the edges where ``keep`` is False, finish the order, renumber the edges."""
+        stuck = self.unpeeled
+        gone = np.flatnonzero(~keep)
+        np.subtract.at(self.remaining, self.child[gone], 1)
+        np.subtract.at(self.n_parents, self.child[gone], 1)
+        self.alive = keep
+        ready = np.flatnonzero(stuck & (self.remaining == 0))
+        self._run(ready[self.ptr[ready + 1] > self.ptr[ready]])
+        if self.unpeeled.any():  # cannot happen: every cycle lost an edge
+            raise RuntimeError("cycles remain after cycle breaking")
+        new_pos = np.cumsum(keep) - 1
+        order = self.order[keep[self.order]]
+        self.order = new_pos[order]
+        self.ptr = _pointers(np.bincount(self.parent[keep], minlength=len(self.depth)))
+        self.child, self.parent, self.alive = self.child[keep], self.parent[keep], None

@@ -11,17 +11,18 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal
 
-import networkx as nx
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from hflineage.errors import ModelNotFound
 from hflineage.graph.relation import Relation
-from hflineage.graph.taxonomy import OTHER_FAMILY, Taxonomy, default_taxonomy
+from hflineage.graph.taxonomy import OTHER_FAMILY, UNKNOWN_COUNTRY, Taxonomy, default_taxonomy
 from hflineage.loaders.records import SOURCES
 
 if TYPE_CHECKING:
+    import networkx as nx
+
     from hflineage.graph.build import ValidationReport
 
 __all__ = ["LineageGraph", "MergePolicy", "RootSets"]
@@ -29,7 +30,7 @@ __all__ = ["LineageGraph", "MergePolicy", "RootSets"]
 MergePolicy = Literal["split", "full", "first"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RootSets:
     """Which roots each model credits, and with what weight, under one merge policy.
 
@@ -49,16 +50,79 @@ class RootSets:
         roots, weights = self.combos[rs - self.n]
         return list(zip(roots.tolist(), weights.tolist(), strict=True))
 
+    @cached_property
+    def flat_combos(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every combo's roots in one array: (combo of each entry, root, weight)."""
+        if not self.combos:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, np.zeros(0, dtype=np.float64)
+        sizes = np.array([len(r) for r, _ in self.combos], dtype=np.int64)
+        return (
+            np.repeat(np.arange(len(self.combos), dtype=np.int64), sizes),
+            np.concatenate([r for r, _ in self.combos]),
+            np.concatenate([w for _, w in self.combos]),
+        )
+
 
 def _csr(keys: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(pointers, positions): positions grouped by key, in their original order per key."""
     order = np.argsort(keys, kind="stable")
-    ptr = np.searchsorted(keys[order], np.arange(n + 1))
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(keys, minlength=n), out=ptr[1:])
     return ptr, order
+
+
+def _months(times: np.ndarray) -> np.ndarray:
+    """``datetime64[s]`` to ``datetime64[M]``, through a lookup table of the days spanned.
+
+    Much faster than numpy's calendar conversion of every value.
+    """
+    days = times.astype("datetime64[D]")
+    known = ~np.isnat(days)
+    out = np.full(len(times), np.datetime64("NaT"), dtype="datetime64[M]")
+    if known.any():
+        d = days[known].astype(np.int64)
+        lo = int(d.min())
+        table = np.arange(lo, int(d.max()) + 1).astype("datetime64[D]").astype("datetime64[M]")
+        out[known] = table[d - lo]
+    return out
+
+
+def _lower_authors(author: pa.Array | pa.ChunkedArray) -> tuple[list[pa.Array], np.ndarray]:
+    """Lower-cased author chunks, and the rows with no author."""
+    chunks: list[pa.Array] = []
+    absent: list[np.ndarray] = [np.zeros(0, bool)]
+    for chunk in _chunks(author):
+        plain = chunk.cast(pa.string()) if chunk.type != pa.string() else chunk
+        chunks.append(pc.utf8_lower(plain))
+        absent.append(np.asarray(plain.is_null().to_numpy(zero_copy_only=False), bool))
+    return chunks, np.flatnonzero(np.concatenate(absent))
+
+
+def _org_keys(
+    lowered: tuple[list[pa.Array], np.ndarray], model_id: pa.Array | pa.ChunkedArray
+) -> tuple[list[pa.Array], np.ndarray, pa.Array]:
+    chunks, missing = lowered
+    ids = model_id.take(pa.array(missing, pa.int64()))
+    prefix = pc.list_element(pc.split_pattern(ids, "/", max_splits=1), 0)
+    return chunks, missing, pc.utf8_lower(prefix)
+
+
+def _int64(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _chunks(arr: pa.Array | pa.ChunkedArray) -> list[pa.Array]:
+    return list(arr.chunks) if isinstance(arr, pa.ChunkedArray) else [arr]
 
 
 @dataclass(eq=False)
 class LineageGraph:
-    """Models and their derivation edges. Build it with :func:`build_lineage_graph`."""
+    """Models and their derivation edges. Build it with :func:`build_lineage_graph`.
+
+    String columns are pyarrow arrays, possibly chunked (one chunk per batch read, nothing
+    copied); numbers are numpy arrays indexed by node.
+    """
 
     model_id: pa.Array
     author: pa.Array
@@ -94,29 +158,75 @@ class LineageGraph:
 
     @cached_property
     def ids(self) -> list[str]:
-        """Node ids as Python strings (index = node)."""
+        """Node ids as Python strings (index = node).
+
+        Builds a list of every id (slow on the whole Hub): prefer :meth:`id_of` and
+        :meth:`ids_of` for the few nodes an answer needs.
+        """
         return [str(x) for x in self.model_id.to_pylist()]
 
+    def id_of(self, node: int) -> str:
+        """The id of one node."""
+        return str(self.model_id[int(node)].as_py())
+
+    def ids_of(self, nodes: np.ndarray | Iterable[int]) -> list[str]:
+        """The ids of some nodes, in the order given."""
+        idx = np.asarray(nodes if isinstance(nodes, np.ndarray) else list(nodes), np.int64)
+        if "ids" in self.__dict__:
+            ids = self.ids
+            return [ids[i] for i in idx.tolist()]
+        return [str(x) for x in self.model_id.take(pa.array(idx)).to_pylist()]
+
+    def _seed(
+        self,
+        *,
+        n_parents: np.ndarray,
+        parents_csr: tuple[np.ndarray, np.ndarray],
+        children_csr: tuple[np.ndarray, np.ndarray],
+        depth: np.ndarray,
+        id_hashes: np.ndarray,
+        lowered_authors: tuple[list[pa.Array], np.ndarray],
+    ) -> None:
+        """Adopt what the builder computed anyway (adjacency, depth, id fingerprints, orgs)."""
+        self.__dict__.update(
+            n_parents=n_parents,
+            _parents_csr=parents_csr,
+            _children_csr=children_csr,
+            depth=depth,
+            _id_hashes=id_hashes,
+            _org_keys=_org_keys(lowered_authors, self.model_id),
+        )
+
     @cached_property
-    def _index(self) -> dict[str, int]:
-        return {mid.lower(): i for i, mid in enumerate(self.ids)}
+    def _id_hashes(self) -> np.ndarray:
+        """Fingerprint of every node's lower-case id (see ``loaders.table.id_fingerprints``)."""
+        from hflineage.loaders.table import id_fingerprints
+
+        return np.concatenate(
+            [np.zeros(0, np.uint64)]
+            + [id_fingerprints(pc.utf8_lower(c)) for c in _chunks(self.model_id)]
+        )
 
     def node(self, model_id: str) -> int:
         """The node of a model id (case-insensitive, URL prefix allowed).
+
+        The id's fingerprint is compared with every node's (a few milliseconds on the whole
+        Hub, no index to build), then confirmed on the id itself.
 
         Raises:
             ModelNotFound: the id is not in the graph.
         """
         from hflineage.loaders.ids import InvalidId, normalise_id
+        from hflineage.loaders.table import id_fingerprint
 
         try:
             key = normalise_id(model_id).lower()
         except InvalidId:
             raise ModelNotFound(str(model_id)) from None
-        try:
-            return self._index[key]
-        except KeyError:
-            raise ModelNotFound(model_id) from None
+        for v in np.flatnonzero(self._id_hashes == np.uint64(id_fingerprint(key))).tolist():
+            if str(self.model_id[v].as_py()).lower() == key:
+                return int(v)
+        raise ModelNotFound(model_id)
 
     def __contains__(self, model_id: object) -> bool:
         if not isinstance(model_id, str):
@@ -172,37 +282,34 @@ class LineageGraph:
     @cached_property
     def depth(self) -> np.ndarray:
         """Longest number of derivation steps from any root (roots are 0)."""
-        depth = np.zeros(self.n, dtype=np.int32)
-        for level, nodes in enumerate(self.levels):
-            depth[nodes] = level
-        return depth
+        from hflineage.graph.build import _Order
+
+        order = _Order(self.n, self.edge_child, self.edge_parent)
+        stuck = int(order.unpeeled.sum())
+        if stuck:  # cannot happen after cycle breaking; guard against misuse
+            raise RuntimeError(
+                f"graph has {stuck} nodes on cycles; build it with build_lineage_graph"
+            )
+        self.__dict__.setdefault("_children_csr", order.children_csr)
+        return order.depth
 
     @cached_property
     def levels(self) -> list[np.ndarray]:
-        """Nodes grouped by depth: every parent sits in an earlier level than its children."""
-        n = self.n
-        remaining = self.n_parents.copy()
-        ptr, order = self._children_csr
-        frontier = np.flatnonzero(remaining == 0)
-        out: list[np.ndarray] = []
-        seen = 0
-        while len(frontier):
-            out.append(frontier)
-            seen += len(frontier)
-            starts, ends = ptr[frontier], ptr[frontier + 1]
-            lens = ends - starts
-            total = int(lens.sum())
-            if total == 0:
-                break
-            pos = np.repeat(ends - lens.cumsum(), lens) + np.arange(total)
-            kids = self.edge_child[order[pos]]
-            np.subtract.at(remaining, kids, 1)
-            frontier = np.unique(kids[remaining[kids] == 0])
-        if seen != n:  # cannot happen after cycle breaking; guard against misuse
-            raise RuntimeError(
-                f"graph has {n - seen} nodes on cycles; build it with build_lineage_graph"
-            )
-        return out
+        """Nodes grouped by depth: every parent sits in an earlier level than its children.
+
+        Each level lists its nodes in increasing order.
+        """
+        depth = self.depth
+        if not len(depth):
+            return []
+        rest = np.flatnonzero(depth > 0)
+        d = depth[rest]
+        top = int(d.max()) if len(d) else 0
+        # Small integers sort by radix (linear time) when stable sorting is asked for.
+        by_level = rest[np.argsort(d.astype(np.int16) if top < 2**15 else d, kind="stable")]
+        ptr = np.zeros(top + 1, dtype=np.int64)
+        np.cumsum(np.bincount(d, minlength=top + 1)[1:], out=ptr[1:])
+        return [np.flatnonzero(depth == 0)] + [by_level[ptr[k] : ptr[k + 1]] for k in range(top)]
 
     # -- roots and attribution support ----------------------------------------------------
     def root_sets(self, policy: MergePolicy = "split") -> RootSets:
@@ -224,25 +331,31 @@ class LineageGraph:
         combos: list[tuple[np.ndarray, np.ndarray]] = []
         intern: dict[tuple[tuple[int, ...], tuple[float, ...]], int] = {}
         single = self.n_parents == 1 if policy != "first" else has
+        split = policy == "split"
+        combo_pairs: list[tuple[tuple[int, float], ...]] = []
         for nodes in self.levels[1:]:
             s = nodes[single[nodes]]
             rs[s] = rs[first_parent[s]]
-            for v in nodes[~single[nodes]].tolist():
+            merges = nodes[~single[nodes]]
+            if not len(merges):
+                continue
+            # Parents sit in earlier levels: their root sets are final, read them at once.
+            starts, ends = ptr[merges], ptr[merges + 1]
+            lens = ends - starts
+            pos = np.repeat(ends - lens.cumsum(), lens) + np.arange(int(lens.sum()))
+            parent_sets = rs[self.edge_parent[order[pos]]].tolist()
+            at = 0
+            for v, count in zip(merges.tolist(), lens.tolist(), strict=True):
                 acc: dict[int, float] = {}
-                pars = self.edge_parent[order[ptr[v] : ptr[v + 1]]].tolist()
-                share = 1.0 / len(pars)
-                for p in pars:
-                    prs = int(rs[p])
-                    if prs < n:
-                        pairs: Iterable[tuple[int, float]] = ((prs, 1.0),)
-                    else:
-                        r_arr, w_arr = combos[prs - n]
-                        pairs = zip(r_arr.tolist(), w_arr.tolist(), strict=True)
+                share = 1.0 / count
+                for prs in parent_sets[at : at + count]:
+                    pairs = ((prs, 1.0),) if prs < n else combo_pairs[prs - n]
                     for r, w in pairs:
-                        if policy == "split":
+                        if split:
                             acc[r] = acc.get(r, 0.0) + w * share
                         else:
                             acc[r] = 1.0
+                at += count
                 keys = tuple(sorted(acc))
                 if len(keys) == 1 and abs(acc[keys[0]] - 1.0) < 1e-12:
                     rs[v] = keys[0]
@@ -254,8 +367,46 @@ class LineageGraph:
                     j = len(combos)
                     intern[sig] = j
                     combos.append((np.array(keys, np.int64), np.array(weights, np.float64)))
+                    combo_pairs.append(tuple(zip(keys, weights, strict=True)))
                 rs[v] = n + j
         return RootSets(n=n, of_node=rs, combos=combos)
+
+    @cached_property
+    def _orgs(self) -> tuple[np.ndarray, pa.Array]:
+        """Org code of every node, and the org names (a pyarrow string array)."""
+        chunks = [
+            c.cast(pa.string()) if pa.types.is_dictionary(c.type) else c
+            for c in _chunks(self.author)
+        ]
+        enc = pc.dictionary_encode(pa.chunked_array(chunks, type=pa.string()))
+        names = enc.chunks[0].dictionary if enc.num_chunks else pa.array([], pa.string())
+        codes = np.concatenate(
+            [np.zeros(0, np.int64)]
+            + [
+                np.asarray(
+                    pc.fill_null(c.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64
+                )
+                for c in enc.chunks
+            ]
+        )
+        missing = np.flatnonzero(codes < 0)
+        if len(missing):  # no author: the id's namespace (a legacy id is its own org)
+            prefix = pc.list_element(
+                pc.split_pattern(self.model_id.take(pa.array(missing)), "/", max_splits=1), 0
+            )
+            codes[missing] = len(names) + np.arange(len(missing))
+            if isinstance(prefix, pa.ChunkedArray):
+                prefix = prefix.combine_chunks()
+            names = pa.concat_arrays([names, prefix.cast(pa.string())])
+        # One code per distinct name, and only names some node uses.
+        enc = pc.dictionary_encode(names)
+        codes = np.asarray(enc.indices.to_numpy(zero_copy_only=False), np.int64)[codes]
+        names = enc.dictionary
+        used = np.bincount(codes, minlength=len(names)) > 0
+        if not used.all():
+            codes = (np.cumsum(used) - 1)[codes]
+            names = names.filter(pa.array(used))
+        return codes, names
 
     @cached_property
     def org_codes(self) -> tuple[np.ndarray, list[str]]:
@@ -263,18 +414,8 @@ class LineageGraph:
 
         Legacy ids with no namespace (``gpt2``) and no author are their own org.
         """
-        ids = self.model_id
-        prefix = pc.list_element(pc.split_pattern(ids, "/", max_splits=1), 0)
-        orgs = pc.coalesce(self.author, prefix)
-        enc = (
-            pc.dictionary_encode(orgs).combine_chunks()
-            if isinstance(orgs, pa.ChunkedArray)
-            else pc.dictionary_encode(orgs)
-        )
-        return (
-            np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64),
-            [str(x) for x in enc.dictionary.to_pylist()],
-        )
+        codes, names = self._orgs
+        return codes, [str(x) for x in names.to_pylist()]
 
     @cached_property
     def org(self) -> np.ndarray:
@@ -282,15 +423,45 @@ class LineageGraph:
         codes, names = self.org_codes
         return np.array(names, dtype=object)[codes] if len(names) else np.empty(0, object)
 
+    def _org_lookup(self, value_set: list[str]) -> np.ndarray:
+        """For every node, where its lower-case org is in ``value_set`` (-1: not there).
+
+        The org is the author, else the id's namespace, as in :attr:`org_codes`; only a
+        small set is hashed, so this is fast without encoding every org.
+        """
+        values = pa.array(value_set, pa.string())
+        chunks, missing, prefix = self._org_keys
+        pos = np.concatenate(
+            [np.zeros(0, np.int64)]
+            + [_int64(pc.fill_null(pc.index_in(c, value_set=values), -1)) for c in chunks]
+        )
+        if len(missing):  # no author: the id's namespace (a legacy id is its own org)
+            pos[missing] = _int64(pc.fill_null(pc.index_in(prefix, value_set=values), -1))
+        return pos
+
+    @cached_property
+    def _org_keys(self) -> tuple[list[pa.Array], np.ndarray, pa.Array]:
+        """Lower-case authors (chunks), the nodes without one, and their lower-case namespace."""
+        return _org_keys(_lower_authors(self.author), self.model_id)
+
     @cached_property
     def country_codes(self) -> tuple[np.ndarray, list[str]]:
         """Country of every node's org as (codes, names); ``unknown`` when not curated."""
-        codes, names = self.org_codes
-        countries = [self.taxonomy.country_of(o) for o in names]
-        uniq = sorted(set(countries))
+        tax = self.taxonomy
+        curated = [k for k in tax.orgs if k]  # the rule of Taxonomy.country_of
+        countries = [tax.orgs[k].country for k in curated]
+        uniq = sorted(set(countries) | {UNKNOWN_COUNTRY})
         pos = {c: i for i, c in enumerate(uniq)}
-        mapping = np.array([pos[c] for c in countries], dtype=np.int64)
-        return (mapping[codes] if len(codes) else codes), uniq
+        lut = np.array([pos[c] for c in countries] + [pos[UNKNOWN_COUNTRY]], dtype=np.int64)
+        at = self._org_lookup(curated)
+        at[at < 0] = len(curated)
+        codes = lut[at]
+        # Keep only the countries that occur, in sorted order.
+        present = np.zeros(len(uniq), dtype=bool)
+        present[codes] = True
+        renumber = np.cumsum(present) - 1
+        names = [c for c, keep in zip(uniq, present.tolist(), strict=True) if keep]
+        return renumber[codes], names
 
     @cached_property
     def country(self) -> np.ndarray:
@@ -309,17 +480,10 @@ class LineageGraph:
         names = [OTHER_FAMILY, *[f for f in tax.families if f != OTHER_FAMILY]]
         pos = {f: i for i, f in enumerate(names)}
         codes = np.zeros(self.n, dtype=np.int64)
-        org_codes, org_names = self.org_codes
-        ruled = tax.ruled_orgs()
-        has_rules = (
-            np.array([o.lower() in ruled for o in org_names], dtype=bool)
-            if org_names
-            else np.zeros(0, bool)
-        )
+        ruled_node = self._org_lookup(sorted(tax.ruled_orgs())) >= 0
         no_ns = ~np.asarray(
             pc.match_substring(self.model_id, "/").to_numpy(zero_copy_only=False), dtype=bool
         )
-        ruled_node = has_rules[org_codes] if len(org_codes) else np.zeros(self.n, bool)
         cand = np.flatnonzero(self.is_root & (ruled_node | no_ns))
         if tax.has_wildcard_rules():
             cand = np.flatnonzero(self.is_root)
@@ -342,6 +506,44 @@ class LineageGraph:
         return out
 
     # -- per-node facts -----------------------------------------------------------------
+    def org_of(self, node: int) -> str:
+        """The developer org of one node: its author, else its id's namespace."""
+        if "org_codes" in self.__dict__:
+            codes, names = self.org_codes
+            return names[int(codes[node])]
+        author = self.author[int(node)].as_py()
+        return str(author) if author is not None else self.id_of(node).split("/", 1)[0]
+
+    def country_of(self, node: int) -> str:
+        """The country of one node's org (``unknown`` when not curated)."""
+        if "country_codes" in self.__dict__:
+            codes, names = self.country_codes
+            return names[int(codes[node])]
+        return self.taxonomy.country_of(self.org_of(node))
+
+    def family_of(self, node: int) -> str:
+        """The family of one node: its first root's (as :attr:`family_codes` says).
+
+        Answers from the whole-graph codes when they exist, else follows first parents up
+        to the root (a few steps) and classifies that root alone.
+        """
+        if "family_codes" in self.__dict__:
+            codes, names = self.family_codes
+            return names[int(codes[node])]
+        ptr, order = self._parents_csr
+        v = int(node)
+        while ptr[v + 1] > ptr[v]:
+            v = int(self.edge_parent[order[ptr[v]]])
+        if "root_family_codes" in self.__dict__:
+            codes, names = self.root_family_codes
+            return names[int(codes[v])]
+        tax = self.taxonomy
+        mid = self.id_of(v)
+        ruled = self.org_of(v).lower() in tax.ruled_orgs()
+        if tax.has_wildcard_rules() or ruled or "/" not in mid:
+            return tax.family_of(mid)
+        return OTHER_FAMILY
+
     def relation_of(self, edge: int) -> Relation:
         """The relation of an edge."""
         return Relation(int(self.edge_relation[edge]))
@@ -351,8 +553,13 @@ class LineageGraph:
         return SOURCES[int(self.edge_source[edge])]
 
     def month(self) -> np.ndarray:
-        """``createdAt`` truncated to months (NaT where unknown)."""
-        return self.created_at.astype("datetime64[M]")
+        """``createdAt`` truncated to months (NaT where unknown); computed once."""
+        cached = self.__dict__.get("_month")
+        if cached is None:
+            cached = _months(self.created_at)
+            self.__dict__["_month"] = cached
+        out: np.ndarray = cached
+        return out
 
     # -- views --------------------------------------------------------------------------
     def to_networkx(self, nodes: Iterable[int] | None = None) -> nx.DiGraph:
@@ -361,6 +568,8 @@ class LineageGraph:
         Node attributes follow the Cypher schema of DESIGN.md; edge attributes are
         ``relation`` and ``source``.
         """
+        import networkx as nx
+
         g = nx.DiGraph()
         if nodes is None:
             sel = np.arange(self.n)
@@ -370,26 +579,28 @@ class LineageGraph:
             mask = np.zeros(self.n, dtype=bool)
             mask[sel] = True
             e_sel = np.flatnonzero(mask[self.edge_child] & mask[self.edge_parent])
-        ids = self.ids
-        family = self.family
-        country = self.country
+        ids = self.ids_of(sel)
+        name = dict(zip(sel.tolist(), ids, strict=True))
+        org_codes, orgs = self.org_codes
+        fam_codes, families = self.family_codes
+        cty_codes, countries = self.country_codes
         created = self.created_at
-        for i in sel.tolist():
+        for i, mid in zip(sel.tolist(), ids, strict=True):
             g.add_node(
-                ids[i],
-                author=self.org[i],
+                mid,
+                author=orgs[org_codes[i]],
                 downloads=int(self.downloads[i]),
                 downloads_all_time=int(self.downloads_all_time[i]),
                 likes=int(self.likes[i]),
                 created_at=None if np.isnat(created[i]) else str(created[i]),
-                family=family[i],
-                country=country[i],
+                family=families[fam_codes[i]],
+                country=countries[cty_codes[i]],
                 stub=bool(self.stub[i]),
             )
         for e in e_sel.tolist():
             g.add_edge(
-                ids[int(self.edge_child[e])],
-                ids[int(self.edge_parent[e])],
+                name[int(self.edge_child[e])],
+                name[int(self.edge_parent[e])],
                 relation=self.relation_of(e).label,
                 source=self.source_of(e),
             )

@@ -1,14 +1,15 @@
 """The hub-stats parquet dump (``cfahlgren1/hub-stats``, ``models.parquet``), read columnar.
 
-Only the needed columns are read, a row group at a time, and turned into a
-:class:`ModelTable` with vectorised pyarrow compute; Python touches only the few rows whose
-lineage is stated in the card alone.
+Only the needed columns are read, a few row groups at a time on a small thread pool, and
+turned into a :class:`ModelTable` with vectorised pyarrow compute (which runs outside the
+GIL); Python touches only the few rows whose lineage is stated in the card alone.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +42,13 @@ HUB_STATS_COLUMNS = (
     "library_name",
 )
 _SRC_HUB, _SRC_TAG, _SRC_CARD = (SOURCES.index(s) for s in ("hub", "tag", "card"))
+#: Low-cardinality string columns, read dictionary-encoded (a few bytes a row).
+_DICTIONARY_COLUMNS = ("pipeline_tag", "library_name")
+#: Rows per task (whole row groups) and per record batch within a task: batches big enough
+#: for vectorised work, small enough that their memory is recycled rather than grown.
+_TASK_ROWS = 262_144
+_BATCH_ROWS = 65_536
+_DICT_STRING = pa.dictionary(pa.int32(), pa.string())
 
 
 def fetch_hub_stats(endpoint: str | None = None, token: str | None = None) -> Path:
@@ -139,10 +147,61 @@ def _times(batch: pa.Table, name: str) -> np.ndarray:
 
 
 def _strings(batch: pa.Table, name: str) -> pa.Array:
+    """A string column: ``string``, or ``dictionary<int32, string>`` when read that way."""
     if name not in batch.column_names:
         return pa.nulls(len(batch), pa.string())
     col = batch[name].combine_chunks()
-    return col if col.type == pa.string() else pc.cast(col, pa.string())
+    if col.type == pa.string() or col.type == _DICT_STRING:
+        return col
+    return pc.cast(col, pa.string())
+
+
+def _scatter(n: int, values: dict[int, str]) -> pa.Array:
+    """A string array of ``n`` nulls with ``values`` at their rows (built without a list of n)."""
+    if not values:
+        return pa.nulls(n, pa.string())
+    idx = np.full(n, -1, dtype=np.int64)
+    idx[np.fromiter(values, np.int64, len(values))] = np.arange(len(values))
+    small = pa.array(list(values.values()), pa.string())
+    return small.take(pa.array(idx, mask=idx < 0))
+
+
+def _mentions(strings: pa.Array, needle: bytes) -> np.ndarray:
+    """Which strings contain ``needle`` (a plain substring test), searched in numpy.
+
+    One vectorised pass over the data buffer, then the needle checked at the few candidate
+    positions: faster than a per-string search over megabytes of card JSON.
+    """
+    n = len(strings)
+    out = np.zeros(n, dtype=bool)
+    if n == 0 or not needle:
+        return out
+    wide = pa.types.is_large_string(strings.type)
+    _, off_buf, data_buf = strings.buffers()
+    off = np.frombuffer(
+        off_buf,
+        dtype=np.int64 if wide else np.int32,
+        count=n + 1,
+        offset=strings.offset * (8 if wide else 4),
+    ).astype(np.int64)
+    lo, hi = int(off[0]), int(off[-1])
+    if hi - lo < len(needle):
+        return out
+    data = np.frombuffer(data_buf, dtype=np.uint8, count=hi - lo, offset=lo)
+    # Candidate starts from one byte of the needle (punctuation is rarer than letters in
+    # text), then the other bytes checked at those positions only.
+    k = next((i for i, b in enumerate(needle) if not chr(b).isalnum()), len(needle) // 2)
+    cand = np.flatnonzero(data[k : len(data) - len(needle) + k + 1] == needle[k])
+    for i, byte in enumerate(needle):
+        if i != k and len(cand):
+            cand = cand[data[cand + i] == byte]
+    # A match belongs to the string it starts in, if it ends there too.
+    rows = np.searchsorted(off, cand + lo, side="right") - 1
+    inside = cand + lo + len(needle) <= off[rows + 1]
+    out[rows[inside]] = True
+    if strings.null_count:  # a null's slot in the data buffer, if any, is not a string
+        out &= np.asarray(strings.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    return out
 
 
 def _declarations(
@@ -194,14 +253,17 @@ def _batch_table(batch: pa.Table, report: LoadReport, where: str) -> ModelTable:
         ids = ids.take(keep)
     n = len(batch)
     report.rows_loaded += n
-    id_list: list[str] | None = None
 
     author = _strings(batch, "author")
     if author.null_count:
+        dictionary = author.type == _DICT_STRING
+        plain = author.cast(pa.string()) if dictionary else author
         prefix = pc.list_element(pc.split_pattern(ids, "/", max_splits=1), 0)
         has_org = pc.match_substring(ids, "/")
         derived = pc.if_else(has_org, prefix, pa.nulls(n, pa.string()))
-        author = pc.coalesce(author, derived)
+        author = pc.coalesce(plain, derived)
+        if dictionary:
+            author = pc.dictionary_encode(author).cast(_DICT_STRING)
 
     # hub: baseModels {relation, models: [{_id, id}]}
     d_child: list[np.ndarray] = []
@@ -287,17 +349,12 @@ def _batch_table(batch: pa.Table, report: LoadReport, where: str) -> ModelTable:
                 has_rel[cidx[rel_ok]] = True
 
     # card: parsed only where no better source names a parent with its relation
-    card_relation: list[str | None] = [None] * n
+    card_relation: dict[int, str] = {}
     if "cardData" in batch.column_names:
         card = batch["cardData"].combine_chunks()
         if not pa.types.is_string(card.type):
             card = pc.cast(card, pa.string())
-        mentions = np.asarray(
-            pc.fill_null(pc.match_substring(card, "base_model"), False).to_numpy(
-                zero_copy_only=False
-            ),
-            dtype=bool,
-        )
+        mentions = _mentions(card, b"base_model")
         need = np.flatnonzero(mentions & ~has_rel)
         if len(need):
             texts = card.take(pa.array(need)).to_pylist()
@@ -307,7 +364,8 @@ def _batch_table(batch: pa.Table, report: LoadReport, where: str) -> ModelTable:
             c_rel: list[str | None] = []
             for row, text, mid in zip(need.tolist(), texts, need_ids, strict=True):
                 decls, rel = card_declarations(text, mid, report)
-                card_relation[row] = rel
+                if rel is not None:
+                    card_relation[row] = rel
                 for d in decls:
                     c_child.append(row)
                     c_parent.append(d.parent_id)
@@ -317,7 +375,6 @@ def _batch_table(batch: pa.Table, report: LoadReport, where: str) -> ModelTable:
             d_rel.append(pa.array(c_rel, pa.string()))
             d_src.append(np.full(len(c_child), _SRC_CARD, dtype=np.int8))
 
-    del id_list
     return ModelTable(
         model_id=ids,
         author=author,
@@ -328,7 +385,7 @@ def _batch_table(batch: pa.Table, report: LoadReport, where: str) -> ModelTable:
         likes=_counts(batch, "likes", "likes", None, report),
         pipeline_tag=_strings(batch, "pipeline_tag"),
         library_name=_strings(batch, "library_name"),
-        card_relation=pa.array(card_relation, pa.string()),
+        card_relation=_scatter(n, card_relation),
         decl_child=np.concatenate(d_child) if d_child else np.zeros(0, np.int64),
         decl_parent=pa.concat_arrays(d_parent) if d_parent else pa.array([], pa.string()),
         decl_relation=pa.concat_arrays([a.cast(pa.string()) for a in d_rel])
@@ -373,25 +430,67 @@ def load_hub_stats(
             f"({', '.join(HUB_STATS_COLUMNS)})",
             path=str(p),
         )
-    columns = [c for c in HUB_STATS_COLUMNS if c in present]
+    # Only the leaves used: baseModels' ``relation`` and ``models[].id`` (not ``models[]._id``).
+    leaves = [pf.schema.column(i).path for i in range(len(pf.schema))]
+    columns = [c for c in HUB_STATS_COLUMNS if c in present and c != "baseModels"] + [
+        leaf
+        for leaf in leaves
+        if (leaf == "baseModels" or leaf.startswith("baseModels.")) and not leaf.endswith("._id")
+    ]
+    dictionary = [
+        c
+        for c in _DICTIONARY_COLUMNS
+        if c in present and pa.types.is_string(pf.schema_arrow.field(c).type)
+    ]
     report = LoadReport(sources=[str(p)])
+    sizes = [pf.metadata.row_group(i).num_rows for i in range(pf.num_row_groups)]
+    tasks = _row_group_batches(sizes, _TASK_ROWS)
+    workers = max(1, min(len(tasks), os.cpu_count() or 1, 4))
+
+    def work(groups: list[int]) -> tuple[list[ModelTable], LoadReport]:
+        # One reader per task: a ParquetFile is not meant to be shared between threads.
+        part = LoadReport()
+        reader = pq.ParquetFile(p, read_dictionary=dictionary)
+        batches = reader.iter_batches(
+            batch_size=_BATCH_ROWS, row_groups=groups, columns=columns, use_threads=False
+        )
+        pieces = []
+        for b in batches:
+            piece = _batch_table(pa.Table.from_batches([b]), part, p.name)
+            piece.fingerprints()  # computed here, in parallel, for the graph's id matching
+            pieces.append(piece)
+        return pieces, part
+
     tables: list[ModelTable] = []
-    n_groups = pf.num_row_groups
-    # Group row groups into batches of ~250k rows: big enough for vectorised work, small
-    # enough to keep peak memory low on the whole Hub.
-    start = 0
-    while start < n_groups:
-        stop = start
-        rows = 0
-        while stop < n_groups and (
-            rows == 0 or rows + pf.metadata.row_group(stop).num_rows <= 262_144
-        ):
-            rows += pf.metadata.row_group(stop).num_rows
-            stop += 1
-        batch = pf.read_row_groups(list(range(start, stop)), columns=columns)
-        tables.append(_batch_table(batch, report, p.name))
-        start = stop
-        if progress is not None:
-            progress(start, n_groups)
+    # Arrow kernels release the GIL, so tasks run in parallel; results are taken in file
+    # order, so rows, reports and their examples do not depend on timing.
+    groups_done = 0
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for groups, (pieces, part) in zip(tasks, pool.map(work, tasks), strict=True):
+            tables.extend(pieces)
+            report.merge(part)
+            groups_done += len(groups)
+            if progress is not None:
+                progress(groups_done, len(sizes))
     table = ModelTable.concat(tables) if tables else ModelTable.empty()
     return table, report
+
+
+def _row_group_batches(sizes: list[int], target: int) -> list[list[int]]:
+    """Consecutive row groups grouped into batches of about ``target`` rows.
+
+    >>> _row_group_batches([100, 100, 300, 50], 200)
+    [[0, 1], [2], [3]]
+    """
+    out: list[list[int]] = []
+    cur: list[int] = []
+    rows = 0
+    for i, size in enumerate(sizes):
+        if cur and rows + size > target:
+            out.append(cur)
+            cur, rows = [], 0
+        cur.append(i)
+        rows += size
+    if cur:
+        out.append(cur)
+    return out

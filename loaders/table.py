@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 
 from hflineage.loaders.records import SOURCES, Declaration, LoadReport, ModelRecord
 
-__all__ = ["ModelTable"]
+__all__ = ["IdKeys", "ModelTable", "id_fingerprint", "id_fingerprints"]
 
 _NAT = np.datetime64("NaT", "s")
 
@@ -29,12 +29,254 @@ def _dt64(value: datetime | None) -> np.datetime64:
     return np.datetime64(value, "s")
 
 
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+_MASK64 = (1 << 64) - 1
+#: ``_TAIL[k]`` keeps the low ``k`` bytes of a little-endian word.
+_TAIL = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [_MASK64], dtype=np.uint64)
+
+
+def id_fingerprint(key: str) -> int:
+    """The 64-bit fingerprint of one lower-cased id (the same as :func:`id_fingerprints`).
+
+    >>> id_fingerprint("qwen/qwen2.5-7b") == int(id_fingerprints(pa.array(["qwen/qwen2.5-7b"]))[0])
+    True
+    """
+    raw = key.encode()
+    h = (len(raw) * int(_MIX)) & _MASK64
+    for k in range(0, len(raw), 8):
+        h = ((h ^ int.from_bytes(raw[k : k + 8], "little")) * int(_MIX)) & _MASK64
+        h ^= h >> 29
+    return h
+
+
+def id_fingerprints(arr: pa.Array) -> np.ndarray:
+    """64-bit fingerprints of strings (``uint64``): equal strings, equal fingerprints.
+
+    Computed eight bytes at a time in numpy, so millions of ids take a fraction of a
+    second and no hash table; different strings collide with probability about 2**-64,
+    and every use checks the strings when fingerprints match.
+    """
+    n = len(arr)
+    if n == 0:
+        return np.zeros(0, dtype=np.uint64)
+    if arr.type != pa.string():
+        arr = arr.cast(pa.string())
+    _, off_buf, data_buf = arr.buffers()
+    off = np.frombuffer(off_buf, dtype=np.int32, count=n + 1, offset=arr.offset * 4)
+    off = off.astype(np.int64)
+    lens = off[1:] - off[:-1]
+    size = int(off[-1] - off[0])
+    padded = np.zeros(size + 8, dtype=np.uint8)
+    if size:
+        padded[:size] = np.frombuffer(data_buf, dtype=np.uint8, count=size, offset=int(off[0]))
+    # Every byte offset read as a little-endian uint64 (unaligned, overlapping: a view).
+    words = np.ndarray(shape=(size + 1,), dtype="<u8", buffer=padded.data, strides=(1,))
+    start = off[:-1] - off[0]
+    h = lens.astype(np.uint64) * _MIX
+    rows = np.flatnonzero(lens > 0)
+    k = 0
+    while len(rows):
+        left = lens[rows] - 8 * k
+        w = words[start[rows] + 8 * k] & _TAIL[np.minimum(left, 8)]
+        x = (h[rows] ^ w) * _MIX
+        h[rows] = x ^ (x >> np.uint64(29))
+        rows = rows[left > 8]
+        k += 1
+    return h
+
+
+def _column_fingerprints(col: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Fingerprints of a string column's lower-cased values, a slice at a time."""
+    out = [np.zeros(0, np.uint64)]
+    for chunk in _chunks(col):
+        for lo in range(0, len(chunk), 65_536):
+            out.append(id_fingerprints(_lower(chunk.slice(lo, 65_536))[0]))
+    return np.concatenate(out)
+
+
+@dataclass(frozen=True, eq=False)
+class IdKeys:
+    """Case-insensitive matching of model ids and declared parents, without a string hash table.
+
+    ``hashes[i]`` fingerprints model row ``i`` (lower-cased id, :func:`id_fingerprints`);
+    ``parent_row[j]`` is the model row declaration ``j`` names (-1: none, a stub);
+    ``first_row[i]`` is the first row with the same id as row ``i`` (``None`` when no id
+    repeats). Fingerprint matches are confirmed on the strings.
+    """
+
+    hashes: np.ndarray
+    parent_row: np.ndarray
+    first_row: np.ndarray | None
+
+    @property
+    def distinct(self) -> bool:
+        """True when no two model rows share an id."""
+        return self.first_row is None
+
+    @classmethod
+    def encode(
+        cls,
+        model_id: pa.Array | pa.ChunkedArray,
+        parent_id: pa.Array,
+        hashes: np.ndarray | None = None,
+        parent_hashes: np.ndarray | None = None,
+    ) -> IdKeys:
+        """Resolve every parent to its model row, and find repeated ids.
+
+        Args:
+            model_id: model ids; parent_id: declared parents (both case kept).
+            hashes, parent_hashes: their fingerprints, when already computed.
+        """
+        if hashes is None:
+            hashes = _column_fingerprints(model_id)
+        if parent_hashes is None:
+            parent_hashes = _column_fingerprints(parent_id)
+        n = len(hashes)
+        first_row: np.ndarray | None = None
+        ordered = np.sort(hashes)
+        repeated = ordered[1:][ordered[1:] == ordered[:-1]]
+        if len(repeated):  # group the rows that share a fingerprint by their actual id
+            cand = np.flatnonzero(np.isin(hashes, repeated))
+            seen: dict[str, int] = {}
+            first = np.arange(n, dtype=np.int64)
+            keys = _lower(model_id.take(pa.array(cand)))
+            for row, key in zip(cand.tolist(), _pylist(keys), strict=True):
+                first[row] = seen.setdefault(key, row)
+            if (first[cand] != cand).any():
+                first_row = first
+
+        # Each distinct parent fingerprint -> the first row that has it (hash lookups
+        # against the few distinct parents, not a table of every id).
+        parent_row = np.full(len(parent_hashes), -1, dtype=np.int64)
+        if n and len(parent_hashes):
+            ordered_parents = np.sort(parent_hashes)
+            uniq = pa.array(
+                ordered_parents[
+                    np.concatenate(([True], ordered_parents[1:] != ordered_parents[:-1]))
+                ]
+            )
+            code = _index_in(parent_hashes, uniq)
+            at = _index_in(hashes, uniq)
+            rows = np.flatnonzero(at >= 0)
+            row_of = np.full(len(uniq), n, dtype=np.int64)
+            np.minimum.at(row_of, at[rows], rows)
+            row_of[row_of == n] = -1
+            if first_row is not None:
+                named = row_of >= 0
+                row_of[named] = first_row[row_of[named]]
+            parent_row = row_of[code]
+            _confirm(parent_row, code, row_of, model_id, parent_id, hashes, parent_hashes)
+        return cls(hashes, parent_row, first_row)
+
+    def take(self, rows: np.ndarray, declarations: np.ndarray) -> IdKeys | None:
+        """The keys of a selection of rows (sorted, unique) and declarations, if still valid.
+
+        Valid when no selected declaration names a row that was left out as a repeat of
+        another id (``None`` otherwise: compute them again).
+        """
+        n = len(self.hashes)
+        new_index = np.full(n, -1, dtype=np.int64)
+        new_index[rows] = np.arange(len(rows))
+        parent_row = self.parent_row[declarations]
+        named = parent_row >= 0
+        parent_row[named] = new_index[parent_row[named]]
+        if (parent_row[named] < 0).any():
+            return None
+        first_row: np.ndarray | None = None
+        if self.first_row is not None:
+            first_row = new_index[self.first_row[rows]]
+            if (first_row < 0).any():
+                return None
+            if (first_row == np.arange(len(rows))).all():
+                first_row = None
+        return IdKeys(self.hashes[rows], parent_row, first_row)
+
+
+def _pylist(arr: pa.Array | pa.ChunkedArray | list[pa.Array]) -> list[str]:
+    if isinstance(arr, list):
+        return [str(x) for a in arr for x in a.to_pylist()]
+    return [str(x) for x in arr.to_pylist()]
+
+
+def _index_in(values: np.ndarray, value_set: pa.Array) -> np.ndarray:
+    """Position of each value in ``value_set`` (-1 when absent)."""
+    idx = pc.index_in(pa.array(values), value_set=value_set)
+    return np.asarray(pc.fill_null(idx, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _confirm(
+    parent_row: np.ndarray,
+    code: np.ndarray,
+    row_of: np.ndarray,
+    model_id: pa.Array | pa.ChunkedArray,
+    parent_id: pa.Array,
+    hashes: np.ndarray,
+    parent_hashes: np.ndarray,
+) -> None:
+    """Check fingerprint matches on the strings themselves; settle mismatches exactly.
+
+    ``code[j]`` numbers declaration ``j``'s fingerprint, ``row_of[c]`` is the row found for
+    fingerprint ``c``. Strings are compared as spelled, then lower-cased where they differ.
+    """
+    m = np.flatnonzero(parent_row >= 0)
+    if not len(m):
+        return
+    found = np.flatnonzero(row_of >= 0)
+    slot = np.full(len(row_of), -1, dtype=np.int64)
+    slot[found] = np.arange(len(found))
+    names = _plain(model_id.take(pa.array(row_of[found])))
+    lhs = names.take(pa.array(slot[code[m]]))
+    rhs = _plain(parent_id.take(pa.array(m)))
+    # Most parents are spelled exactly as the id; only the others are lower-cased.
+    same = np.asarray(pc.equal(lhs, rhs).to_numpy(zero_copy_only=False), dtype=bool)
+    rest = np.flatnonzero(~same)
+    if len(rest):
+        idx = pa.array(rest)
+        lower = pc.equal(_lower(lhs.take(idx))[0], _lower(rhs.take(idx))[0])
+        same[rest] = np.asarray(lower.to_numpy(zero_copy_only=False), dtype=bool)
+    bad = m[~same]
+    for j in bad.tolist():  # two different ids with one fingerprint: compare the strings
+        key = str(parent_id[j]).lower()
+        cand = np.flatnonzero(hashes == parent_hashes[j])
+        keys = _pylist(_lower(model_id.take(pa.array(cand))))
+        parent_row[j] = next((r for r, k in zip(cand.tolist(), keys, strict=True) if k == key), -1)
+
+
+def _chunks(arr: pa.Array | pa.ChunkedArray) -> list[pa.Array]:
+    return list(arr.chunks) if isinstance(arr, pa.ChunkedArray) else [arr]
+
+
+def _plain(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """One contiguous array (copies only when ``arr`` is chunked)."""
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
+def _stack(parts: Sequence[pa.Array | pa.ChunkedArray]) -> pa.ChunkedArray:
+    """Parts as one chunked array: no copy, unless plain and dictionary chunks are mixed."""
+    chunks = [c for p in parts for c in _chunks(p)]
+    if len({c.type for c in chunks}) > 1:
+        chunks = [c.cast(pa.string()) for c in chunks]
+    return pa.chunked_array(chunks, type=chunks[0].type)
+
+
+def _lower(arr: pa.Array | pa.ChunkedArray) -> list[pa.Array]:
+    """Lower-cased chunks of a string column."""
+    return [
+        pc.utf8_lower(c if c.type == pa.string() else c.cast(pa.string())) for c in _chunks(arr)
+    ]
+
+
 @dataclass
 class ModelTable:
     """Models (one row each) and their parent declarations (one row each).
 
     ``decl_child`` indexes rows of the model columns; a child can have declarations from
     several sources, the graph keeps the most trusted one (see DESIGN.md).
+
+    Model string columns may be chunked (``pa.ChunkedArray``, e.g. one chunk per batch
+    read) and ``pipeline_tag``/``library_name`` dictionary-encoded; declaration columns are
+    contiguous arrays. Tables are treated as immutable: derived facts such as
+    :meth:`id_keys` are cached.
     """
 
     model_id: pa.Array
@@ -99,7 +341,11 @@ class ModelTable:
 
     @classmethod
     def concat(cls, tables: Sequence[ModelTable]) -> ModelTable:
-        """Stack tables (rows keep their order; declarations are re-indexed)."""
+        """Stack tables (rows keep their order; declarations are re-indexed).
+
+        Model string columns are stacked as chunked arrays, without copying; a mix of plain
+        and dictionary-encoded chunks is stacked as plain strings.
+        """
         if not tables:
             return cls.empty()
         if len(tables) == 1:
@@ -114,9 +360,45 @@ class ModelTable:
                 ).astype(np.int64)
             elif isinstance(parts[0], np.ndarray):
                 kw[f.name] = np.concatenate(parts)
+            elif f.name.startswith("decl_"):
+                kw[f.name] = pa.concat_arrays([_plain(p) for p in parts])
             else:
-                kw[f.name] = pa.concat_arrays(parts)
-        return cls(**kw)  # type: ignore[arg-type]
+                kw[f.name] = _stack(parts)
+        out = cls(**kw)  # type: ignore[arg-type]
+        known = [t.__dict__.get("_fingerprints") for t in tables]
+        if all(k is not None for k in known):
+            out.__dict__["_fingerprints"] = (
+                np.concatenate([k[0] for k in known]),  # type: ignore[index]
+                np.concatenate([k[1] for k in known]),  # type: ignore[index]
+            )
+        return out
+
+    def fingerprints(self) -> tuple[np.ndarray, np.ndarray]:
+        """Fingerprints of the lower-cased model ids and declared parents (cached).
+
+        Loaders compute them batch by batch, in parallel, while reading.
+        """
+        cached = self.__dict__.get("_fingerprints")
+        if cached is None:
+            cached = (
+                _column_fingerprints(self.model_id),
+                _column_fingerprints(self.decl_parent),
+            )
+            self.__dict__["_fingerprints"] = cached
+        out: tuple[np.ndarray, np.ndarray] = cached
+        return out
+
+    def id_keys(self) -> IdKeys:
+        """Parents resolved to rows and repeated ids found, case-insensitively (cached).
+
+        The duplicate check, parent resolution and stub detection all use this one pass.
+        """
+        cached = self.__dict__.get("_id_keys")
+        if not isinstance(cached, IdKeys):
+            hashes, parent_hashes = self.fingerprints()
+            cached = IdKeys.encode(self.model_id, self.decl_parent, hashes, parent_hashes)
+            self.__dict__["_id_keys"] = cached
+        return cached
 
     # -- selection ----------------------------------------------------------------------
     def take(self, rows: np.ndarray) -> ModelTable:
@@ -126,8 +408,9 @@ class ModelTable:
         new_index[rows] = np.arange(len(rows))
         keep_d = new_index[self.decl_child] >= 0
         idx = pa.array(rows)
-        didx = pa.array(np.flatnonzero(keep_d))
-        return ModelTable(
+        d_rows = np.flatnonzero(keep_d)
+        didx = pa.array(d_rows)
+        out = ModelTable(
             model_id=self.model_id.take(idx),
             author=self.author.take(idx),
             created_at=self.created_at[rows],
@@ -143,20 +426,22 @@ class ModelTable:
             decl_relation=self.decl_relation.take(didx),
             decl_source=self.decl_source[keep_d],
         )
+        known = self.__dict__.get("_fingerprints")
+        if known is not None:
+            out.__dict__["_fingerprints"] = (known[0][rows], known[1][d_rows])
+        keys = self.__dict__.get("_id_keys")
+        if isinstance(keys, IdKeys):
+            kept = keys.take(rows, d_rows)
+            if kept is not None:
+                out.__dict__["_id_keys"] = kept
+        return out
 
     def deduplicate(self, report: LoadReport) -> ModelTable:
         """Drop repeated ids (case-insensitive), keeping the first row; count the rest."""
-        lower = pc.utf8_lower(self.model_id)
-        if len(pc.unique(lower)) == len(self):
+        keys = self.id_keys()
+        if keys.distinct:
             return self
-        # Hash aggregation in Arrow: the first row of every lower-case id.
-        grouped = (
-            pa.table({"k": lower, "i": pa.array(np.arange(len(self), dtype=np.int64))})
-            .group_by("k", use_threads=False)
-            .aggregate([("i", "min")])
-        )
-        first = np.asarray(grouped["i_min"].to_numpy(), dtype=np.int64)
-        keep = np.sort(first)
+        keep = np.flatnonzero(keys.first_row == np.arange(len(self)))
         dropped = np.setdiff1d(np.arange(len(self)), keep)
         ids = self.model_id.take(pa.array(dropped[: report.max_examples])).to_pylist()
         report.rejected["duplicate id (the first row is kept)"] += len(dropped)

@@ -10,8 +10,9 @@ the first listed parent.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, overload
 
 import numpy as np
 
@@ -111,6 +112,36 @@ def level_codes(graph: LineageGraph, level: str) -> tuple[np.ndarray, list[str]]
     raise QueryError(f"--by must be one of {', '.join(LEVELS)}, got {level!r}")
 
 
+class _NodeIds(Sequence[str]):
+    """Node ids looked up one at a time: no list of every id on the whole Hub."""
+
+    def __init__(self, graph: LineageGraph) -> None:
+        self._graph = graph
+
+    def __len__(self) -> int:
+        return self._graph.n
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
+        if isinstance(index, slice):
+            return self._graph.ids_of(range(self._graph.n)[index])
+        if not -self._graph.n <= index < self._graph.n:
+            raise IndexError(index)
+        return self._graph.id_of(index % self._graph.n)
+
+
+def _level(graph: LineageGraph, level: str) -> tuple[np.ndarray, Sequence[str]]:
+    """Like :func:`level_codes`, with root names looked up lazily."""
+    if level == "root":
+        return np.arange(graph.n, dtype=np.int64), _NodeIds(graph)
+    return level_codes(graph, level)
+
+
 def _check(view: str, policy: str, level: str) -> None:
     if view not in ("lineage", "uploader"):
         raise QueryError(f"--view must be lineage or uploader, got {view!r}")
@@ -136,19 +167,24 @@ def credit_by_key(
     """Lineage-view credit per key code, and the number of models crediting each key."""
     rs = graph.root_sets(policy)
     n = graph.n
-    of = rs.of_node[mask]
     size = n + len(rs.combos)
-    s = np.bincount(of, weights=values[mask], minlength=size)
+    if mask.all():  # the common case: no copies of whole-Hub arrays
+        of, counted = rs.of_node, values
+    else:
+        of, counted = rs.of_node[mask], values[mask]
+    s = np.bincount(of, weights=counted, minlength=size)
     c = np.bincount(of, minlength=size)
     credit = np.bincount(codes, weights=s[:n], minlength=n_keys)
     models = np.bincount(codes, weights=c[:n], minlength=n_keys).astype(np.int64)
-    for j, (roots, weights) in enumerate(rs.combos):
-        sv, cv = s[n + j], c[n + j]
-        if cv == 0:
-            continue
-        kc = codes[roots]
-        np.add.at(credit, kc, sv * weights)
-        models[np.unique(kc)] += int(cv)
+    combo, roots, weights = rs.flat_combos
+    if len(combo):
+        keys = codes[roots]
+        credit += np.bincount(keys, weights=s[n + combo] * weights, minlength=n_keys)
+        # A merge counts once for each distinct key among its roots.
+        pairs = np.unique(combo * n_keys + keys)
+        models += np.bincount(
+            pairs % n_keys, weights=c[n + pairs // n_keys], minlength=n_keys
+        ).astype(np.int64)
     return credit, models
 
 
@@ -181,8 +217,13 @@ def attribute(
     window = window or Window()
     values = metric_values(graph, metric)
     mask, excluded = window.mask(graph)
-    codes, names = level_codes(graph, by)
     if view == "lineage":
+        # The key codes (Arrow work, outside the GIL) and the root sets (numpy, and Python
+        # for merges) do not depend on each other: they are worked out side by side.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            level = pool.submit(_level, graph, by)
+            graph.root_sets(policy)  # type: ignore[arg-type]
+            codes, names = level.result()
         credit, models = credit_by_key(
             graph,
             values,
@@ -192,9 +233,10 @@ def attribute(
             policy,  # type: ignore[arg-type]
         )
     else:
+        codes, names = _level(graph, by)
         credit = np.bincount(codes[mask], weights=values[mask], minlength=len(names))
         models = np.bincount(codes[mask], minlength=len(names)).astype(np.int64)
-    denominator = float(values[mask].sum())
+    denominator = float(values.sum() if mask.all() else values[mask].sum())
     nz = np.flatnonzero((credit > 0) | (models > 0))
     order = _ranked(credit, nz, names, top)
     rows = [

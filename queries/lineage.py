@@ -39,7 +39,8 @@ def _walk(graph: LineageGraph, start: int, up: bool, max_depth: int | None = Non
         if total == 0:
             break
         pos = np.repeat(ends - lens.cumsum(), lens) + np.arange(total)
-        nxt = np.unique(other[order[pos]])
+        nxt = np.sort(other[order[pos]])
+        nxt = nxt[np.concatenate(([True], nxt[1:] != nxt[:-1]))]
         nxt = nxt[~seen[nxt]]
         seen[nxt] = True
         found.append(nxt)
@@ -50,20 +51,28 @@ def _walk(graph: LineageGraph, start: int, up: bool, max_depth: int | None = Non
 
 def ancestors_of(graph: LineageGraph, model_id: str, max_depth: int | None = None) -> list[str]:
     """Every model this one derives from, nearest first."""
-    return [graph.ids[i] for i in _walk(graph, graph.node(model_id), True, max_depth).tolist()]
+    return graph.ids_of(_walk(graph, graph.node(model_id), True, max_depth))
 
 
 def descendants_of(graph: LineageGraph, model_id: str, max_depth: int | None = None) -> list[str]:
     """Every model derived from this one, nearest first."""
-    return [graph.ids[i] for i in _walk(graph, graph.node(model_id), False, max_depth).tolist()]
+    return graph.ids_of(_walk(graph, graph.node(model_id), False, max_depth))
 
 
 def roots_of(graph: LineageGraph, model_id: str, policy: str = "split") -> list[tuple[str, float]]:
     """The roots a model credits and their weights under a merge policy."""
     if policy not in ("split", "full", "first"):
         raise QueryError(f"policy must be split, full or first, got {policy!r}")
-    pairs = graph.root_sets(policy).roots_of(graph.node(model_id))  # type: ignore[arg-type]
-    return sorted(((graph.ids[r], w) for r, w in pairs), key=lambda x: (-x[1], x[0].lower()))
+    return _roots(graph, graph.node(model_id), policy)
+
+
+def _roots(graph: LineageGraph, v: int, policy: str) -> list[tuple[str, float]]:
+    pairs = graph.root_sets(policy).roots_of(v)  # type: ignore[arg-type]
+    names = graph.ids_of([r for r, _ in pairs])
+    return sorted(
+        ((m, w) for m, (_, w) in zip(names, pairs, strict=True)),
+        key=lambda x: (-x[1], x[0].lower()),
+    )
 
 
 def relation_mix(graph: LineageGraph, nodes: np.ndarray | None = None) -> dict[str, int]:
@@ -112,33 +121,39 @@ def lineage_of(
 ) -> LineageSummary:
     """Ancestors, roots and a summary of descendants of one model."""
     v = graph.node(model_id)
+    if policy not in ("split", "full", "first"):
+        raise QueryError(f"policy must be split, full or first, got {policy!r}")
     desc = _walk(graph, v, False)
     anc = _walk(graph, v, True)
+    edges = graph.parent_edges(v)
+    parent_ids = graph.ids_of(graph.edge_parent[edges])
     parents = [
         {
-            "model_id": graph.ids[int(graph.edge_parent[e])],
+            "model_id": pid,
             "relation": graph.relation_of(int(e)).label,
             "source": graph.source_of(int(e)),
         }
-        for e in graph.parent_edges(v).tolist()
+        for e, pid in zip(edges.tolist(), parent_ids, strict=True)
     ]
     dl = graph.downloads[desc]
     top_idx = desc[np.argsort(-dl, kind="stable")[:top]]
     return LineageSummary(
-        model_id=graph.ids[v],
+        model_id=graph.id_of(v),
         stub=bool(graph.stub[v]),
-        family=str(graph.family[v]),
-        org=str(graph.org[v]),
-        country=str(graph.country[v]),
+        family=graph.family_of(v),
+        org=graph.org_of(v),
+        country=graph.country_of(v),
         depth=int(graph.depth[v]),
         parents=parents,
-        ancestors=[graph.ids[i] for i in anc.tolist()],
-        roots=roots_of(graph, model_id, policy),
+        ancestors=graph.ids_of(anc),
+        roots=_roots(graph, v, policy),
         descendants=len(desc),
         children=len(graph.children(v)),
         descendant_relations=relation_mix(graph, desc),
         descendant_downloads=int(dl.sum()),
-        top_descendants=[(graph.ids[i], int(graph.downloads[i])) for i in top_idx.tolist()],
+        top_descendants=list(
+            zip(graph.ids_of(top_idx), graph.downloads[top_idx].tolist(), strict=True)
+        ),
     )
 
 
@@ -195,14 +210,15 @@ def family_summary(graph: LineageGraph, family: str, top: int = 10) -> FamilySum
     root_dl = np.bincount(first_root, weights=graph.downloads[members], minlength=graph.n)
     root_rows = sorted(
         (
-            (graph.ids[r], int(c) - 1, int(root_dl[r]))
-            for r, c in zip(roots.tolist(), counts.tolist(), strict=True)
+            (mid, int(c) - 1, int(root_dl[r]))
+            for mid, r, c in zip(graph.ids_of(roots), roots.tolist(), counts.tolist(), strict=True)
         ),
         key=lambda x: (-x[1], x[0]),
     )
     dl = graph.downloads[members]
     top_idx = members[np.argsort(-dl, kind="stable")[:top]]
-    orgs = Counter(graph.org[members].tolist())
+    org_codes, org_names = graph.org_codes
+    orgs = Counter(org_names[c] for c in org_codes[members].tolist())
     codes, names = graph.family_codes
     name = names[int(codes[members[0]])] if len(members) else family
     return FamilySummary(
@@ -214,6 +230,6 @@ def family_summary(graph: LineageGraph, family: str, top: int = 10) -> FamilySum
         relations=relation_mix(graph, members),
         downloads=int(dl.sum()),
         downloads_all_time=int(graph.downloads_all_time[members].sum()),
-        top_models=[(graph.ids[i], int(graph.downloads[i])) for i in top_idx.tolist()],
+        top_models=list(zip(graph.ids_of(top_idx), graph.downloads[top_idx].tolist(), strict=True)),
         uploader_orgs=orgs.most_common(top),
     )

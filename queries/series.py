@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hflineage.graph import PLACEHOLDER_CREATED_AT, LineageGraph
-from hflineage.queries.attribution import _check, credit_by_key, level_codes, metric_values
+from hflineage.queries.attribution import _check, _level, metric_values
 from hflineage.queries.window import Window
 
 __all__ = ["MonthlySeries", "monthly_series"]
@@ -71,30 +71,36 @@ def monthly_series(
             "missing_created_at": int((missing & mask).sum()),
         }
         mask = mask & ~placeholder & ~missing
-    months = created.astype("datetime64[M]")
-    codes, names = level_codes(graph, by)
-    present = np.unique(months[mask])
-    per_month: list[np.ndarray] = []
-    for m in present:
-        mm = mask & (months == m)
-        if view == "lineage":
-            credit, _ = credit_by_key(graph, values, mm, codes, len(names), policy)  # type: ignore[arg-type]
-        else:
-            credit = np.bincount(codes[mm], weights=values[mm], minlength=len(names))
-        per_month.append(credit)
-    mat = np.stack(per_month, axis=1) if per_month else np.zeros((len(names), 0))
+    months = graph.month()
+    codes, names = _level(graph, by)
+    sel = np.flatnonzero(mask)
+    present, month_of = _month_index(months[sel])
+    n_months = len(present)
+    if view == "lineage":
+        parts = _credits(graph, policy, codes, sel, month_of, values[sel])
+    else:
+        parts = [(codes[sel], month_of, values[sel])]
+    # One bincount over (key, month) cells; with many keys (roots), only the keys present.
+    row_keys = np.arange(len(names), dtype=np.int64)
+    if len(names) * n_months > 4_000_000:
+        row_keys = np.unique(np.concatenate([k for k, _, _ in parts]))
+        parts = [(np.searchsorted(row_keys, k), m, w) for k, m, w in parts]
+    cells = np.zeros(len(row_keys) * n_months, dtype=np.float64)
+    for keys, month_idx, weights in parts:
+        cells += np.bincount(keys * n_months + month_idx, weights=weights, minlength=len(cells))
+    mat = cells.reshape(len(row_keys), n_months)
     totals = mat.sum(axis=0)
     order = np.argsort(-mat.sum(axis=1), kind="stable")
     keep = [int(i) for i in order[:top] if mat[i].sum() > 0]
-    keys = [names[i] for i in keep]
+    keys_out = [names[int(row_keys[i])] for i in keep]
     rows = [mat[i].tolist() for i in keep]
-    rest = np.setdiff1d(np.arange(len(names)), keep)
+    rest = np.setdiff1d(np.arange(len(row_keys)), keep)
     if len(rest) and mat[rest].sum() > 0:
-        keys.append("other keys")
+        keys_out.append("other keys")
         rows.append(mat[rest].sum(axis=0).tolist())
     return MonthlySeries(
         months=[str(m) for m in present],
-        keys=keys,
+        keys=keys_out,
         values=rows,
         totals=totals.tolist(),
         meta={
@@ -106,3 +112,55 @@ def monthly_series(
             "excluded": excluded,
         },
     )
+
+
+def _credits(
+    graph: LineageGraph,
+    policy: str,
+    codes: np.ndarray,
+    nodes: np.ndarray,
+    month_of: np.ndarray,
+    values: np.ndarray,
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Lineage-view credit as (key, month, weight) entries: one per node and root it credits.
+
+    A node crediting one root gives one entry; a merge crediting several gives one per root,
+    weighted as the merge policy says.
+    """
+    rs = graph.root_sets(policy)  # type: ignore[arg-type]
+    n = graph.n
+    of = rs.of_node[nodes]
+    merged = np.flatnonzero(of >= n)
+    # Every node once, keyed by its root's code; merges weigh nothing here and are
+    # added root by root below.
+    keys = codes.take(of, mode="clip")
+    weights = values.copy()
+    weights[merged] = 0.0
+    out = [(keys, month_of, weights)]
+    if len(merged):
+        combo, roots, root_w = rs.flat_combos
+        sizes = np.bincount(combo, minlength=len(rs.combos))
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        j = of[merged] - n
+        lens = sizes[j]
+        pos = np.repeat(starts[j] - np.cumsum(lens) + lens, lens) + np.arange(int(lens.sum()))
+        out.append(
+            (
+                codes[roots[pos]],
+                np.repeat(month_of[merged], lens),
+                root_w[pos] * np.repeat(values[merged], lens),
+            )
+        )
+    return out
+
+
+def _month_index(months: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct months (sorted) and each value's position among them."""
+    if not len(months):
+        return months[:0], np.zeros(0, dtype=np.int64)
+    m = months.astype(np.int64)
+    lo = int(m.min())
+    seen = np.bincount(m - lo)
+    present = np.flatnonzero(seen)
+    slot = np.cumsum(seen > 0) - 1
+    return (present + lo).astype(months.dtype), slot[m - lo]

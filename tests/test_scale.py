@@ -1,0 +1,455 @@
+"""The columnar fast path against a plain networkx path, on the real sample and a 50k synthetic Hub.
+
+The plain path shares nothing with the fast one but :func:`normalise_id` (the syntactic id rule)
+and the curated taxonomy: it parses rows in Python, picks parents by the documented trust order,
+matches ids case-insensitively with a dict, breaks cycles with networkx by the documented rule,
+and credits roots in networkx topological order.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from hflineage.graph import LineageGraph, build_lineage_graph, default_taxonomy
+from hflineage.loaders import LoadReport, ModelTable, load_snapshot, load_snapshots
+from hflineage.loaders.ids import InvalidId, normalise_id
+from hflineage.loaders.table import IdKeys, id_fingerprint, id_fingerprints
+from hflineage.queries import (
+    Window,
+    ancestors_of,
+    attribute,
+    descendants_of,
+    lineage_of,
+    monthly_series,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = ("hub", "tag", "card")
+FAR_FUTURE = datetime(9999, 12, 31)
+
+
+# -- the plain path ---------------------------------------------------------------------------
+@dataclass
+class Plain:
+    """The lineage graph as networkx sees it: nodes are lower-case ids, edges derived -> base."""
+
+    g: nx.DiGraph = field(default_factory=nx.DiGraph)
+    spelling: dict[str, str] = field(default_factory=dict)
+    author: dict[str, str | None] = field(default_factory=dict)
+    downloads: dict[str, int] = field(default_factory=dict)
+    parents: dict[str, list[str]] = field(default_factory=dict)  # declared order
+    stubs: set[str] = field(default_factory=set)
+
+
+def _ids(raw: object) -> Iterator[str]:
+    """Valid parent ids, normalised; invalid ones are skipped."""
+    for value in raw if isinstance(raw, list) else [raw]:
+        try:
+            yield normalise_id(value)
+        except InvalidId:
+            continue
+
+
+def _declared(row: dict[str, Any]) -> tuple[str, list[str]] | None:
+    """The most trusted source that names valid parents, and those parents in order."""
+    base = row.get("baseModels") or {}
+    hub = list(_ids([m.get("id") for m in base.get("models") or []]))
+    with_rel: list[str] = []
+    plain: list[str] = []
+    for tag in row.get("tags") or []:
+        if tag.startswith("base_model:"):
+            rest = tag[len("base_model:") :]
+            (with_rel if ":" in rest else plain).append(rest.partition(":")[2] or rest)
+    tag_ids = list(_ids(with_rel)) + list(_ids(plain))
+    card: list[str] = []
+    text = row.get("cardData")
+    if text and "base_model" in text:
+        try:
+            data = json.loads(text)
+        except ValueError:
+            data = {}
+        if isinstance(data, dict) and isinstance(data.get("base_model"), str | list):
+            card = list(_ids(data["base_model"]))
+    for source, found in zip(SOURCES, (hub, tag_ids, card), strict=True):
+        if found:
+            unique = list(dict.fromkeys(p.lower() for p in found))
+            spelled = {p.lower(): p for p in reversed(found)}
+            return source, [spelled[k] for k in unique]
+    return None
+
+
+def plain_graph(path: Path) -> Plain:
+    """Parse a hub-stats parquet row by row and build the networkx graph by the rules."""
+    rows = pq.read_table(
+        path, columns=["id", "author", "createdAt", "downloads", "tags", "cardData", "baseModels"]
+    ).to_pylist()
+    out = Plain()
+    created: dict[str, datetime] = {}
+    decls: list[tuple[str, str, list[str]]] = []
+    for row in rows:
+        try:
+            mid = normalise_id(row["id"])
+        except InvalidId:
+            continue
+        key = mid.lower()
+        if key in out.spelling:  # a repeated id keeps its first row
+            continue
+        out.spelling[key] = mid
+        author = row.get("author")
+        out.author[key] = (
+            author if author is not None else (mid.split("/")[0] if "/" in mid else None)
+        )
+        out.downloads[key] = max(int(row.get("downloads") or 0), 0)
+        created[key] = row.get("createdAt") or FAR_FUTURE
+        found = _declared(row)
+        if found:
+            decls.append((key, found[0], found[1]))
+    out.g.add_nodes_from(out.spelling)
+    for key, source, parents in decls:
+        kept = []
+        for p in parents:
+            pk = p.lower()
+            if pk == key:
+                continue  # self-loop
+            if pk not in out.spelling:
+                out.spelling[pk] = p
+                out.stubs.add(pk)
+                out.author[pk] = p.split("/")[0] if "/" in p else None
+                out.downloads[pk] = 0
+            kept.append(pk)
+            out.g.add_edge(key, pk, source=SOURCES.index(source))
+        out.parents[key] = kept
+    # Break cycles: in each strongly connected component drop the least trusted edge, then
+    # the one with the newest parent, then the largest (child, parent).
+    while True:
+        comps = [c for c in nx.strongly_connected_components(out.g) if len(c) > 1]
+        if not comps:
+            break
+        for comp in sorted(comps, key=min):
+            edges = out.g.subgraph(comp).edges(data="source")
+            c, p, _ = max(edges, key=lambda e: (e[2], created.get(e[1], FAR_FUTURE), e[0], e[1]))
+            out.g.remove_edge(c, p)
+            out.parents[c].remove(p)
+    return out
+
+
+def plain_credit(plain: Plain, policy: str) -> dict[str, dict[str, float]]:
+    """Roots (and weights) every model credits, in networkx topological order."""
+    credit: dict[str, dict[str, float]] = {}
+    for v in reversed(list(nx.topological_sort(plain.g))):  # bases before derivatives
+        parents = plain.parents.get(v) or []
+        if not parents:
+            credit[v] = {v: 1.0}
+        elif policy == "first":
+            credit[v] = credit[parents[0]]
+        else:
+            acc: dict[str, float] = defaultdict(float)
+            for p in parents:
+                for r, w in credit[p].items():
+                    acc[r] = acc[r] + w / len(parents) if policy == "split" else 1.0
+            credit[v] = dict(acc)
+    return credit
+
+
+def plain_attribution(
+    plain: Plain, by: str, policy: str, metric: str
+) -> dict[str, tuple[float, int]]:
+    """key -> (credit, models) over every model (stubs are not models)."""
+    tax = default_taxonomy()
+
+    def key_of(root: str) -> str:
+        author = plain.author[root]
+        org = author if author is not None else plain.spelling[root]
+        if by == "root":
+            return plain.spelling[root]
+        if by == "org":
+            return org
+        if by == "country":
+            return tax.country_of(org)
+        return tax.family_of(plain.spelling[root])
+
+    value: dict[str, float] = defaultdict(float)
+    models: dict[str, int] = defaultdict(int)
+    for v, roots in plain_credit(plain, policy).items():
+        if v in plain.stubs:
+            continue
+        m = plain.downloads[v] if metric == "downloads" else 1
+        keys: set[str] = set()
+        for r, w in roots.items():
+            k = key_of(r)
+            value[k] += m * w
+            keys.add(k)
+        for k in keys:
+            models[k] += 1
+    return {k: (value[k], models[k]) for k in models}
+
+
+# -- fixtures ----------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def synth_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 50,000-model synthetic Hub written by bench/synth_hub.py."""
+    out = tmp_path_factory.mktemp("synth") / "synth-50k.parquet"
+    subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "synth_hub.py"), "-n", "50000", "--out", str(out),
+         "--seed", "7"],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return out
+
+
+@pytest.fixture(scope="module", params=["sample", "synth-50k"])
+def both(request: pytest.FixtureRequest, synth_path: Path) -> tuple[Path, LineageGraph, Plain]:
+    """(path, fast graph, plain networkx graph) for the real sample and the synthetic Hub."""
+    if request.param == "sample":
+        path: Path = request.getfixturevalue("sample_path")
+    else:
+        path = synth_path
+    graph = build_lineage_graph(*load_snapshots([path]))
+    return path, graph, plain_graph(path)
+
+
+# -- fast path == plain path -------------------------------------------------------------------
+def test_same_graph(both: tuple[Path, LineageGraph, Plain]) -> None:
+    _, graph, plain = both
+    ids = graph.ids_of(range(graph.n))
+    assert sorted(m.lower() for m in ids) == sorted(plain.spelling)
+    assert {ids[i] for i in np.flatnonzero(graph.stub)} == {plain.spelling[s] for s in plain.stubs}
+    edges = {
+        (ids[c].lower(), ids[p].lower())
+        for c, p in zip(graph.edge_child.tolist(), graph.edge_parent.tolist(), strict=True)
+    }
+    assert edges == set(plain.g.edges)
+
+
+@pytest.mark.parametrize("policy", ["split", "full", "first"])
+@pytest.mark.parametrize("by", ["root", "family", "org", "country"])
+def test_attribution_matches_networkx(
+    both: tuple[Path, LineageGraph, Plain], by: str, policy: str
+) -> None:
+    _, graph, plain = both
+    for metric in ("downloads", "uploads"):
+        fast = attribute(graph, by=by, policy=policy, metric=metric)
+        got = {r.key: (r.value, r.models) for r in fast.rows}
+        want = plain_attribution(plain, by, policy, metric)
+        assert got.keys() == want.keys()
+        for k, (value, models) in want.items():
+            assert got[k][1] == models, (k, metric)
+            assert got[k][0] == pytest.approx(value, rel=1e-9, abs=1e-6), (k, metric)
+
+
+def test_descendants_and_ancestors_match_networkx(both: tuple[Path, LineageGraph, Plain]) -> None:
+    _, graph, plain = both
+    rng = random.Random(3)
+    # Edges go derived -> base: networkx descendants are our ancestors, and the reverse.
+    busy = sorted(plain.g.nodes, key=lambda v: -plain.g.in_degree(v))[:5]
+    sample = busy + rng.sample(sorted(plain.g.nodes), 200)
+    for v in sample:
+        mid = plain.spelling[v]
+        assert {m.lower() for m in descendants_of(graph, mid)} == nx.ancestors(plain.g, v)
+        assert {m.lower() for m in ancestors_of(graph, mid.upper())} == nx.descendants(plain.g, v)
+    deepest = graph.id_of(int(np.argmax(graph.depth)))
+    summary = lineage_of(graph, deepest)
+    assert summary.depth == nx.dag_longest_path_length(
+        plain.g.subgraph(nx.descendants(plain.g, deepest.lower()) | {deepest.lower()})
+    )
+    assert summary.descendants == len(nx.ancestors(plain.g, deepest.lower()))
+
+
+def test_to_networkx_view_matches(both: tuple[Path, LineageGraph, Plain]) -> None:
+    _, graph, plain = both
+    v = graph.node(max(plain.g.nodes, key=plain.g.in_degree))
+    part = np.concatenate([[v], graph.children(v), graph.parents(v)])
+    view = graph.to_networkx(part.tolist())
+    nodes = {m.lower() for m in view}
+    assert len(nodes) == len(set(part.tolist()))
+    assert {(c.lower(), p.lower()) for c, p in view.edges} == set(plain.g.subgraph(nodes).edges)
+    for m, data in view.nodes(data=True):
+        assert data["downloads"] == plain.downloads[m.lower()]
+        assert data["stub"] == (m.lower() in plain.stubs)
+
+
+def test_monthly_series_agrees_with_windowed_attribution(
+    both: tuple[Path, LineageGraph, Plain],
+) -> None:
+    _, graph, _ = both
+    series = monthly_series(graph, by="country", metric="downloads", policy="split", top=50)
+    for m in series.months[-3:]:
+        shown = attribute(graph, by="country", window=Window(m, m), policy="split")
+        got = {
+            k: v[series.months.index(m)] for k, v in zip(series.keys, series.values, strict=True)
+        }
+        for row in shown.rows:
+            assert got.get(row.key, 0.0) == pytest.approx(row.value, rel=1e-9, abs=1e-6)
+
+
+# -- the id fingerprints behind the fast path --------------------------------------------------
+def test_fingerprints_are_one_function_in_numpy_and_python() -> None:
+    ids = ["a", "qwen/qwen2.5-7b", "x" * 96 + "/" + "y" * 96, "gpt2", "ab/cdefghij"]
+    arr = pa.array(ids)
+    assert id_fingerprints(arr).tolist() == [id_fingerprint(s) for s in ids]
+    assert id_fingerprints(arr.slice(1, 3)).tolist() == [id_fingerprint(s) for s in ids[1:4]]
+    assert len(set(id_fingerprints(arr).tolist())) == len(ids)
+
+
+def test_parent_matching_is_exact_even_when_fingerprints_collide() -> None:
+    ids = pa.array(["a/one", "b/two", "C/Three", "a/one-x"])
+    parents = pa.array(["c/three", "A/ONE", "z/none", "b/TWO"])
+    colliding = np.zeros(4, dtype=np.uint64)  # every id has the same fingerprint
+    keys = IdKeys.encode(ids, parents, colliding, np.zeros(4, dtype=np.uint64))
+    assert keys.parent_row.tolist() == [2, 0, -1, 1]
+    assert keys.distinct
+    dup = IdKeys.encode(
+        pa.array(["a/x", "A/X", "b/y"]),
+        pa.array(["a/X"]),
+        np.zeros(3, np.uint64),
+        np.zeros(1, np.uint64),
+    )
+    assert not dup.distinct
+    assert dup.first_row is not None and dup.first_row.tolist() == [0, 0, 2]
+    assert dup.parent_row.tolist() == [0]
+
+
+def test_repeated_ids_in_a_parquet_keep_their_first_row(tmp_path: Path) -> None:
+    path = tmp_path / "dup.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "id": ["Org/Base", "x/ft", "org/BASE", "y/ft"],
+                "author": ["Org", "x", "org", "y"],
+                "downloads": [1, 2, 3, 4],
+                "tags": [[], ["base_model:org/base"], [], ["base_model:finetune:ORG/base"]],
+            }
+        ),
+        path,
+    )
+    table, report = load_snapshots([path])
+    assert report.rejected["duplicate id (the first row is kept)"] == 1
+    graph = build_lineage_graph(table, report)
+    assert graph.n == 3 and not graph.stub.any()
+    assert sorted(descendants_of(graph, "ORG/base")) == ["x/ft", "y/ft"]
+    assert graph.id_of(graph.node("org/base")) == "Org/Base"
+
+
+def test_graph_lookups_without_a_list_of_every_id(sample_path: Path) -> None:
+    graph = build_lineage_graph(*load_snapshot(sample_path))
+    v = int(np.argmax(graph.depth))
+    mid = graph.id_of(v)
+    assert graph.node(mid.swapcase()) == v
+    assert graph.node(f"https://huggingface.co/{mid}/") == v
+    assert graph.ids_of([v, 0]) == [mid, graph.id_of(0)]
+    assert descendants_of(graph, graph.id_of(int(graph.edge_parent[0])))
+    assert "ids" not in graph.__dict__  # nothing above needed the list of every id
+    assert graph.ids[v] == mid
+
+
+def test_many_batches_on_threads_give_the_same_table(
+    sample_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hflineage.loaders import hubstats
+
+    table, report = load_snapshot(sample_path)
+    out = tmp_path / "many.parquet"
+    pq.write_table(pq.read_table(sample_path), out, row_group_size=97)
+    # Small tasks and batches: dozens of them, read on the thread pool.
+    monkeypatch.setattr(hubstats, "_TASK_ROWS", 500)
+    monkeypatch.setattr(hubstats, "_BATCH_ROWS", 128)
+    table2, report2 = load_snapshot(out)
+    assert report2.as_dict() | {"sources": []} == report.as_dict() | {"sources": []}
+    assert table2.model_id.to_pylist() == table.model_id.to_pylist()
+    assert table2.author.to_pylist() == table.author.to_pylist()
+    assert table2.pipeline_tag.to_pylist() == table.pipeline_tag.to_pylist()
+
+    def declarations(t: ModelTable) -> list[tuple[int, int, str, str | None]]:
+        # Batches list their sources one after the other: compare per (child, source).
+        order = np.lexsort((t.decl_source, t.decl_child))
+        idx = pa.array(order)
+        return list(
+            zip(
+                t.decl_child[order].tolist(),
+                t.decl_source[order].tolist(),
+                t.decl_parent.take(idx).to_pylist(),
+                t.decl_relation.take(idx).to_pylist(),
+                strict=True,
+            )
+        )
+
+    assert declarations(table2) == declarations(table)
+    assert np.array_equal(table2.downloads, table.downloads)
+    assert np.array_equal(table2.fingerprints()[0], table.fingerprints()[0])
+    g1, g2 = build_lineage_graph(table, report), build_lineage_graph(table2, report2)
+    for by in ("org", "country", "family"):
+        assert attribute(g1, by=by).as_dict() == attribute(g2, by=by).as_dict()
+
+
+def test_load_report_accounts_for_every_row(both: tuple[Path, LineageGraph, Plain]) -> None:
+    path, graph, _ = both
+    load: LoadReport = graph.validation.load
+    assert load.rows_read == pq.ParquetFile(path).metadata.num_rows
+    assert load.rows_loaded + load.rows_rejected == load.rows_read
+
+
+def test_card_mentions_are_found_within_each_string() -> None:
+    from hflineage.loaders.hubstats import _mentions
+
+    cards = pa.array(
+        ["", None, "x base_model y", "base_", "model", '{"base_model": 1}', "base_mode"]
+    )
+    expected = [False, False, True, False, False, True, False]
+    assert _mentions(cards, b"base_model").tolist() == expected
+    assert _mentions(cards.slice(2, 4), b"base_model").tolist() == expected[2:6]
+    assert _mentions(cards.cast(pa.large_string()), b"base_model").tolist() == expected
+
+
+def test_card_mentions_agree_with_arrow_substring_search() -> None:
+    import pyarrow.compute as pc
+
+    from hflineage.loaders.hubstats import _mentions
+
+    rng = random.Random(5)
+    alphabet = 'base_mdl xy"'
+    for needle in (b"base_model", b"e_m", b"ab", b"_"):
+        for _ in range(200):
+            values = [
+                None
+                if rng.random() < 0.1
+                else "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+                for _ in range(rng.randint(0, 40))
+            ]
+            arr = pa.array(values, pa.string()).slice(rng.randint(0, len(values)))
+            found = pc.fill_null(pc.match_substring(arr, needle.decode()), False)
+            expected = np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
+            assert np.array_equal(_mentions(arr, needle), expected), (needle, values)
+
+
+def test_facts_of_one_node_match_the_whole_graph_codes(
+    both: tuple[Path, LineageGraph, Plain],
+) -> None:
+    path, _, _ = both
+    fresh = build_lineage_graph(*load_snapshots([path]))
+    rng = random.Random(11)
+    nodes = rng.sample(range(fresh.n), 300)
+    nodes += [*np.flatnonzero(fresh.stub)[:20].tolist(), int(np.argmax(fresh.depth))]
+    one_by_one = [(fresh.org_of(v), fresh.country_of(v), fresh.family_of(v)) for v in nodes]
+    assert not {"org_codes", "country_codes", "family_codes"} & fresh.__dict__.keys()
+    org_codes, orgs = fresh.org_codes
+    country_codes, countries = fresh.country_codes
+    family_codes, families = fresh.family_codes
+    assert one_by_one == [
+        (orgs[org_codes[v]], countries[country_codes[v]], families[family_codes[v]]) for v in nodes
+    ]
