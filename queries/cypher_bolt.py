@@ -24,14 +24,15 @@ import math
 import socket
 import time
 from collections.abc import Iterator, Mapping
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from hflineage.errors import QueryError
 from hflineage.queries.cypherlib import (
+    ClosingRunner,
     CypherResult,
     check_parameters,
+    first_line,
     refuse_writes,
     timed_result,
 )
@@ -135,7 +136,7 @@ def encode_float(value: float) -> list[int] | None:
     return pair if back == value else None
 
 
-class BoltCypher:
+class BoltCypher(ClosingRunner):
     """A :class:`~hflineage.queries.cypherlib.CypherRunner` over Bolt.
 
     Reads run in read transactions and write clauses are refused unless ``write=True``.
@@ -180,7 +181,7 @@ class BoltCypher:
                     max_transaction_retry_time=15.0,
                 )
             except Exception as exc:  # invalid URI or configuration
-                raise QueryError(f"cannot use {self.location}: {_first_line(exc)}") from None
+                raise QueryError(f"cannot use {self.location}: {first_line(exc)}") from None
         self.driver: Driver = driver
         if self._own_driver:
             with self._errors():  # fail fast: managed transactions would retry for 15 s
@@ -217,7 +218,7 @@ class BoltCypher:
                 f"{self.location} refused the credentials; check --user and --password-env"
             ) from None
         except nx.CypherSyntaxError as exc:
-            raise QueryError(f"Cypher syntax error: {_first_line(exc.message or exc)}") from None
+            raise QueryError(f"Cypher syntax error: {first_line(exc.message or exc)}") from None
         except (nx.ServiceUnavailable, nx.SessionExpired, nx.ConnectionAcquisitionTimeoutError):
             raise QueryError(
                 f"cannot reach a Bolt server at {self.location}; is it running?"
@@ -225,10 +226,10 @@ class BoltCypher:
         except nx.Neo4jError as exc:
             raise QueryError(self._server_error(exc)) from None
         except nx.DriverError as exc:
-            raise QueryError(f"Bolt driver error: {_first_line(exc)}") from None
+            raise QueryError(f"Bolt driver error: {first_line(exc)}") from None
 
     def _server_error(self, exc: Any) -> str:
-        message = _first_line(exc.message or exc)
+        message = first_line(exc.message or exc)
         if getattr(self, "dialect", "") == "falkordb" and "unknown error" in message.lower():
             return (
                 "FalkorDB rejected the query without details (its Bolt layer reports every "
@@ -315,19 +316,3 @@ class BoltCypher:
         if self._own_driver:
             with contextlib.suppress(Exception):
                 self.driver.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-
-def _first_line(exc: object) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

@@ -21,16 +21,17 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from hflineage.errors import InputError, QueryError
 from hflineage.queries.cypherlib import (
+    ClosingRunner,
     CypherResult,
     check_parameters,
+    first_line,
     refuse_writes,
     timed_result,
 )
@@ -133,7 +134,7 @@ def build_embedded_db(
                 _load(conn, tables)
             except RuntimeError as exc:
                 raise QueryError(
-                    f"building {target} failed, the old database is unchanged: {_first_line(exc)}"
+                    f"building {target} failed, the old database is unchanged: {first_line(exc)}"
                 ) from None
             fingerprint = tables.fingerprint()
             rows = {
@@ -182,7 +183,7 @@ def _max_depth(models: pa.Table) -> int:
     return int(pc.max(depth).as_py() or 0) if len(depth) else 0
 
 
-class EmbeddedCypher:
+class EmbeddedCypher(ClosingRunner):
     """A :class:`~hflineage.queries.cypherlib.CypherRunner` over an embedded database.
 
     Read-only unless ``write=True``: the file is opened read-only (the engine refuses
@@ -221,7 +222,7 @@ class EmbeddedCypher:
                 self._db = lb.Database(str(path), read_only=not write)
             self._conn = lb.Connection(self._db)
         except RuntimeError as exc:
-            raise QueryError(f"cannot open {self.location}: {_first_line(exc)}") from None
+            raise QueryError(f"cannot open {self.location}: {first_line(exc)}") from None
         # Must run before any other statement on this connection (see the module doc).
         self.max_depth = 0
         self._set_max_depth(max_depth)
@@ -285,7 +286,7 @@ class EmbeddedCypher:
         return timed_result(columns, rows, started)
 
     def _error(self, exc: RuntimeError) -> QueryError:
-        msg = _first_line(exc)
+        msg = first_line(exc)
         if msg.startswith("Interrupted"):
             return QueryError(f"query stopped by the {self.timeout:g} s timeout (--timeout)")
         if "read-only" in msg:
@@ -302,19 +303,3 @@ class EmbeddedCypher:
             self._conn.close()
         with contextlib.suppress(Exception):
             self._db.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 from importlib import resources
-from typing import Any, Protocol
+from types import TracebackType
+from typing import Any, Protocol, Self
 
 from hflineage.errors import QueryError
 
@@ -426,3 +427,27 @@ def parse_param_options(items: Iterable[str]) -> dict[str, object]:
         else:
             out[name] = value
     return out
+
+
+class ClosingRunner:
+    """Context-manager plumbing shared by the Cypher runners: ``with`` closes them."""
+
+    def close(self) -> None:
+        """Release the runner's resources."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def first_line(exc: object) -> str:
+    """The first line of an engine's error message (its class name if it has none)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
