@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hflineage.graph import PLACEHOLDER_CREATED_AT, LineageGraph
+from hflineage.graph import LineageGraph
 from hflineage.queries.attribution import _check, _level, metric_values
 from hflineage.queries.window import Window
 
@@ -61,16 +61,7 @@ def monthly_series(
     _check(view, policy, by)
     window = window or Window()
     values = metric_values(graph, metric)
-    mask, excluded = window.mask(graph)
-    created = graph.created_at
-    placeholder = created == PLACEHOLDER_CREATED_AT
-    missing = np.isnat(created)
-    if window.is_open:
-        excluded = {
-            "placeholder_created_at": int((placeholder & mask).sum()),
-            "missing_created_at": int((missing & mask).sum()),
-        }
-        mask = mask & ~placeholder & ~missing
+    mask, excluded = window.mask(graph, dated_only=True)
     months = graph.month()
     codes, names = _level(graph, by)
     sel = np.flatnonzero(mask)

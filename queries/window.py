@@ -49,16 +49,19 @@ class Window:
         hi = self.until or "the newest model"
         return f"models created from {lo} to {hi} (months inclusive)"
 
-    def mask(self, graph: LineageGraph) -> tuple[np.ndarray, dict[str, int]]:
+    def mask(
+        self, graph: LineageGraph, *, dated_only: bool = False
+    ) -> tuple[np.ndarray, dict[str, int]]:
         """Which nodes count, and how many were left out for an unusable ``createdAt``.
 
         Stubs never count (they are parents named by other models, not rows of the data).
-        With a window set, models with the placeholder ``createdAt`` (repos older than the
-        Hub's records) or no ``createdAt`` are left out and counted.
+        With a window set (or ``dated_only``, for per-month questions), models with the
+        placeholder ``createdAt`` (repos older than the Hub's records) or no ``createdAt``
+        are left out and counted.
         """
         mask = ~graph.stub
         excluded = {"placeholder_created_at": 0, "missing_created_at": 0}
-        if self.is_open:
+        if self.is_open and not dated_only:
             return mask, excluded
         created = graph.created_at
         placeholder = created == PLACEHOLDER_CREATED_AT
