@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hflineage.graph.lineage import LineageGraph, _lower_authors
+from hflineage.graph.lineage import LineageGraph, _lower_authors, csr_positions
 from hflineage.graph.relation import Relation
 from hflineage.loaders.records import SOURCES, LoadReport
 from hflineage.loaders.table import ModelTable, id_fingerprints
@@ -524,12 +524,9 @@ class _Order:
     def _run(self, frontier: np.ndarray) -> None:
         ptr, order, child, depth = self.ptr, self.order, self.child, self.depth
         while len(frontier):
-            starts, ends = ptr[frontier], ptr[frontier + 1]
-            lens = ends - starts
-            total = int(lens.sum())
-            if total == 0:
+            pos, _ = csr_positions(ptr, frontier)
+            if not len(pos):
                 return
-            pos = np.repeat(ends - lens.cumsum(), lens) + np.arange(total)
             edges = order[pos]
             if self.alive is not None:
                 edges = edges[self.alive[edges]]

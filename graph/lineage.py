@@ -64,6 +64,17 @@ class RootSets:
         )
 
 
+def csr_positions(ptr: np.ndarray, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions (into a CSR ``order``) of every neighbour of ``nodes``, and their counts.
+
+    Positions come grouped by node, in ``nodes`` order: ``lens[i]`` of them for ``nodes[i]``.
+    """
+    starts, ends = ptr[nodes], ptr[nodes + 1]
+    lens = ends - starts
+    pos = np.repeat(ends - lens.cumsum(), lens) + np.arange(int(lens.sum()))
+    return pos, lens
+
+
 def _csr(keys: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """(pointers, positions): positions grouped by key, in their original order per key."""
     order = np.argsort(keys, kind="stable")
@@ -340,9 +351,7 @@ class LineageGraph:
             if not len(merges):
                 continue
             # Parents sit in earlier levels: their root sets are final, read them at once.
-            starts, ends = ptr[merges], ptr[merges + 1]
-            lens = ends - starts
-            pos = np.repeat(ends - lens.cumsum(), lens) + np.arange(int(lens.sum()))
+            pos, lens = csr_positions(ptr, merges)
             parent_sets = rs[self.edge_parent[order[pos]]].tolist()
             at = 0
             for v, count in zip(merges.tolist(), lens.tolist(), strict=True):

@@ -9,6 +9,7 @@ import numpy as np
 
 from hflineage.errors import QueryError
 from hflineage.graph import LineageGraph, Relation
+from hflineage.graph.lineage import csr_positions
 
 __all__ = [
     "FamilySummary",
@@ -33,12 +34,9 @@ def _walk(graph: LineageGraph, start: int, up: bool, max_depth: int | None = Non
     found: list[np.ndarray] = []
     steps = 0
     while len(frontier) and (max_depth is None or steps < max_depth):
-        starts, ends = ptr[frontier], ptr[frontier + 1]
-        lens = ends - starts
-        total = int(lens.sum())
-        if total == 0:
+        pos, _ = csr_positions(ptr, frontier)
+        if not len(pos):
             break
-        pos = np.repeat(ends - lens.cumsum(), lens) + np.arange(total)
         nxt = np.sort(other[order[pos]])
         nxt = nxt[np.concatenate(([True], nxt[1:] != nxt[:-1]))]
         nxt = nxt[~seen[nxt]]
