@@ -10,7 +10,13 @@ import click
 
 from hflineage import __version__
 from hflineage.errors import LineageError
-from hflineage.explorer.common import emit, format_option, load_graph, snapshot_option
+from hflineage.explorer.common import (
+    emit,
+    format_option,
+    load_graph,
+    snapshot_option,
+    window_options,
+)
 from hflineage.queries import (
     Window,
     attribute,
@@ -103,8 +109,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
     show_default=True,
     help="How a merge's credit goes to its parents.",
 )
-@click.option("--since", metavar="YYYY-MM", help="Only models created in or after this month.")
-@click.option("--until", metavar="YYYY-MM", help="Only models created in or before this month.")
+@window_options
 @click.option(
     "--from",
     "date_from",

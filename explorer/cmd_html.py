@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import click
 
 from hflineage.errors import QueryError
-from hflineage.explorer.common import load_graph, snapshot_option
+from hflineage.explorer.common import load_graph, snapshot_option, store_option, window_options
 from hflineage.explorer.html_site import render_model_view, write_site
 from hflineage.graph import LineageGraph
 from hflineage.queries import Window
@@ -67,8 +67,7 @@ def _view_options(fn: F) -> F:
     type=click.Path(file_okay=False, path_type=Path),
     help="Directory to write index.html, family/*.html and root/*.html into.",
 )
-@click.option("--since", metavar="YYYY-MM", help="Only models created in or after this month.")
-@click.option("--until", metavar="YYYY-MM", help="Only models created in or before this month.")
+@window_options
 @click.option(
     "--families",
     type=click.IntRange(min=0),
@@ -89,12 +88,7 @@ def _view_options(fn: F) -> F:
     help="Chart weekly downloads from the snapshot store (default: when it holds snapshots "
     "of at least two ISO weeks).",
 )
-@click.option(
-    "--store",
-    "store_uri",
-    metavar="URI",
-    help="Snapshot store for the weekly chart (default $HF_LINEAGE_HOME/snapshots).",
-)
+@store_option
 @_view_options
 def html(
     snapshots: tuple[str, ...],

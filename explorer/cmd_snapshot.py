@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 import click
 
 from hflineage.errors import QueryError
-from hflineage.explorer.common import emit, format_option, load_graph
+from hflineage.explorer.common import emit, format_option, load_graph, store_option
 from hflineage.graph import LineageGraph, build_lineage_graph
 from hflineage.loaders.store import SnapshotStore
 from hflineage.queries import Attribution, Window, gini, hhi
@@ -23,18 +23,6 @@ from hflineage.queries.periods import (
 __all__ = ["period_report", "snapshot"]
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def store_option(fn: F) -> F:
-    """``--store URI``: the snapshot store (default ``$HF_LINEAGE_HOME/snapshots``)."""
-    return click.option(
-        "--store",
-        "store_uri",
-        metavar="URI",
-        default=None,
-        help="Snapshot store: a folder, file:// or s3:// URI. "
-        "Default: $HF_LINEAGE_HOME/snapshots (HF_LINEAGE_HOME defaults to a user cache folder).",
-    )(fn)
 
 
 @click.group("snapshot")

@@ -22,6 +22,8 @@ __all__ = [
     "load_graph",
     "snapshot_option",
     "stderr",
+    "store_option",
+    "window_options",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -37,6 +39,28 @@ def snapshot_option(fn: F) -> F:
         type=click.Path(dir_okay=True, path_type=str),
         help="hub-stats .parquet, API .jsonl[.gz] or a folder of model cards (repeatable). "
         "Default: the Hub's cfahlgren1/hub-stats dump, fetched and cached.",
+    )(fn)
+
+
+def store_option(fn: F) -> F:
+    """``--store URI``: the snapshot store (default ``$HF_LINEAGE_HOME/snapshots``)."""
+    return click.option(
+        "--store",
+        "store_uri",
+        metavar="URI",
+        default=None,
+        help="Snapshot store: a folder, file:// or s3:// URI. "
+        "Default: $HF_LINEAGE_HOME/snapshots (HF_LINEAGE_HOME defaults to a user cache folder).",
+    )(fn)
+
+
+def window_options(fn: F) -> F:
+    """``--since YYYY-MM`` and ``--until YYYY-MM``: the createdAt window."""
+    fn = click.option(
+        "--until", metavar="YYYY-MM", help="Only models created in or before this month."
+    )(fn)
+    return click.option(
+        "--since", metavar="YYYY-MM", help="Only models created in or after this month."
     )(fn)
 
 

@@ -25,8 +25,18 @@ __all__ = [
 
 #: A colour-blind-friendly categorical palette (Okabe-Ito first, then Tableau).
 PALETTE = (
-    "#0072b2", "#e69f00", "#009e73", "#d55e00", "#cc79a7", "#56b4e9", "#f0e442",
-    "#8c564b", "#9467bd", "#17becf", "#bcbd22", "#7f7f7f",
+    "#0072b2",
+    "#e69f00",
+    "#009e73",
+    "#d55e00",
+    "#cc79a7",
+    "#56b4e9",
+    "#f0e442",
+    "#8c564b",
+    "#9467bd",
+    "#17becf",
+    "#bcbd22",
+    "#7f7f7f",
 )
 OTHER_COLOUR = "#c7c7c7"
 _FIXED = {"other keys": OTHER_COLOUR, "unknown": "#9e9e9e", "other": "#b0b0b0"}
@@ -187,9 +197,7 @@ def render_stacked_area(
         lower = upper
     # One transparent column per month: its hover text lists that month's shares.
     for i, m in enumerate(months):
-        parts = sorted(
-            ((shares[k][i], keys[k]) for k in range(len(keys))), key=lambda t: -t[0]
-        )
+        parts = sorted(((shares[k][i], keys[k]) for k in range(len(keys))), key=lambda t: -t[0])
         tip = f"{m}: {fmt_int(totals[i])} {unit}; " + ", ".join(
             f"{k} {fmt_pct(s)}" for s, k in parts if s > 0
         )

@@ -168,14 +168,12 @@ def check_offline(page: str) -> None:
     """Raise :class:`PageError` if a ``<link>`` or ``<script>`` points off the page."""
     m = _REMOTE.search(page)
     if m:
-        raise PageError(f"page still loads a remote resource: {page[m.start():m.end() + 60]!r}")
+        raise PageError(f"page still loads a remote resource: {page[m.start() : m.end() + 60]!r}")
 
 
 def _strip_pyvis_chrome(page: str) -> str:
     """Drop pyvis's CDN links (Bootstrap, in every mode) and its empty headings."""
-    page = re.sub(
-        r"<link\b[^>]*\bhref\s*=\s*[\"']https?://[^>]*>", "", page, flags=re.I
-    )
+    page = re.sub(r"<link\b[^>]*\bhref\s*=\s*[\"']https?://[^>]*>", "", page, flags=re.I)
     page = re.sub(
         r"<script\b[^>]*\bsrc\s*=\s*[\"']https?://[^>]*>\s*</script>", "", page, flags=re.I
     )
@@ -194,9 +192,7 @@ def _template_env() -> Any:
 
 
 def _pyvis_page(nodes: list[dict[str, Any]], edges: list[dict[str, Any]], n: int) -> str:
-    net = Network(
-        height="100%", width="100%", directed=True, cdn_resources="in_line", heading=""
-    )
+    net = Network(height="100%", width="100%", directed=True, cdn_resources="in_line", heading="")
     net.templateEnv = _template_env()
     for nd in nodes:
         net.add_node(nd["id"], **{k: v for k, v in nd.items() if k != "id"})
@@ -371,7 +367,7 @@ def _legend(entries: Sequence[tuple[str, str]], cls: str, hidden: bool) -> str:
     items = "".join(
         f'<li><span class="sw" style="background:{c}"></span>{esc(k)}</li>' for k, c in entries
     )
-    style = ' hidden' if hidden else ""
+    style = " hidden" if hidden else ""
     return f'<ul class="legend {cls}"{style}>{items}</ul>'
 
 

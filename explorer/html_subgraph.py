@@ -287,8 +287,11 @@ def build_subgraph_view(
         (p, c, e, Relation(int(graph.edge_relation[e])).label)
         for p, c, e in zip(pk[ok].tolist(), ck[ok].tolist(), e_in[ok].tolist(), strict=True)
     ]
-    edges += [(d.parent, d.key, -1, d.relation) for d in nodes if d.kind in (GROUP, MORE)
-              and d.parent >= 0]
+    edges += [
+        (d.parent, d.key, -1, d.relation)
+        for d in nodes
+        if d.kind in (GROUP, MORE) and d.parent >= 0
+    ]
 
     by_rel: dict[str, int] = {}
     for d in nodes:
