@@ -29,6 +29,7 @@ __all__ = ["cli", "main"]
 
 #: Commands that live in their own modules, imported only when used (fast start-up).
 LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "cache": ("hflineage.explorer.cmd_cache", "cache"),
     "crawl": ("hflineage.explorer.cmd_crawl", "crawl"),
     "cypher": ("hflineage.explorer.cmd_cypher", "cypher"),
     "db": ("hflineage.explorer.cmd_cypher", "db"),

@@ -20,7 +20,6 @@ import json
 import os
 import re
 import secrets
-import sys
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from hflineage.errors import InputError
+from hflineage.loaders.home import default_home
 from hflineage.loaders.ids import InvalidId, normalise_id
 from hflineage.loaders.records import LoadReport
 from hflineage.loaders.snapshot import load_snapshots, snapshot_format
@@ -95,20 +95,6 @@ def parse_day(value: str | date, option: str = "date") -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise InputError(f"{option} must be a date written YYYY-MM-DD, got {value!r}") from None
-
-
-def default_home() -> str:
-    """``$HF_LINEAGE_HOME``, else ``hf-lineage`` in the platform's user cache folder."""
-    env = os.environ.get("HF_LINEAGE_HOME")
-    if env:
-        return env
-    if sys.platform == "win32":
-        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = str(Path.home() / "Library" / "Caches")
-    else:
-        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return str(Path(base) / "hf-lineage")
 
 
 def _is_uri(text: str) -> bool:

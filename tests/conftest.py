@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,19 @@ SAMPLE = Path(
         "HF_LINEAGE_SAMPLE", ROOT.parent / "shared" / "data" / "hub-stats-sample-2026-05.parquet"
     )
 )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def graph_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Graphs built by CLI runs are cached in a folder of the test session, not the user's."""
+    where = tmp_path_factory.mktemp("graph-cache")
+    before = os.environ.get("HF_LINEAGE_GRAPH_CACHE")
+    os.environ["HF_LINEAGE_GRAPH_CACHE"] = str(where)
+    yield where
+    if before is None:
+        del os.environ["HF_LINEAGE_GRAPH_CACHE"]
+    else:
+        os.environ["HF_LINEAGE_GRAPH_CACHE"] = before
 
 
 @pytest.fixture(scope="session")

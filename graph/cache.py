@@ -1,0 +1,271 @@
+"""A built lineage graph kept on disk between commands, memory-mapped back in.
+
+Loading a whole-Hub snapshot and building its graph takes seconds, most of it decoding
+parquet; the graph itself is a few flat arrays. The first command on a snapshot stores them
+(Arrow IPC for strings, ``.npy`` for numbers) under a key made of each input file's path,
+size and modification time and of the loader and graph code; later commands map them in
+without copying and skip loading and building. A changed file, a different set of inputs or
+new code gives a new key, so a stale graph is never used; an unreadable entry is removed and
+the graph rebuilt.
+
+Layout: ``<cache dir>/<key>/`` with ``strings.arrow``, one ``<name>.npy`` per array and
+``meta.pickle`` (the validation report); entries are written to a temporary folder and
+renamed into place, so readers never see half an entry. The least recently used entries
+beyond :data:`KEEP` are removed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import re
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.ipc as ipc
+
+from hflineage.graph.lineage import LineageGraph
+from hflineage.loaders.home import default_home, user_cache_dir
+
+__all__ = ["KEEP", "GraphCache", "cache_dir_from_env"]
+
+#: Bumped whenever the stored layout changes.
+FORMAT = 1
+#: Graphs kept (least recently used removed beyond this).
+KEEP = 3
+_ENV = "HF_LINEAGE_GRAPH_CACHE"
+_DICT_STRING = pa.dictionary(pa.int32(), pa.string())
+_OFF = {"", "0", "off", "no", "false", "none"}
+
+#: Numeric arrays stored, by attribute (seeded ones included).
+_ARRAYS = (
+    "stub",
+    "created_at",
+    "downloads",
+    "downloads_all_time",
+    "likes",
+    "edge_child",
+    "edge_parent",
+    "edge_relation",
+    "edge_source",
+    "depth",
+    "_id_hashes",
+)
+_STRINGS = ("model_id", "author")
+#: Low-cardinality string columns, stored dictionary-encoded.
+_CATEGORIES = ("pipeline_tag", "library_name")
+
+
+def cache_dir_from_env() -> Path | None:
+    """Where graphs are cached: ``$HF_LINEAGE_GRAPH_CACHE`` (``off`` disables it), else
+    ``$HF_LINEAGE_HOME/graphs`` when that is a local folder, else ``graphs`` in the
+    platform's user cache folder."""
+    env = os.environ.get(_ENV)
+    if env is not None:
+        return None if env.strip().lower() in _OFF else Path(env)
+    home = default_home()
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", home):
+        if not home.startswith("file://"):
+            return user_cache_dir() / "graphs"
+        home = home.removeprefix("file://")
+    return Path(home) / "graphs"
+
+
+def _code_digest() -> str:
+    """Digest of the loader and graph code: a graph built by other code is not reused."""
+    here = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for folder in (here, here.parent / "loaders"):
+        for f in sorted(folder.glob("*.py")):
+            h.update(f.name.encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+@dataclass
+class GraphCache:
+    """Graphs stored under ``root``; :meth:`get_or_build` is the one entry point."""
+
+    root: Path
+    #: What happened on the last call: ``hit``, ``stored``, ``rebuilt (<why>)``, ``off``.
+    last: str = ""
+
+    def key(self, inputs: Sequence[str | os.PathLike[str]]) -> str | None:
+        """The key of a graph built from these files (``None``: some input is not a file)."""
+        parts: list[object] = [FORMAT, _code_digest()]
+        for p in inputs:
+            path = Path(p).resolve()
+            if not path.is_file():  # folders of cards change without their mtime changing
+                return None
+            st = path.stat()
+            parts.append([str(path), st.st_size, st.st_mtime_ns])
+        return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:32]
+
+    def get_or_build(
+        self, inputs: Sequence[str | os.PathLike[str]], build: Callable[[], LineageGraph]
+    ) -> LineageGraph:
+        """The graph of ``inputs`` from the cache, else ``build()`` and store it."""
+        key = self.key(inputs)
+        if key is None:
+            self.last = "off (an input is not a regular file)"
+            return build()
+        entry = self.root / key
+        if entry.is_dir():
+            try:
+                graph = _read(entry)
+            except Exception as exc:  # a damaged entry: drop it and rebuild
+                shutil.rmtree(entry, ignore_errors=True)
+                why = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
+                self.last = f"rebuilt (unreadable cache entry removed: {why})"
+            else:
+                os.utime(entry)
+                self.last = "hit"
+                return graph
+        graph = build()
+        try:
+            self._store(entry, graph)
+        except OSError as exc:  # a full or read-only disk only costs the next command time
+            self.last = f"not stored ({type(exc).__name__}: {exc})".splitlines()[0][:200]
+        else:
+            self.last = self.last or "stored"
+            if not self.last.startswith("rebuilt"):
+                self.last = "stored"
+        return graph
+
+    def entries(self) -> list[tuple[Path, int, float]]:
+        """(folder, bytes, last used) of every stored graph, most recently used first."""
+        if not self.root.is_dir():
+            return []
+        out = []
+        for d in self.root.iterdir():
+            if d.is_dir() and not d.name.startswith("."):
+                size = sum(f.stat().st_size for f in d.iterdir() if f.is_file())
+                out.append((d, size, d.stat().st_mtime))
+        return sorted(out, key=lambda e: -e[2])
+
+    def clear(self) -> int:
+        """Remove every stored graph; returns how many."""
+        gone = self.entries()
+        for d, _, _ in gone:
+            shutil.rmtree(d, ignore_errors=True)
+        return len(gone)
+
+    def _store(self, entry: Path, graph: LineageGraph) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        tmp = self.root / f".{entry.name}.{os.getpid()}.{time.monotonic_ns()}"
+        tmp.mkdir()
+        try:
+            _write(tmp, graph)
+            try:
+                tmp.rename(entry)
+            except OSError:
+                if not entry.is_dir():  # not a concurrent writer winning the race
+                    raise
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        for d, _, _ in self.entries()[KEEP:]:
+            shutil.rmtree(d, ignore_errors=True)
+
+
+def _plain(arr: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
+    """A string column as one chunked type (dictionary chunks cast to plain strings)."""
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    return pa.chunked_array(
+        [c.cast(pa.string()) if c.type != pa.string() else c for c in chunks], pa.string()
+    )
+
+
+def _categories(arr: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
+    """A string column as dictionary chunks (``dictionary<int32, string>``)."""
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    out = [
+        c if pa.types.is_dictionary(c.type) else pc.dictionary_encode(c.cast(pa.string()))
+        for c in chunks
+    ]
+    return pa.chunked_array(
+        [c.cast(_DICT_STRING) for c in out] or [pa.array([], _DICT_STRING)], _DICT_STRING
+    )
+
+
+def _write(folder: Path, graph: LineageGraph) -> None:
+    for name in _ARRAYS:
+        np.save(folder / f"{name}.npy", np.ascontiguousarray(getattr(graph, name)))
+    np.save(folder / "children_order.npy", graph._children_csr[1])
+    lowered, missing, _ = graph._org_keys
+    np.save(folder / "author_missing.npy", missing)
+    columns = {name: _plain(getattr(graph, name)) for name in _STRINGS}
+    columns["author_lower"] = _plain(pa.chunked_array(lowered, pa.string()))
+    # Columns are chunked differently (per batch read, plus stubs): one record batch each.
+    with ipc.new_file(folder / "strings.arrow", pa.schema([("v", pa.string())])) as w:
+        for name in [*_STRINGS, "author_lower"]:
+            w.write_batch(pa.record_batch([columns[name].combine_chunks()], names=["v"]))
+    cats = pa.table({name: _categories(getattr(graph, name)) for name in _CATEGORIES})
+    with ipc.new_file(folder / "categories.arrow", cats.schema) as w:
+        w.write_table(cats.unify_dictionaries().combine_chunks())
+    meta = {"validation": graph.validation, "n": graph.n}
+    with open(folder / "meta.pickle", "wb") as fh:
+        pickle.dump(meta, fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _read(folder: Path) -> LineageGraph:
+    with open(folder / "meta.pickle", "rb") as fh:
+        meta = pickle.load(fh)
+    n = int(meta["n"])
+    # Copy-on-write maps: nothing is read until used, and callers may still write.
+    arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="c") for name in _ARRAYS}
+    children_order = np.load(folder / "children_order.npy", mmap_mode="c")
+    missing = np.load(folder / "author_missing.npy", mmap_mode="c")
+    reader = ipc.open_file(pa.memory_map(str(folder / "strings.arrow")))
+    if reader.num_record_batches != len(_STRINGS) + 1:
+        raise ValueError(f"strings.arrow holds {reader.num_record_batches} columns")
+    cols = [reader.get_batch(i).column(0) for i in range(reader.num_record_batches)]
+    strings = dict(zip([*_STRINGS, "author_lower"], cols, strict=True))
+    cats = ipc.open_file(pa.memory_map(str(folder / "categories.arrow"))).read_all()
+    for name in _CATEGORIES:
+        strings[name] = cats.column(name).combine_chunks()
+    for name in (*_STRINGS, *_CATEGORIES, "author_lower"):
+        if len(strings[name]) != n:
+            raise ValueError(f"{name} has {len(strings[name])} values, expected {n}")
+    for name in ("stub", "created_at", "downloads", "depth", "_id_hashes"):
+        if len(arrays[name]) != n:
+            raise ValueError(f"{name} has {len(arrays[name])} values, expected {n}")
+    graph = LineageGraph(
+        model_id=strings["model_id"],
+        author=strings["author"],
+        stub=arrays["stub"],
+        created_at=arrays["created_at"],
+        downloads=arrays["downloads"],
+        downloads_all_time=arrays["downloads_all_time"],
+        likes=arrays["likes"],
+        pipeline_tag=strings["pipeline_tag"],
+        library_name=strings["library_name"],
+        edge_child=arrays["edge_child"],
+        edge_parent=arrays["edge_parent"],
+        edge_relation=arrays["edge_relation"],
+        edge_source=arrays["edge_source"],
+        validation=meta["validation"],
+    )
+    n_parents = np.bincount(arrays["edge_child"], minlength=n)
+    graph._seed(
+        n_parents=n_parents,
+        parents_csr=(_pointers(n_parents), np.arange(len(arrays["edge_child"]), dtype=np.int64)),
+        children_csr=(_pointers(np.bincount(arrays["edge_parent"], minlength=n)), children_order),
+        depth=arrays["depth"],
+        id_hashes=arrays["_id_hashes"],
+        lowered_authors=([strings["author_lower"]], missing),
+    )
+    return graph
+
+
+def _pointers(counts: np.ndarray) -> np.ndarray:
+    ptr = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=ptr[1:])
+    return ptr
