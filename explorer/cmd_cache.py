@@ -39,10 +39,11 @@ def info(fmt: str) -> None:
         (d.name, size, datetime.fromtimestamp(used, UTC).strftime("%Y-%m-%d %H:%M:%S"))
         for d, size, used in store.entries()
     ]
+    total = sum(r[1] for r in rows)
     payload = {
         "cache_dir": str(store.root),
         "graphs": [{"key": k, "bytes": b, "last_used_utc": u} for k, b, u in rows],
-        "bytes": sum(r[1] for r in rows),
+        "bytes": total,
     }
     emit(
         fmt,
@@ -50,7 +51,7 @@ def info(fmt: str) -> None:
         ["key", "bytes", "last used (UTC)"],
         rows,
         title=f"graph cache {store.root}",
-        footer=f"{len(rows)} graphs, {payload['bytes'] / 1e6:,.1f} MB",
+        footer=f"{len(rows)} graphs, {total / 1e6:,.1f} MB",
     )
 
 

@@ -127,7 +127,7 @@ def load_graph(
         where = cache_dir_from_env()
         if where is None:
             return build()
-        return GraphCache(where).get_or_build(inputs, build)
+        return GraphCache(where).get_or_build(inputs, build, background=True)
 
 
 def emit(

@@ -22,9 +22,10 @@ import os
 import pickle
 import re
 import shutil
+import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -95,8 +96,10 @@ class GraphCache:
     """Graphs stored under ``root``; :meth:`get_or_build` is the one entry point."""
 
     root: Path
-    #: What happened on the last call: ``hit``, ``stored``, ``rebuilt (<why>)``, ``off``.
+    #: What happened on the last call: ``hit``, ``stored``, ``rebuilt (<why>)``,
+    #: ``not stored (<why>)``, ``off (<why>)`` (``storing`` while a background store runs).
     last: str = ""
+    _pending: threading.Thread | None = field(default=None, repr=False)
 
     def key(self, inputs: Sequence[str | os.PathLike[str]]) -> str | None:
         """The key of a graph built from these files (``None``: some input is not a file)."""
@@ -110,35 +113,58 @@ class GraphCache:
         return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:32]
 
     def get_or_build(
-        self, inputs: Sequence[str | os.PathLike[str]], build: Callable[[], LineageGraph]
+        self,
+        inputs: Sequence[str | os.PathLike[str]],
+        build: Callable[[], LineageGraph],
+        *,
+        background: bool = False,
     ) -> LineageGraph:
-        """The graph of ``inputs`` from the cache, else ``build()`` and store it."""
+        """The graph of ``inputs`` from the cache, else ``build()`` and store it.
+
+        With ``background``, the graph is returned at once and stored by a thread while the
+        caller goes on (the interpreter waits for it before exiting; :meth:`wait` joins it).
+        """
         key = self.key(inputs)
         if key is None:
             self.last = "off (an input is not a regular file)"
             return build()
         entry = self.root / key
+        why = ""
         if entry.is_dir():
             try:
                 graph = _read(entry)
             except Exception as exc:  # a damaged entry: drop it and rebuild
                 shutil.rmtree(entry, ignore_errors=True)
                 why = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
-                self.last = f"rebuilt (unreadable cache entry removed: {why})"
             else:
                 os.utime(entry)
                 self.last = "hit"
                 return graph
         graph = build()
+        self.last = "storing"
+        done = f"rebuilt (unreadable cache entry removed: {why})" if why else "stored"
+        if background:
+            self._pending = threading.Thread(
+                target=self._store_noting, args=(entry, graph, done), name="graph-cache-store"
+            )
+            self._pending.start()
+        else:
+            self._store_noting(entry, graph, done)
+        return graph
+
+    def wait(self) -> None:
+        """Wait for a store started in the background, if any."""
+        if self._pending is not None:
+            self._pending.join()
+            self._pending = None
+
+    def _store_noting(self, entry: Path, graph: LineageGraph, done: str) -> None:
         try:
             self._store(entry, graph)
-        except OSError as exc:  # a full or read-only disk only costs the next command time
+        except Exception as exc:  # a full or read-only disk only costs the next command time
             self.last = f"not stored ({type(exc).__name__}: {exc})".splitlines()[0][:200]
         else:
-            self.last = self.last or "stored"
-            if not self.last.startswith("rebuilt"):
-                self.last = "stored"
-        return graph
+            self.last = done
 
     def entries(self) -> list[tuple[Path, int, float]]:
         """(folder, bytes, last used) of every stored graph, most recently used first."""

@@ -108,6 +108,17 @@ def test_cached_graph_answers_like_the_built_one(
     assert g.node(top_root.upper()) == ref.node(top_root.upper())
 
 
+def test_background_store(sample_copy: Path, sample_graph: LineageGraph, tmp_path: Path) -> None:
+    cache = GraphCache(tmp_path / "c")
+    build = Builds([sample_copy])
+    g = cache.get_or_build([sample_copy], build, background=True)
+    assert attribute(g, by="country").as_dict() == attribute(sample_graph, by="country").as_dict()
+    cache.wait()
+    assert cache.last == "stored"
+    cache.get_or_build([sample_copy], build, background=True)
+    assert (cache.last, build.calls) == ("hit", 1)
+
+
 def test_cached_arrays_can_be_changed_without_touching_the_cache(
     sample_copy: Path, tmp_path: Path
 ) -> None:
