@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from typing import Any
+
+# No command uses BLAS: without this, numpy's import starts an OpenBLAS worker thread that
+# spins for a while, taking CPU from Arrow's decoding threads on small machines.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import click
 

@@ -30,7 +30,10 @@ def cache() -> None:
 @cache.command("info")
 @format_option
 def info(fmt: str) -> None:
-    """List the stored graphs (most recently used first)."""
+    """List the stored graphs (most recently used first).
+
+    Example: hf-lineage cache info --format json
+    """
     store = _cache()
     if store is None:
         click.echo("the graph cache is off (HF_LINEAGE_GRAPH_CACHE=off)", err=True)
@@ -57,7 +60,10 @@ def info(fmt: str) -> None:
 
 @cache.command("clear")
 def clear() -> None:
-    """Remove every stored graph."""
+    """Remove every stored graph (they are rebuilt when next needed).
+
+    Example: hf-lineage cache clear
+    """
     store = _cache()
     if store is None:
         click.echo("the graph cache is off (HF_LINEAGE_GRAPH_CACHE=off)", err=True)

@@ -107,6 +107,12 @@ def _normalise_ids(arr: pa.Array) -> tuple[pa.Array, pa.Array]:
     return ids, pa.array(mask)
 
 
+def _column(batch: pa.Table, name: str) -> pa.Array:
+    """One column as an array: the batch's own chunk (``combine_chunks`` would copy it)."""
+    col = batch[name]
+    return col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
+
+
 def _counts(
     batch: pa.Table, name: str, label: str, ids: list[str] | None, report: LoadReport
 ) -> np.ndarray:
@@ -114,7 +120,7 @@ def _counts(
         if len(batch):
             report.note(f"{label} missing (read as 0)", "column absent", len(batch))
         return np.zeros(len(batch), dtype=np.int64)
-    col = batch[name].combine_chunks()
+    col = _column(batch, name)
     nulls = col.null_count
     values = np.asarray(pc.fill_null(pc.cast(col, pa.int64(), safe=False), 0).to_numpy())
     if nulls:
@@ -132,7 +138,7 @@ def _counts(
 def _times(batch: pa.Table, name: str) -> np.ndarray:
     if name not in batch.column_names:
         return np.full(len(batch), np.datetime64("NaT"), dtype="datetime64[s]")
-    col = batch[name].combine_chunks()
+    col = _column(batch, name)
     if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
         col = pc.strptime(
             pc.utf8_slice_codeunits(col, 0, 19),
@@ -150,7 +156,7 @@ def _strings(batch: pa.Table, name: str) -> pa.Array:
     """A string column: ``string``, or ``dictionary<int32, string>`` when read that way."""
     if name not in batch.column_names:
         return pa.nulls(len(batch), pa.string())
-    col = batch[name].combine_chunks()
+    col = _column(batch, name)
     if col.type == pa.string() or col.type == _DICT_STRING:
         return col
     return pc.cast(col, pa.string())
@@ -232,7 +238,7 @@ def _batch_table(batch: pa.Table, report: LoadReport, where: str) -> ModelTable:
     report.rows_read += n_read
     if "id" not in batch.column_names:
         raise InputError(f"{where}: no 'id' column; is this a hub-stats models parquet?")
-    raw = batch["id"].combine_chunks()
+    raw = _column(batch, "id")
     if not (pa.types.is_string(raw.type) or pa.types.is_large_string(raw.type)):
         raw = pc.cast(raw, pa.string())
     ids, valid = _normalise_ids(raw)
@@ -274,7 +280,7 @@ def _batch_table(batch: pa.Table, report: LoadReport, where: str) -> ModelTable:
     if "baseModels" in batch.column_names and pa.types.is_struct(
         batch.schema.field("baseModels").type
     ):
-        bm = batch["baseModels"].combine_chunks()
+        bm = _column(batch, "baseModels")
         models = pc.struct_field(bm, "models")
         relation = pc.struct_field(bm, "relation")
         flat = pc.list_flatten(models)
@@ -292,7 +298,7 @@ def _batch_table(batch: pa.Table, report: LoadReport, where: str) -> ModelTable:
 
     # tags: base_model:<relation>:<id> (preferred) and base_model:<id>
     if "tags" in batch.column_names:
-        tags = batch["tags"].combine_chunks()
+        tags = _column(batch, "tags")
         flat = pc.list_flatten(tags)
         if len(flat):
             tidx = np.asarray(pc.list_parent_indices(tags).to_numpy(), dtype=np.int64)
@@ -351,7 +357,7 @@ def _batch_table(batch: pa.Table, report: LoadReport, where: str) -> ModelTable:
     # card: parsed only where no better source names a parent with its relation
     card_relation: dict[int, str] = {}
     if "cardData" in batch.column_names:
-        card = batch["cardData"].combine_chunks()
+        card = _column(batch, "cardData")
         if not pa.types.is_string(card.type):
             card = pc.cast(card, pa.string())
         mentions = _mentions(card, b"base_model")
