@@ -16,6 +16,7 @@ beyond :data:`KEEP` are removed.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -42,6 +43,8 @@ __all__ = ["KEEP", "GraphCache", "cache_dir_from_env"]
 FORMAT = 1
 #: Graphs kept (least recently used removed beyond this).
 KEEP = 3
+#: Age after which a temporary folder of an interrupted store is removed.
+STALE_SECONDS = 3600
 _ENV = "HF_LINEAGE_GRAPH_CACHE"
 _DICT_STRING = pa.dictionary(pa.int32(), pa.string())
 _OFF = {"", "0", "off", "no", "false", "none"}
@@ -186,6 +189,11 @@ class GraphCache:
 
     def _store(self, entry: Path, graph: LineageGraph) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
+        # Folders left by a store that was killed midway (an hour is far beyond any store).
+        for d in self.root.glob(".*"):
+            with contextlib.suppress(OSError):
+                if d.is_dir() and time.time() - d.stat().st_mtime > STALE_SECONDS:
+                    shutil.rmtree(d, ignore_errors=True)
         tmp = self.root / f".{entry.name}.{os.getpid()}.{time.monotonic_ns()}"
         tmp.mkdir()
         try:

@@ -191,6 +191,31 @@ def test_least_recently_used_entries_are_evicted(sample_path: Path, tmp_path: Pa
     assert cache.clear() == KEEP and cache.entries() == []
 
 
+def test_folders_of_interrupted_stores_are_cleaned_up(sample_copy: Path, tmp_path: Path) -> None:
+    cache = GraphCache(tmp_path / "c")
+    old = cache.root / ".deadbeef.123.456"
+    fresh = cache.root / ".cafe.789.1"
+    for d in (old, fresh):
+        d.mkdir(parents=True)
+        (d / "strings.arrow").write_bytes(b"partial")
+    os.utime(old, (1e9, 1e9))
+    cache.get_or_build([sample_copy], Builds([sample_copy]))
+    assert not old.exists() and fresh.exists()  # a store still running elsewhere is left alone
+    assert [d.name for d, _, _ in cache.entries()] == [cache.key([sample_copy])]
+
+
+def test_a_second_writer_of_the_same_graph_leaves_one_entry(
+    sample_copy: Path, tmp_path: Path
+) -> None:
+    first, second = GraphCache(tmp_path / "c"), GraphCache(tmp_path / "c")
+    g = first.get_or_build([sample_copy], Builds([sample_copy]))
+    entry = first.root / str(first.key([sample_copy]))
+    second._store(entry, g)  # lost the race: the rename finds the entry already there
+    assert [d for d in first.root.iterdir()] == [entry]
+    assert second.get_or_build([sample_copy], Builds([sample_copy])).n == g.n
+    assert second.last == "hit"
+
+
 def test_unwritable_cache_still_answers(sample_copy: Path, tmp_path: Path) -> None:
     blocker = tmp_path / "file-not-folder"
     blocker.write_text("x")
