@@ -8,10 +8,12 @@ without copying and skip loading and building. A changed file, a different set o
 new code gives a new key, so a stale graph is never used; an unreadable entry is removed and
 the graph rebuilt.
 
-Layout: ``<cache dir>/<key>/`` with ``strings.arrow``, one ``<name>.npy`` per array and
-``meta.pickle`` (the validation report); entries are written to a temporary folder and
-renamed into place, so readers never see half an entry. The least recently used entries
-beyond :data:`KEEP` are removed.
+Layout: ``<cache dir>/<key>/`` with ``strings.arrow`` (ids, authors, lower-case authors),
+``categories.arrow`` (pipeline tags and libraries, dictionary-encoded), one ``<name>.npy``
+per array and ``meta.pickle`` (the validation report; the folder is the user's own cache,
+read by nobody else). Entries are written to a temporary folder and renamed into place, so
+readers never see half an entry; the least recently used entries beyond :data:`KEEP` are
+removed.
 """
 
 from __future__ import annotations

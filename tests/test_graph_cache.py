@@ -249,6 +249,12 @@ def test_cli_report_is_the_same_from_the_cache(sample_copy: Path, tmp_path: Path
     assert second.exit_code == 0 and json.loads(second.output) == json.loads(first.output)
     off = runner.invoke(cli, args, env={"HF_LINEAGE_GRAPH_CACHE": "off"})
     assert json.loads(off.output) == json.loads(first.output)
+    snap = ["--snapshot", str(sample_copy), "--format", "json"]
+    for other in (["validate"], ["lineage", "Qwen/Qwen2.5-7B-Instruct"], ["family", "Qwen"]):
+        cached = runner.invoke(cli, [*other, *snap], env=env)
+        fresh = runner.invoke(cli, [*other, *snap], env={"HF_LINEAGE_GRAPH_CACHE": "off"})
+        assert cached.exit_code == 0 and fresh.exit_code == 0, (other, cached.output)
+        assert json.loads(cached.output) == json.loads(fresh.output), other
     info = runner.invoke(cli, ["cache", "info", "--format", "json"], env=env)
     assert info.exit_code == 0
     listed = json.loads(info.output)
