@@ -13,8 +13,12 @@ __all__ = ["cache"]
 
 
 def _cache() -> GraphCache | None:
+    """The cache in use, or ``None`` (said on stderr) when it is turned off."""
     where = cache_dir_from_env()
-    return GraphCache(where) if where is not None else None
+    if where is None:
+        click.echo("the graph cache is off (HF_LINEAGE_GRAPH_CACHE=off)", err=True)
+        return None
+    return GraphCache(where)
 
 
 @click.group("cache")
@@ -36,7 +40,6 @@ def info(fmt: str) -> None:
     """
     store = _cache()
     if store is None:
-        click.echo("the graph cache is off (HF_LINEAGE_GRAPH_CACHE=off)", err=True)
         return
     rows = [
         (d.name, size, datetime.fromtimestamp(used, UTC).strftime("%Y-%m-%d %H:%M:%S"))
@@ -66,6 +69,5 @@ def clear() -> None:
     """
     store = _cache()
     if store is None:
-        click.echo("the graph cache is off (HF_LINEAGE_GRAPH_CACHE=off)", err=True)
         return
     click.echo(f"removed {store.clear()} graphs from {store.root}", err=True)

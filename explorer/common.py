@@ -15,7 +15,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from hflineage.graph import LineageGraph, build_lineage_graph
 from hflineage.graph.cache import GraphCache, cache_dir_from_env
-from hflineage.loaders import load_hub_stats, load_snapshots
+from hflineage.loaders import load_snapshots
 from hflineage.loaders.hubstats import fetch_hub_stats
 
 __all__ = [
@@ -105,26 +105,22 @@ def load_graph(
         def tick(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        if infer:
-            if snapshots:
-                table, report = load_snapshots(list(snapshots), progress=tick)
-            else:
-                table, report = load_hub_stats(None, progress=tick)
-            bar.update(task, description="building graph")
-            from hflineage.graph.inference import DEFAULT_MIN_CONFIDENCE, build_inferred_graph
-            from hflineage.loaders.evidence import load_evidences
-
-            evidence = load_evidences(list(snapshots) or [fetch_hub_stats()])
-            conf = DEFAULT_MIN_CONFIDENCE if min_confidence is None else min_confidence
-            return build_inferred_graph(table, report, evidence, min_confidence=conf)[0]
         inputs = list(snapshots) or [str(fetch_hub_stats())]
 
         def build() -> LineageGraph:
             table, report = load_snapshots(inputs, progress=tick)
             bar.update(task, description="building graph")
-            return build_lineage_graph(table, report)
+            if not infer:
+                return build_lineage_graph(table, report)
+            from hflineage.graph.inference import DEFAULT_MIN_CONFIDENCE, build_inferred_graph
+            from hflineage.loaders.evidence import load_evidences
 
-        where = cache_dir_from_env()
+            conf = DEFAULT_MIN_CONFIDENCE if min_confidence is None else min_confidence
+            return build_inferred_graph(table, report, load_evidences(inputs), min_confidence=conf)[
+                0
+            ]
+
+        where = None if infer else cache_dir_from_env()  # inferred graphs are not cached
         if where is None:
             return build()
         return GraphCache(where).get_or_build(inputs, build, background=True)

@@ -19,11 +19,11 @@ removed.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
 import pickle
-import re
 import shutil
 import threading
 import time
@@ -36,8 +36,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 
-from hflineage.graph.lineage import LineageGraph
-from hflineage.loaders.home import default_home, user_cache_dir
+from hflineage.graph.build import _pointers
+from hflineage.graph.lineage import LineageGraph, _chunks
+from hflineage.loaders.home import default_home, is_uri, user_cache_dir
 
 __all__ = ["KEEP", "GraphCache", "cache_dir_from_env"]
 
@@ -78,13 +79,14 @@ def cache_dir_from_env() -> Path | None:
     if env is not None:
         return None if env.strip().lower() in _OFF else Path(env)
     home = default_home()
-    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", home):
+    if is_uri(home):
         if not home.startswith("file://"):
             return user_cache_dir() / "graphs"
         home = home.removeprefix("file://")
     return Path(home) / "graphs"
 
 
+@functools.cache
 def _code_digest() -> str:
     """Digest of the loader and graph code: a graph built by other code is not reused."""
     here = Path(__file__).resolve().parent
@@ -213,18 +215,16 @@ class GraphCache:
 
 def _plain(arr: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
     """A string column as one chunked type (dictionary chunks cast to plain strings)."""
-    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
     return pa.chunked_array(
-        [c.cast(pa.string()) if c.type != pa.string() else c for c in chunks], pa.string()
+        [c.cast(pa.string()) if c.type != pa.string() else c for c in _chunks(arr)], pa.string()
     )
 
 
 def _categories(arr: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
     """A string column as dictionary chunks (``dictionary<int32, string>``)."""
-    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
     out = [
         c if pa.types.is_dictionary(c.type) else pc.dictionary_encode(c.cast(pa.string()))
-        for c in chunks
+        for c in _chunks(arr)
     ]
     return pa.chunked_array(
         [c.cast(_DICT_STRING) for c in out] or [pa.array([], _DICT_STRING)], _DICT_STRING
@@ -299,9 +299,3 @@ def _read(folder: Path) -> LineageGraph:
         lowered_authors=([strings["author_lower"]], missing),
     )
     return graph
-
-
-def _pointers(counts: np.ndarray) -> np.ndarray:
-    ptr = np.zeros(len(counts) + 1, dtype=np.int64)
-    np.cumsum(counts, out=ptr[1:])
-    return ptr

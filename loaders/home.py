@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
-__all__ = ["default_home", "user_cache_dir"]
+__all__ = ["default_home", "is_uri", "user_cache_dir"]
 
 
 def default_home() -> str:
@@ -23,3 +24,8 @@ def user_cache_dir() -> Path:
     else:
         base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "hf-lineage"
+
+
+def is_uri(text: str) -> bool:
+    """True for ``scheme://...`` (``s3://``, ``file://``...), False for a plain path."""
+    return re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", text) is not None

@@ -35,7 +35,7 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from hflineage.errors import InputError
-from hflineage.loaders.home import default_home
+from hflineage.loaders.home import default_home, is_uri
 from hflineage.loaders.ids import InvalidId, normalise_id
 from hflineage.loaders.records import LoadReport
 from hflineage.loaders.snapshot import load_snapshots, snapshot_format
@@ -97,14 +97,10 @@ def parse_day(value: str | date, option: str = "date") -> date:
         raise InputError(f"{option} must be a date written YYYY-MM-DD, got {value!r}") from None
 
 
-def _is_uri(text: str) -> bool:
-    return re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", text) is not None
-
-
 def _resolve(uri: str, filesystem: pafs.FileSystem | None) -> tuple[pafs.FileSystem, str]:
     if filesystem is not None:
         return filesystem, uri.rstrip("/")
-    if _is_uri(uri):
+    if is_uri(uri):
         try:
             fs, path = pafs.FileSystem.from_uri(uri)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as exc:
@@ -274,7 +270,7 @@ class SnapshotStore:
     ) -> None:
         if uri is None:
             home = default_home()
-            uri = f"{home.rstrip('/')}/snapshots" if _is_uri(home) else str(Path(home, "snapshots"))
+            uri = f"{home.rstrip('/')}/snapshots" if is_uri(home) else str(Path(home, "snapshots"))
         self.uri = str(uri)
         self.fs, self.root = _resolve(self.uri, filesystem)
 
