@@ -10,6 +10,10 @@ from typing import Any
 # No command uses BLAS: without this, numpy's import starts an OpenBLAS worker thread that
 # spins for a while, taking CPU from Arrow's decoding threads on small machines.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+# A command lives for seconds and touches each array once: numpy's transparent-huge-page
+# advice makes the kernel zero (and, on a fragmented or virtualised host, compact) 2 MB at
+# every first touch, which costs more than it saves here (measured in bench/RESULTS.md).
+os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
 
 import click
 

@@ -49,6 +49,15 @@ _DICTIONARY_COLUMNS = ("pipeline_tag", "library_name")
 _TASK_ROWS = 262_144
 _BATCH_ROWS = 65_536
 _DICT_STRING = pa.dictionary(pa.int32(), pa.string())
+#: Model columns the loader stacks itself (numpy), with the id fingerprints.
+_STACKED = {
+    "created_at": np.dtype("datetime64[s]"),
+    "last_modified": np.dtype("datetime64[s]"),
+    "downloads": np.dtype(np.int64),
+    "downloads_all_time": np.dtype(np.int64),
+    "likes": np.dtype(np.int64),
+    "fingerprints": np.dtype(np.uint64),
+}
 
 
 def fetch_hub_stats(endpoint: str | None = None, token: str | None = None) -> Path:
@@ -452,33 +461,55 @@ def load_hub_stats(
     sizes = [pf.metadata.row_group(i).num_rows for i in range(pf.num_row_groups)]
     tasks = _row_group_batches(sizes, _TASK_ROWS)
     workers = max(1, min(len(tasks), os.cpu_count() or 1, 4))
+    # Numeric columns are written by the workers straight into whole-file arrays, each
+    # task from its first row on: stacking them afterwards would copy them in one thread.
+    task_rows = [sum(sizes[g] for g in groups) for groups in tasks]
+    starts = np.cumsum([0, *task_rows[:-1]]).tolist() if tasks else []
+    full = {name: np.empty(sum(sizes), dtype) for name, dtype in _STACKED.items()}
 
-    def work(groups: list[int]) -> tuple[list[ModelTable], LoadReport]:
+    def work(task: int) -> tuple[list[ModelTable], LoadReport, int]:
         # One reader per task: a ParquetFile is not meant to be shared between threads.
         part = LoadReport()
         reader = pq.ParquetFile(p, read_dictionary=dictionary)
         batches = reader.iter_batches(
-            batch_size=_BATCH_ROWS, row_groups=groups, columns=columns, use_threads=False
+            batch_size=_BATCH_ROWS, row_groups=tasks[task], columns=columns, use_threads=False
         )
         pieces = []
+        pos = starts[task]
         for b in batches:
             piece = _batch_table(pa.Table.from_batches([b]), part, p.name)
-            piece.fingerprints()  # computed here, in parallel, for the graph's id matching
+            # fingerprints computed here, in parallel, for the graph's id matching
+            hashes, parent_hashes = piece.fingerprints()
+            end = pos + len(piece)
+            for name in _STACKED:
+                column = full[name][pos:end]
+                column[:] = hashes if name == "fingerprints" else getattr(piece, name)
+                if name != "fingerprints":
+                    setattr(piece, name, column)
+            piece.__dict__["_fingerprints"] = (full["fingerprints"][pos:end], parent_hashes)
             pieces.append(piece)
-        return pieces, part
+            pos = end
+        return pieces, part, pos - starts[task]
 
     tables: list[ModelTable] = []
     # Arrow kernels release the GIL, so tasks run in parallel; results are taken in file
     # order, so rows, reports and their examples do not depend on timing.
     groups_done = 0
+    used: list[int] = []
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for groups, (pieces, part) in zip(tasks, pool.map(work, tasks), strict=True):
+        for groups, (pieces, part, n) in zip(tasks, pool.map(work, range(len(tasks))), strict=True):
             tables.extend(pieces)
             report.merge(part)
+            used.append(n)
             groups_done += len(groups)
             if progress is not None:
                 progress(groups_done, len(sizes))
-    table = ModelTable.concat(tables) if tables else ModelTable.empty()
+    if used != task_rows:  # rejected rows left gaps at the ends of tasks
+        keep = np.concatenate(
+            [np.arange(a, a + n, dtype=np.int64) for a, n in zip(starts, used, strict=True)]
+        )
+        full = {name: column[keep] for name, column in full.items()}
+    table = ModelTable.concat(tables, stacked=full) if tables else ModelTable.empty()
     return table, report
 
 

@@ -340,19 +340,27 @@ class ModelTable:
         )
 
     @classmethod
-    def concat(cls, tables: Sequence[ModelTable]) -> ModelTable:
+    def concat(
+        cls, tables: Sequence[ModelTable], stacked: dict[str, np.ndarray] | None = None
+    ) -> ModelTable:
         """Stack tables (rows keep their order; declarations are re-indexed).
 
         Model string columns are stacked as chunked arrays, without copying; a mix of plain
-        and dictionary-encoded chunks is stacked as plain strings.
+        and dictionary-encoded chunks is stacked as plain strings. ``stacked`` holds model
+        columns (numpy) already stacked by the caller, and ``"fingerprints"``: the id
+        fingerprints, stacked; the tables' own values of these columns are not read.
         """
         if not tables:
             return cls.empty()
-        if len(tables) == 1:
+        if len(tables) == 1 and not stacked:
             return tables[0]
+        stacked = stacked or {}
         offsets = np.cumsum([0] + [len(t) for t in tables[:-1]])
         kw: dict[str, object] = {}
         for f in fields(cls):
+            if f.name in stacked:
+                kw[f.name] = stacked[f.name]
+                continue
             parts = [getattr(t, f.name) for t in tables]
             if f.name == "decl_child":
                 kw[f.name] = np.concatenate(
@@ -367,8 +375,9 @@ class ModelTable:
         out = cls(**kw)  # type: ignore[arg-type]
         known = [t.__dict__.get("_fingerprints") for t in tables]
         if all(k is not None for k in known):
+            hashes = stacked.get("fingerprints")
             out.__dict__["_fingerprints"] = (
-                np.concatenate([k[0] for k in known]),  # type: ignore[index]
+                np.concatenate([k[0] for k in known]) if hashes is None else hashes,  # type: ignore[index]
                 np.concatenate([k[1] for k in known]),  # type: ignore[index]
             )
         return out
