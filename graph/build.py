@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 from hflineage.graph.lineage import LineageGraph, _lower_authors, csr_positions
 from hflineage.graph.relation import Relation
 from hflineage.loaders.records import SOURCES, LoadReport
-from hflineage.loaders.table import ModelTable, id_fingerprints
+from hflineage.loaders.table import ModelTable, id_fingerprints, stable_argsort
 
 __all__ = ["BrokenEdge", "ValidationReport", "build_lineage_graph"]
 
@@ -153,7 +153,7 @@ def _build(
     c_idx = np.flatnonzero(chosen)
     # Row order, whatever order the loader emitted sources in: stubs keep the spelling of
     # the first row that names them, and "first parent" means first in that row's list.
-    c_idx = c_idx[np.argsort(child[c_idx], kind="stable")]
+    c_idx = c_idx[stable_argsort(child[c_idx])]
     e_child = child[c_idx]
     e_src = src[c_idx]
     e_rel = rel_code[c_idx]
@@ -506,7 +506,7 @@ class _Order:
         self.remaining = self.n_parents.copy()
         counts = np.bincount(parent, minlength=n)
         self.ptr = _pointers(counts)
-        self.order = np.argsort(parent, kind="stable")
+        self.order = stable_argsort(parent)
         self.depth = np.zeros(n, dtype=np.int32)
         self._run(np.flatnonzero((self.remaining == 0) & (counts > 0)))
 

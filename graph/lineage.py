@@ -19,6 +19,7 @@ from hflineage.errors import ModelNotFound
 from hflineage.graph.relation import Relation
 from hflineage.graph.taxonomy import OTHER_FAMILY, UNKNOWN_COUNTRY, Taxonomy, default_taxonomy
 from hflineage.loaders.records import SOURCES
+from hflineage.loaders.table import stable_argsort
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -77,7 +78,7 @@ def csr_positions(ptr: np.ndarray, nodes: np.ndarray) -> tuple[np.ndarray, np.nd
 
 def _csr(keys: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """(pointers, positions): positions grouped by key, in their original order per key."""
-    order = np.argsort(keys, kind="stable")
+    order = stable_argsort(keys)
     ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(keys, minlength=n), out=ptr[1:])
     return ptr, order

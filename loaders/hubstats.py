@@ -21,7 +21,7 @@ from hflineage.errors import HubUnavailable, InputError
 from hflineage.loaders.ids import _ID, _URL_PREFIX
 from hflineage.loaders.parse import card_declarations
 from hflineage.loaders.records import SOURCES, LoadReport
-from hflineage.loaders.table import ModelTable
+from hflineage.loaders.table import ModelTable, stable_argsort
 
 __all__ = ["HUB_STATS_COLUMNS", "HUB_STATS_REPO", "fetch_hub_stats", "load_hub_stats"]
 
@@ -333,7 +333,7 @@ def _batch_table(batch: pa.Table, report: LoadReport, where: str) -> ModelTable:
                 cidx = np.concatenate([tidx[w], tidx[p]])
                 pid = pa.concat_arrays([id_w, id_p])
                 prel = pa.concat_arrays([rel_w, pa.nulls(len(p), pa.string())])
-                order = np.argsort(cidx, kind="stable")
+                order = stable_argsort(cidx)
                 cidx, pid, prel = cidx[order], pid.take(pa.array(order)), prel.take(pa.array(order))
                 cidx, pid, prel = _declarations(cidx, pid, prel, "tag", report, ids)
                 # The Hub writes both base_model:<id> and base_model:<rel>:<id>: keep one

@@ -16,7 +16,14 @@ import pyarrow.compute as pc
 
 from hflineage.loaders.records import SOURCES, Declaration, LoadReport, ModelRecord
 
-__all__ = ["IdKeys", "ModelTable", "id_fingerprint", "id_fingerprints"]
+__all__ = [
+    "IdKeys",
+    "ModelTable",
+    "id_fingerprint",
+    "id_fingerprints",
+    "stable_argsort",
+    "take_rows",
+]
 
 _NAT = np.datetime64("NaT", "s")
 
@@ -224,7 +231,7 @@ def _confirm(
     found = np.flatnonzero(row_of >= 0)
     slot = np.full(len(row_of), -1, dtype=np.int64)
     slot[found] = np.arange(len(found))
-    names = _plain(model_id.take(pa.array(row_of[found])))
+    names = take_rows(model_id, row_of[found])
     lhs = names.take(pa.array(slot[code[m]]))
     rhs = _plain(parent_id.take(pa.array(m)))
     # Most parents are spelled exactly as the id; only the others are lower-cased.
@@ -240,6 +247,44 @@ def _confirm(
         cand = np.flatnonzero(hashes == parent_hashes[j])
         keys = _pylist(_lower(model_id.take(pa.array(cand))))
         parent_row[j] = next((r for r, k in zip(cand.tolist(), keys, strict=True) if k == key), -1)
+
+
+def stable_argsort(keys: np.ndarray) -> np.ndarray:
+    """``np.argsort(keys, kind="stable")``, several times faster for non-negative integers.
+
+    Numpy sorts 64-bit integers stably with a merge sort; ``key * n + position`` makes every
+    key distinct, so the much faster unstable sort gives the same order.
+    """
+    n = len(keys)
+    if n > 1 and keys.dtype.kind in "iu":
+        lo, hi = int(keys.min()), int(keys.max())
+        if lo >= 0 and hi < (2**62) // n:
+            out: np.ndarray = np.argsort(keys.astype(np.int64) * n + np.arange(n, dtype=np.int64))
+            return out
+    return np.argsort(keys, kind="stable")
+
+
+def take_rows(arr: pa.Array | pa.ChunkedArray, rows: np.ndarray) -> pa.Array:
+    """``arr.take(rows)`` as one array; a chunked ``arr`` is taken from chunk by chunk.
+
+    (A chunked take may first stack every chunk: a copy of the whole column.)
+    """
+    if not isinstance(arr, pa.ChunkedArray) or arr.num_chunks <= 1:
+        return _plain(arr.take(pa.array(rows, pa.int64())))
+    rows = np.asarray(rows, dtype=np.int64)
+    order = stable_argsort(rows)
+    ordered = rows[order]
+    bounds = np.cumsum([0] + [len(c) for c in arr.chunks])
+    cut = np.searchsorted(ordered, bounds)
+    parts = [
+        chunk.take(pa.array(ordered[cut[i] : cut[i + 1]] - bounds[i]))
+        for i, chunk in enumerate(arr.chunks)
+        if cut[i + 1] > cut[i]
+    ]
+    stacked = pa.concat_arrays(parts) if parts else pa.array([], arr.type)
+    back = np.empty_like(order)
+    back[order] = np.arange(len(order))
+    return stacked.take(pa.array(back))
 
 
 def _chunks(arr: pa.Array | pa.ChunkedArray) -> list[pa.Array]:
@@ -261,9 +306,20 @@ def _stack(parts: Sequence[pa.Array | pa.ChunkedArray]) -> pa.ChunkedArray:
 
 def _lower(arr: pa.Array | pa.ChunkedArray) -> list[pa.Array]:
     """Lower-cased chunks of a string column."""
-    return [
-        pc.utf8_lower(c if c.type == pa.string() else c.cast(pa.string())) for c in _chunks(arr)
-    ]
+    return [_lower_chunk(c if c.type == pa.string() else c.cast(pa.string())) for c in _chunks(arr)]
+
+
+def _lower_chunk(arr: pa.Array) -> pa.Array:
+    """``utf8_lower``; ASCII text (every valid Hub id) goes through the faster ``ascii_lower``."""
+    _, off_buf, data_buf = arr.buffers()
+    if data_buf is None or len(arr) == 0:
+        return pc.utf8_lower(arr)
+    off = np.frombuffer(off_buf, dtype=np.int32, count=len(arr) + 1, offset=arr.offset * 4)
+    lo, hi = int(off[0]), int(off[-1])
+    data = np.frombuffer(data_buf, dtype=np.uint8, count=hi - lo, offset=lo)
+    if hi == lo or int(data.max()) < 0x80:
+        return pc.ascii_lower(arr)
+    return pc.utf8_lower(arr)
 
 
 @dataclass
@@ -462,7 +518,7 @@ class ModelTable:
     # -- rows ---------------------------------------------------------------------------
     def records(self) -> Iterator[ModelRecord]:
         """Yield the rows as typed records."""
-        order = np.argsort(self.decl_child, kind="stable")
+        order = stable_argsort(self.decl_child)
         starts = np.searchsorted(self.decl_child[order], np.arange(len(self) + 1))
         parents = self.decl_parent.to_pylist()
         rels = self.decl_relation.to_pylist()
