@@ -8,7 +8,8 @@ without copying and skip loading and building. A changed file, a different set o
 new code gives a new key, so a stale graph is never used; an unreadable entry is removed and
 the graph rebuilt.
 
-Layout: ``<cache dir>/<key>/`` with ``strings.arrow`` (ids, authors, lower-case authors),
+Layout: ``<cache dir>/<key>/`` with ``strings.arrow`` (ids, authors, lower-case authors, each
+as a run of record batches, their counts in ``meta.pickle``),
 ``categories.arrow`` (pipeline tags and libraries, dictionary-encoded), one ``<name>.npy``
 per array and ``meta.pickle`` (the validation report; the folder is the user's own cache,
 read by nobody else). Entries are written to a temporary folder and renamed into place, so
@@ -43,7 +44,7 @@ from hflineage.loaders.home import default_home, is_uri, user_cache_dir
 __all__ = ["KEEP", "GraphCache", "cache_dir_from_env"]
 
 #: Bumped whenever the stored layout changes.
-FORMAT = 1
+FORMAT = 2
 #: Graphs kept (least recently used removed beyond this).
 KEEP = 3
 #: Age after which a temporary folder of an interrupted store is removed.
@@ -67,6 +68,8 @@ _ARRAYS = (
     "_id_hashes",
 )
 _STRINGS = ("model_id", "author")
+#: The columns of ``strings.arrow``, in order.
+_STRING_COLUMNS = (*_STRINGS, "author_lower")
 #: Low-cardinality string columns, stored dictionary-encoded.
 _CATEGORIES = ("pipeline_tag", "library_name")
 
@@ -239,14 +242,19 @@ def _write(folder: Path, graph: LineageGraph) -> None:
     np.save(folder / "author_missing.npy", missing)
     columns = {name: _plain(getattr(graph, name)) for name in _STRINGS}
     columns["author_lower"] = _plain(pa.chunked_array(lowered, pa.string()))
-    # Columns are chunked differently (per batch read, plus stubs): one record batch each.
+    # Each column's chunks (one per batch read, plus the stubs) are written as they are, one
+    # record batch each, columns one after another: stacking them first would copy them.
+    chunks = []
     with ipc.new_file(folder / "strings.arrow", pa.schema([("v", pa.string())])) as w:
-        for name in [*_STRINGS, "author_lower"]:
-            w.write_batch(pa.record_batch([columns[name].combine_chunks()], names=["v"]))
+        for name in _STRING_COLUMNS:
+            parts = [c for c in columns[name].chunks if len(c)] or [pa.array([], pa.string())]
+            for c in parts:
+                w.write_batch(pa.record_batch([c], names=["v"]))
+            chunks.append(len(parts))
     cats = pa.table({name: _categories(getattr(graph, name)) for name in _CATEGORIES})
     with ipc.new_file(folder / "categories.arrow", cats.schema) as w:
         w.write_table(cats.unify_dictionaries().combine_chunks())
-    meta = {"validation": graph.validation, "n": graph.n}
+    meta = {"validation": graph.validation, "n": graph.n, "string_chunks": chunks}
     with open(folder / "meta.pickle", "wb") as fh:
         pickle.dump(meta, fh, protocol=pickle.HIGHEST_PROTOCOL)
 
@@ -260,14 +268,19 @@ def _read(folder: Path) -> LineageGraph:
     children_order = np.load(folder / "children_order.npy", mmap_mode="c")
     missing = np.load(folder / "author_missing.npy", mmap_mode="c")
     reader = ipc.open_file(pa.memory_map(str(folder / "strings.arrow")))
-    if reader.num_record_batches != len(_STRINGS) + 1:
-        raise ValueError(f"strings.arrow holds {reader.num_record_batches} columns")
-    cols = [reader.get_batch(i).column(0) for i in range(reader.num_record_batches)]
-    strings = dict(zip([*_STRINGS, "author_lower"], cols, strict=True))
+    chunks = [int(k) for k in meta["string_chunks"]]
+    if len(chunks) != len(_STRING_COLUMNS) or reader.num_record_batches != sum(chunks):
+        raise ValueError(f"strings.arrow holds {reader.num_record_batches} record batches")
+    strings: dict[str, pa.Array | pa.ChunkedArray] = {}
+    first = 0
+    for name, k in zip(_STRING_COLUMNS, chunks, strict=True):
+        parts = [reader.get_batch(i).column(0) for i in range(first, first + k)]
+        strings[name] = pa.chunked_array(parts, pa.string())
+        first += k
     cats = ipc.open_file(pa.memory_map(str(folder / "categories.arrow"))).read_all()
     for name in _CATEGORIES:
         strings[name] = cats.column(name).combine_chunks()
-    for name in (*_STRINGS, *_CATEGORIES, "author_lower"):
+    for name in (*_STRING_COLUMNS, *_CATEGORIES):
         if len(strings[name]) != n:
             raise ValueError(f"{name} has {len(strings[name])} values, expected {n}")
     for name in ("stub", "created_at", "downloads", "depth", "_id_hashes"):
@@ -296,6 +309,6 @@ def _read(folder: Path) -> LineageGraph:
         children_csr=(_pointers(np.bincount(arrays["edge_parent"], minlength=n)), children_order),
         depth=arrays["depth"],
         id_hashes=arrays["_id_hashes"],
-        lowered_authors=([strings["author_lower"]], missing),
+        lowered_authors=(_chunks(strings["author_lower"]), missing),
     )
     return graph

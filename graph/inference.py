@@ -45,7 +45,7 @@ from hflineage.graph.taxonomy import Taxonomy, default_taxonomy
 from hflineage.loaders.evidence import ModelEvidence
 from hflineage.loaders.ids import InvalidId, normalise_id
 from hflineage.loaders.records import SOURCES, LoadReport
-from hflineage.loaders.table import ModelTable
+from hflineage.loaders.table import ModelTable, take_rows
 
 __all__ = [
     "DEFAULT_MIN_CONFIDENCE",
@@ -324,7 +324,7 @@ class InferenceContext:
 
     def targets_matching(self, pattern: re.Pattern[str]) -> list[int]:
         """Target rows whose id matches a regex (vectorised pre-filter for the name rules)."""
-        ids = self.table.model_id.take(pa.array(self.targets))
+        ids = take_rows(self.table.model_id, np.asarray(self.targets, np.int64))
         hit = pc.match_substring_regex(ids, pattern.pattern, ignore_case=True)
         mask = np.asarray(pc.fill_null(hit, False).to_numpy(zero_copy_only=False), dtype=bool)
         out: list[int] = self.targets[mask].tolist()

@@ -19,7 +19,7 @@ from hflineage.errors import ModelNotFound
 from hflineage.graph.relation import Relation
 from hflineage.graph.taxonomy import OTHER_FAMILY, UNKNOWN_COUNTRY, Taxonomy, default_taxonomy
 from hflineage.loaders.records import SOURCES
-from hflineage.loaders.table import stable_argsort
+from hflineage.loaders.table import stable_argsort, take_rows
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -115,7 +115,7 @@ def _org_keys(
     lowered: tuple[list[pa.Array], np.ndarray], model_id: pa.Array | pa.ChunkedArray
 ) -> tuple[list[pa.Array], np.ndarray, pa.Array]:
     chunks, missing = lowered
-    ids = model_id.take(pa.array(missing, pa.int64()))
+    ids = take_rows(model_id, missing)
     prefix = pc.list_element(pc.split_pattern(ids, "/", max_splits=1), 0)
     return chunks, missing, pc.utf8_lower(prefix)
 
@@ -187,7 +187,7 @@ class LineageGraph:
         if "ids" in self.__dict__:
             ids = self.ids
             return [ids[i] for i in idx.tolist()]
-        return [str(x) for x in self.model_id.take(pa.array(idx)).to_pylist()]
+        return [str(x) for x in take_rows(self.model_id, idx).to_pylist()]
 
     def _seed(
         self,
@@ -402,7 +402,7 @@ class LineageGraph:
         missing = np.flatnonzero(codes < 0)
         if len(missing):  # no author: the id's namespace (a legacy id is its own org)
             prefix = pc.list_element(
-                pc.split_pattern(self.model_id.take(pa.array(missing)), "/", max_splits=1), 0
+                pc.split_pattern(take_rows(self.model_id, missing), "/", max_splits=1), 0
             )
             codes[missing] = len(names) + np.arange(len(missing))
             if isinstance(prefix, pa.ChunkedArray):
@@ -497,8 +497,8 @@ class LineageGraph:
         cand = np.flatnonzero(self.is_root & (ruled_node | no_ns))
         if tax.has_wildcard_rules():
             cand = np.flatnonzero(self.is_root)
-        ids = self.model_id
-        for i, mid in zip(cand.tolist(), ids.take(pa.array(cand)).to_pylist(), strict=True):
+        ids = take_rows(self.model_id, cand)
+        for i, mid in zip(cand.tolist(), ids.to_pylist(), strict=True):
             codes[i] = pos[tax.family_of(str(mid))]
         return codes, names
 

@@ -39,6 +39,7 @@ import pyarrow.compute as pc
 from hflineage.errors import QueryError
 from hflineage.graph import PLACEHOLDER_CREATED_AT, LineageGraph
 from hflineage.loaders.store import parse_day
+from hflineage.loaders.table import take_rows
 from hflineage.queries.attribution import (
     Attribution,
     AttributionRow,
@@ -225,7 +226,7 @@ class PeriodDownloads:
 
 def _examples(ids: pa.Array, rows: np.ndarray, fmt: Any = None) -> list[str]:
     sel = rows[:_MAX_EXAMPLES]
-    names = [str(x) for x in ids.take(pa.array(sel, pa.int64())).to_pylist()]
+    names = [str(x) for x in take_rows(ids, sel).to_pylist()]
     return names if fmt is None else [fmt(n, int(r)) for n, r in zip(names, sel, strict=True)]
 
 
