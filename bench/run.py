@@ -85,6 +85,7 @@ def worker_floor(path: str) -> dict[str, Any]:
 
 
 def worker_stages(path: str) -> dict[str, Any]:
+    os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")  # as the hf-lineage command sets it
     import numpy as np
 
     from hflineage.graph import build_lineage_graph
