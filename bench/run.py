@@ -682,19 +682,41 @@ work rather than moving it:
   instead of `combine_chunks()` (which copies even a single chunk: every decoded column was
   copied once), and the CLI keeps numpy from starting an OpenBLAS worker thread (nothing
   uses BLAS; the thread spun for about 0.1 s of CPU at start-up, taken from Arrow's threads).
-- Where the first report's time goes on this VM: freshly touched memory is expensive here.
-  Building the graph takes 0.28 s of CPU in user space but about 0.7 s in the kernel
-  providing the ~320 MB it allocates (22k page faults, mostly 2 MB pages that the kernel
-  zeroes; numpy asks for huge pages, and turning that off made it slower). A profile of the
-  whole first report puts 30% of its CPU time in the kernel zeroing fresh pages. The floor
-  allocates once, in large buffers, so it pays much less of this. The run these results
-  replace (the same loading and building, less the two fixes above; kernel build `fc-v669`
-  instead of `fc-v657`) measured the first report at 2.66x the floor and 14.2x faster than
-  the naive end to end; this run measures it at about 4x and 10x. Tried and dropped,
-  because no run-to-run difference outlasted the noise: larger record batches, glibc
-  `mallopt` thresholds, mimalloc without purging, the jemalloc
-  pool without decay; and, on CPU, regex extraction of the `base_model:` tags and a numpy
-  dedupe of tag declarations (same answers, both slower than the Arrow kernels in use).
+- *The first report on a snapshot* (measured with interleaved A/B runs of the command
+  against the previous commit, 2,500,000 models; best / median of 5-10 runs each):
+  - freshly touched memory is what is expensive on this VM, and the kernel's 2 MB pages
+    most of all: numpy asks for them (`madvise`) on every large array, and each first touch
+    then zeroes, sometimes compacts, 2 MB. The command now turns that advice off
+    (`NUMPY_MADVISE_HUGEPAGE=0`, set before numpy loads; a user's own setting wins):
+    best 4.08 s -> 3.10 s, kernel time 1.49 s -> 0.57 s. Later reports, which allocate less,
+    lose about 0.07 s by it (0.45 s -> 0.52 s best of 5), which is why they read 0.55 s here
+    against 0.48 s in the run before.
+  - the loader's workers write the numeric columns and id fingerprints of each batch
+    straight into whole-file arrays (the row counts are in the parquet footer) instead of
+    the main thread stacking 40 batches at the end: 0.38-0.48 s of serial copying -> 0.03-0.13 s.
+  - the graph cache writes the id and author columns batch by batch instead of stacking
+    them into one array first (a 160 MB copy into fresh memory, in a background thread the
+    command waits for): first report minus cache-off went from 0.64 s to 0.31 s.
+  - a chunked take of a few hundred thousand ids (parent confirmation, org of authorless
+    models) no longer stacks all 41 chunks of the id column: 0.2 s -> 0.02 s cold, and a
+    later report no longer copies every id (180 MB less memory).
+  - stable sorts of integer keys use distinct keys (`key * n + position`) and numpy's
+    unstable sort: 3-4x faster (0.050 s -> 0.013 s for the 722k edges); ids, all ASCII
+    once validated, are lower-cased with `ascii_lower` (fingerprints 0.28 s -> 0.17 s).
+  Together the first report went from 4.34 s to 3.15 s and from 10.1x to 13.2x faster
+  than the naive end to end; 20x is not reached. What is left is CPU: the command uses
+  about 3.6 s of CPU on 2 cores, of which decoding the columns (what the floor measures)
+  is about 1.3 s, Arrow kernels and numpy parsing the batches about 1.5 s (the `tags`
+  column alone holds 20.7M strings), and the serial rest (imports, duplicate check, graph
+  build, attribution) about 1 s. Tried and dropped: reading `tags` dictionary-encoded
+  (pyarrow refuses it for a list column once a row group's dictionary overflows:
+  "Nested data conversions not implemented for chunked array outputs"), a length-sorted
+  fingerprint loop (8% faster, not worth the code), glibc `mallopt` thresholds,
+  mimalloc without purging, jemalloc without decay, larger record batches, regex
+  extraction of the `base_model:` tags, a numpy dedupe of tag declarations.
+- The in-process floor came out slower (1.49 s) than the same read run as a command
+  (0.86 s) in this run; the ratio against the command, which includes start-up on both
+  sides, is the stricter one and is reported beside it.
 - Results are the best of five interleaved runs (three for the naive end to end): on this VM
   the same command varies by up to 2x with how fast the host backs freshly touched memory.
 """
