@@ -453,3 +453,100 @@ def test_facts_of_one_node_match_the_whole_graph_codes(
     assert one_by_one == [
         (orgs[org_codes[v]], countries[country_codes[v]], families[family_codes[v]]) for v in nodes
     ]
+
+
+@pytest.mark.parametrize("task_rows", [500, 1_000_000])
+def test_rejected_rows_across_tasks_leave_no_gaps(
+    sample_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, task_rows: int
+) -> None:
+    """Workers write numbers into whole-file arrays; rejected rows must not leave holes."""
+    from hflineage.loaders import hubstats
+
+    raw = pq.read_table(sample_path)
+    ids = raw.column("id").to_pylist()
+    bad = set(range(5, len(ids), 211)) | {len(ids) - 1}  # in many batches and tasks
+    for i in bad:
+        ids[i] = None if i % 2 else "not an id!"
+    raw = raw.set_column(raw.schema.get_field_index("id"), "id", pa.array(ids, pa.string()))
+    out = tmp_path / "gaps.parquet"
+    pq.write_table(raw, out, row_group_size=97)
+    monkeypatch.setattr(hubstats, "_TASK_ROWS", task_rows)
+    monkeypatch.setattr(hubstats, "_BATCH_ROWS", 128)
+    table, report = load_snapshot(out)
+
+    keep = np.array([i not in bad for i in range(len(ids))])
+    assert report.rows_read == len(ids) and report.rows_loaded == int(keep.sum())
+    assert table.model_id.to_pylist() == [m for m, k in zip(ids, keep, strict=True) if k]
+    for name, column in (
+        ("downloads", "downloads"),
+        ("downloads_all_time", "downloadsAllTime"),
+        ("likes", "likes"),
+    ):
+        expected = np.asarray(raw.column(column).fill_null(0).to_numpy())[keep]
+        assert np.array_equal(getattr(table, name), np.maximum(expected, 0)), name
+    created = raw.column("createdAt").cast(pa.timestamp("s")).to_numpy()[keep]
+    assert np.array_equal(table.created_at, created.astype("datetime64[s]"))
+    hashes, parent_hashes = table.fingerprints()
+    assert np.array_equal(
+        hashes, id_fingerprints(pa.array([m.lower() for m in table.model_id.to_pylist()]))
+    )
+    assert np.array_equal(
+        parent_hashes,
+        id_fingerprints(pa.array([p.lower() for p in table.decl_parent.to_pylist()])),
+    )
+    assert int(table.decl_child.max()) < len(table)
+
+
+def test_take_rows_from_chunks_equals_take() -> None:
+    from hflineage.loaders.table import take_rows
+
+    chunks = [
+        pa.array([f"m{i}-{j}" for j in range(k)], pa.string())
+        for i, k in enumerate([3, 0, 5, 1, 4])
+    ]
+    col = pa.chunked_array(chunks, pa.string())
+    rng = np.random.default_rng(7)
+    for rows in (
+        np.array([], np.int64),
+        np.array([12]),
+        np.array([0, 12, 3, 3, 7, 0]),
+        rng.integers(0, len(col), 200),
+    ):
+        assert take_rows(col, rows).to_pylist() == col.take(pa.array(rows, pa.int64())).to_pylist()
+    plain = pa.array(["a", None, "c"])
+    assert take_rows(plain, np.array([2, 1, 2])).to_pylist() == ["c", None, "c"]
+
+
+def test_stable_argsort_is_numpys_stable_argsort() -> None:
+    from hflineage.loaders.table import stable_argsort
+
+    rng = np.random.default_rng(3)
+    cases = [
+        np.array([], np.int64),
+        np.array([4]),
+        rng.integers(0, 6, 5000),  # many ties
+        rng.integers(0, 2**40, 5000),
+        rng.integers(-3, 3, 100),  # negative keys: numpy's own sort
+        rng.integers(0, 9, 100).astype(np.int8),
+        np.array([2**62, 0, 2**62, 1], np.int64),  # keys too large to combine
+        rng.random(50),
+    ]
+    for keys in cases:
+        assert np.array_equal(stable_argsort(keys), np.argsort(keys, kind="stable"))
+
+
+def test_lower_casing_takes_the_ascii_path_only_for_ascii() -> None:
+    import pyarrow.compute as pc
+
+    from hflineage.loaders.table import _lower_chunk
+
+    arrays = [
+        pa.array(["Qwen/Qwen2.5-7B", None, "", "GPT2"]),
+        pa.array(["ÉCOLE/Modèle", "ascii/OK", None]),
+        pa.array(["x", "ÀB", "Cd"]).slice(2),  # the non-ASCII value lies outside the slice
+        pa.array(["ÀB", "Cd"]).slice(0, 1),
+        pa.array([], pa.string()),
+        pa.array([None, None], pa.string()),
+    ]
+    for arr in arrays:
+        assert _lower_chunk(arr).equals(pc.utf8_lower(arr)), arr
