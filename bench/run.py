@@ -20,9 +20,9 @@ with ``bench/synth_hub.py`` and measures, each in a fresh process so peak memory
   ``nx.descendants`` (models keyed by id, and a tuned variant with integer nodes); and
   its networkx part alone, from our parsed edges.
 
-Stages, floors and the reports run five times, interleaved, and the naive end to end three
-times; the best run of each is kept (interference from the host only ever adds time) and
-the range is shown.
+Stages, floors and the reports run five times, interleaved (each round in a rotated order),
+and the naive end to end three times; the best run of each is kept (interference from the
+host only ever adds time) and the range is shown.
 Ratios are taken between numbers measured in the same run, so they hold on another machine
 even when absolute seconds do not.
 """
@@ -460,7 +460,8 @@ def _markdown(results: list[dict[str, Any]], command: str) -> str:
         "",
         "Stages run one after another in one process, after the graph is built where it "
         "applies (wall time; peak memory so far). Stages, floors and reports run "
-        f"{REPEATS} times, interleaved, the naive end to end {NAIVE_REPEATS} times and its "
+        f"{REPEATS} times, interleaved in a rotated order, the naive end to end {NAIVE_REPEATS} "
+        "times and its "
         "two variants once: the best run is shown, with the range of the runs. On this "
         "2-core VM the same command varies by up to 2x between runs (with how fast the host "
         "backs fresh memory); interference only adds time, so the best run is the one to "
@@ -718,7 +719,8 @@ work rather than moving it:
   (0.86 s) in this run; the ratio against the command, which includes start-up on both
   sides, is the stricter one and is reported beside it.
 - Results are the best of five interleaved runs (three for the naive end to end): on this VM
-  the same command varies by up to 2x with how fast the host backs freshly touched memory.
+  the same command varies by up to 2x with how fast the host backs freshly touched memory
+  (the in-process floor alone ranged from 0.64 s to 2.4 s in six back-to-back runs).
 """
 
 
@@ -751,7 +753,8 @@ def main(argv: list[str] | None = None) -> int:
         r: dict[str, Any] = {"n": n}
         runs: dict[str, list[dict[str, Any]]] = {w: [] for w in REPEATED}
         for i in range(REPEATS):
-            for w in REPEATED:
+            # Each round starts one worker later, so no worker always follows the same one.
+            for w in REPEATED[i % len(REPEATED) :] + REPEATED[: i % len(REPEATED)]:
                 print(f"{n:,}: {w} ({i + 1}/{REPEATS}) ...", file=sys.stderr, flush=True)
                 runs[w].append(_spawn(w, path, timeout=1800))
         for w, got in runs.items():
