@@ -690,7 +690,7 @@ work rather than moving it:
     then zeroes, sometimes compacts, 2 MB. The command now turns that advice off
     (`NUMPY_MADVISE_HUGEPAGE=0`, set before numpy loads; a user's own setting wins):
     best 4.08 s -> 3.10 s, kernel time 1.49 s -> 0.57 s. Later reports, which allocate less,
-    lose about 0.07 s by it (0.45 s -> 0.52 s best of 5), which is why they read 0.55 s here
+    lose about 0.07 s by it (0.45 s -> 0.52 s best of 5), which is why they read 0.57 s here
     against 0.48 s in the run before.
   - the loader's workers write the numeric columns and id fingerprints of each batch
     straight into whole-file arrays (the row counts are in the parquet footer) instead of
@@ -704,8 +704,8 @@ work rather than moving it:
   - stable sorts of integer keys use distinct keys (`key * n + position`) and numpy's
     unstable sort: 3-4x faster (0.050 s -> 0.013 s for the 722k edges); ids, all ASCII
     once validated, are lower-cased with `ascii_lower` (fingerprints 0.28 s -> 0.17 s).
-  Together the first report went from 4.34 s to 3.15 s and from 10.1x to 13.2x faster
-  than the naive end to end; 20x is not reached. What is left is CPU: the command uses
+  Together the first report went from 4.34 s to 2.75 s in this run and from 10.1x to 14.1x
+  faster than the naive end to end; 20x is not reached. What is left is CPU: the command uses
   about 3.6 s of CPU on 2 cores, of which decoding the columns (what the floor measures)
   is about 1.3 s, Arrow kernels and numpy parsing the batches about 1.5 s (the `tags`
   column alone holds 20.7M strings), and the serial rest (imports, duplicate check, graph
@@ -715,8 +715,8 @@ work rather than moving it:
   fingerprint loop (8% faster, not worth the code), glibc `mallopt` thresholds,
   mimalloc without purging, jemalloc without decay, larger record batches, regex
   extraction of the `base_model:` tags, a numpy dedupe of tag declarations.
-- The in-process floor came out slower (1.49 s) than the same read run as a command
-  (0.86 s) in this run; the ratio against the command, which includes start-up on both
+- The in-process floor came out slower (1.34 s) than the same read run as a command
+  (0.84 s) in this run; the ratio against the command, which includes start-up on both
   sides, is the stricter one and is reported beside it.
 - Results are the best of five interleaved runs (three for the naive end to end): on this VM
   the same command varies by up to 2x with how fast the host backs freshly touched memory
