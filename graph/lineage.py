@@ -19,7 +19,7 @@ from hflineage.errors import ModelNotFound
 from hflineage.graph.relation import Relation
 from hflineage.graph.taxonomy import OTHER_FAMILY, UNKNOWN_COUNTRY, Taxonomy, default_taxonomy
 from hflineage.loaders.records import SOURCES
-from hflineage.loaders.table import stable_argsort, take_rows
+from hflineage.loaders.table import column_fingerprints, stable_argsort, take_rows
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -212,12 +212,7 @@ class LineageGraph:
     @cached_property
     def _id_hashes(self) -> np.ndarray:
         """Fingerprint of every node's lower-case id (see ``loaders.table.id_fingerprints``)."""
-        from hflineage.loaders.table import id_fingerprints
-
-        return np.concatenate(
-            [np.zeros(0, np.uint64)]
-            + [id_fingerprints(pc.utf8_lower(c)) for c in _chunks(self.model_id)]
-        )
+        return column_fingerprints(self.model_id)
 
     def node(self, model_id: str) -> int:
         """The node of a model id (case-insensitive, URL prefix allowed).

@@ -58,6 +58,7 @@ _STACKED = {
     "likes": np.dtype(np.int64),
     "fingerprints": np.dtype(np.uint64),
 }
+_NUMBERS = tuple(name for name in _STACKED if name != "fingerprints")
 
 
 def fetch_hub_stats(endpoint: str | None = None, token: str | None = None) -> Path:
@@ -481,11 +482,11 @@ def load_hub_stats(
             # fingerprints computed here, in parallel, for the graph's id matching
             hashes, parent_hashes = piece.fingerprints()
             end = pos + len(piece)
-            for name in _STACKED:
+            for name in _NUMBERS:
                 column = full[name][pos:end]
-                column[:] = hashes if name == "fingerprints" else getattr(piece, name)
-                if name != "fingerprints":
-                    setattr(piece, name, column)
+                column[:] = getattr(piece, name)
+                setattr(piece, name, column)
+            full["fingerprints"][pos:end] = hashes
             piece.__dict__["_fingerprints"] = (full["fingerprints"][pos:end], parent_hashes)
             pieces.append(piece)
             pos = end

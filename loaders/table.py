@@ -19,6 +19,7 @@ from hflineage.loaders.records import SOURCES, Declaration, LoadReport, ModelRec
 __all__ = [
     "IdKeys",
     "ModelTable",
+    "column_fingerprints",
     "id_fingerprint",
     "id_fingerprints",
     "stable_argsort",
@@ -92,7 +93,7 @@ def id_fingerprints(arr: pa.Array) -> np.ndarray:
     return h
 
 
-def _column_fingerprints(col: pa.Array | pa.ChunkedArray) -> np.ndarray:
+def column_fingerprints(col: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """Fingerprints of a string column's lower-cased values, a slice at a time."""
     out = [np.zeros(0, np.uint64)]
     for chunk in _chunks(col):
@@ -135,9 +136,9 @@ class IdKeys:
             hashes, parent_hashes: their fingerprints, when already computed.
         """
         if hashes is None:
-            hashes = _column_fingerprints(model_id)
+            hashes = column_fingerprints(model_id)
         if parent_hashes is None:
-            parent_hashes = _column_fingerprints(parent_id)
+            parent_hashes = column_fingerprints(parent_id)
         n = len(hashes)
         first_row: np.ndarray | None = None
         ordered = np.sort(hashes)
@@ -446,8 +447,8 @@ class ModelTable:
         cached = self.__dict__.get("_fingerprints")
         if cached is None:
             cached = (
-                _column_fingerprints(self.model_id),
-                _column_fingerprints(self.decl_parent),
+                column_fingerprints(self.model_id),
+                column_fingerprints(self.decl_parent),
             )
             self.__dict__["_fingerprints"] = cached
         out: tuple[np.ndarray, np.ndarray] = cached
