@@ -8,7 +8,7 @@ GIL); Python touches only the few rows whose lineage is stated in the card alone
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -48,6 +48,9 @@ _DICTIONARY_COLUMNS = ("pipeline_tag", "library_name")
 #: for vectorised work, small enough that their memory is recycled rather than grown.
 _TASK_ROWS = 262_144
 _BATCH_ROWS = 65_536
+#: Row groups up to this size are decoded whole (then sliced into batches), larger ones
+#: stream as record batches.
+_READ_ROWS = 1_048_576
 _DICT_STRING = pa.dictionary(pa.int32(), pa.string())
 #: Model columns the loader stacks itself (numpy), with the id fingerprints.
 _STACKED = {
@@ -243,6 +246,83 @@ def _declarations(
     return parent_idx, ids, rel
 
 
+def _tag_declarations(
+    tags: pa.Array, report: LoadReport, model_ids: pa.Array
+) -> tuple[np.ndarray, pa.Array, pa.Array] | None:
+    """Parents named by ``base_model:[<relation>:]<id>`` tags: (rows, parent ids, relations).
+
+    ``tags`` is a list of strings, or of dictionary-encoded strings (as the loader reads
+    it): then each distinct tag is parsed and validated once, and the millions of tag
+    occurrences are handled as integer codes. The Hub writes both ``base_model:<id>`` and
+    ``base_model:<relation>:<id>``; one declaration per (model, parent) is kept, the first
+    with a relation when one is stated.
+    """
+    flat = pc.list_flatten(tags)
+    if not len(flat):
+        return None
+    if pa.types.is_dictionary(flat.type):
+        names = flat.dictionary
+        is_bm = _starts_with(names, "base_model:")
+        codes_all = flat.indices
+        valid = codes_all.is_valid() if codes_all.null_count else None
+        codes_np = np.asarray(codes_all.fill_null(0).to_numpy(), dtype=np.int64)
+        hit = is_bm[codes_np]
+        if valid is not None:
+            hit &= np.asarray(valid.to_numpy(zero_copy_only=False), dtype=bool)
+        sel = np.flatnonzero(hit)
+        codes = codes_np[sel]
+    else:
+        sel = np.flatnonzero(_starts_with(flat, "base_model:"))
+        names = flat.take(pa.array(sel))
+        codes = np.arange(len(sel), dtype=np.int64)
+    if not len(sel):
+        return None
+    # the row of each selected tag, from the list offsets (the flattened values start at
+    # the first offset when the list array is a slice)
+    offsets = np.asarray(tags.offsets.to_numpy(), dtype=np.int64)
+    rows = np.searchsorted(offsets, sel + offsets[0], side="right") - 1
+
+    distinct, inverse = np.unique(codes, return_inverse=True)
+    rest = pc.utf8_slice_codeunits(names.take(pa.array(distinct)), len("base_model:"))
+    colon = np.asarray(pc.match_substring(rest, ":").to_numpy(zero_copy_only=False), dtype=bool)
+    parts = pc.split_pattern(rest, ":", max_splits=1)
+    relation = pc.if_else(
+        pa.array(colon), pc.list_element(parts, 0), pa.nulls(len(rest), pa.string())
+    )
+    # the id: the last of the (one or two) parts
+    raw = pc.list_flatten(parts).take(pa.array(np.asarray(parts.offsets.to_numpy())[1:] - 1))
+    parent, ok_d = _normalise_ids(raw)
+    ok = np.asarray(ok_d.to_numpy(zero_copy_only=False), dtype=bool)
+
+    # tags with a relation first within each model, else in tag order
+    order = stable_argsort(rows * 2 + (~colon[inverse]).astype(np.int64))
+    rows, inverse = rows[order], inverse[order]
+    bad = ~ok[inverse]
+    if bad.any():
+        reason = "tag parent dropped: not a Hub id"
+        report.notes[reason] += int(bad.sum())
+        shown = np.flatnonzero(bad)[: report.max_examples]
+        kids = model_ids.take(pa.array(rows[shown])).to_pylist()
+        raws = raw.take(pa.array(inverse[shown])).to_pylist()
+        for k, r in zip(kids, raws, strict=True):
+            report._example(reason, f"{k}: {r!r}"[:160])
+        rows, inverse = rows[~bad], inverse[~bad]
+    # one declaration per (model, lower-cased parent): the first
+    key = np.asarray(pc.dictionary_encode(pc.utf8_lower(parent)).indices.to_numpy(), dtype=np.int64)
+    pair = rows * (int(key.max()) + 1) + key[inverse]
+    _, first = np.unique(pair, return_index=True)
+    keep = np.sort(first)
+    rows, inverse = rows[keep], pa.array(inverse[keep])
+    return rows, parent.take(inverse), relation.take(inverse)
+
+
+def _starts_with(strings: pa.Array, prefix: str) -> np.ndarray:
+    return np.asarray(
+        pc.fill_null(pc.starts_with(strings, prefix), False).to_numpy(zero_copy_only=False),
+        dtype=bool,
+    )
+
+
 def _batch_table(batch: pa.Table, report: LoadReport, where: str) -> ModelTable:
     n_read = len(batch)
     report.rows_read += n_read
@@ -308,61 +388,15 @@ def _batch_table(batch: pa.Table, report: LoadReport, where: str) -> ModelTable:
 
     # tags: base_model:<relation>:<id> (preferred) and base_model:<id>
     if "tags" in batch.column_names:
-        tags = _column(batch, "tags")
-        flat = pc.list_flatten(tags)
-        if len(flat):
-            tidx = np.asarray(pc.list_parent_indices(tags).to_numpy(), dtype=np.int64)
-            is_bm = np.asarray(
-                pc.fill_null(pc.starts_with(flat, "base_model:"), False).to_numpy(
-                    zero_copy_only=False
-                ),
-                dtype=bool,
-            )
-            sel = np.flatnonzero(is_bm)
-            if len(sel):
-                rest = pc.utf8_slice_codeunits(flat.take(pa.array(sel)), len("base_model:"))
-                tidx = tidx[sel]
-                colon = np.asarray(
-                    pc.match_substring(rest, ":").to_numpy(zero_copy_only=False), dtype=bool
-                )
-                parts = pc.split_pattern(rest, ":", max_splits=1)
-                w = np.flatnonzero(colon)
-                p = np.flatnonzero(~colon)
-                rel_w = pc.list_element(parts.take(pa.array(w)), 0)
-                id_w = pc.list_element(parts.take(pa.array(w)), 1)
-                id_p = rest.take(pa.array(p))
-                cidx = np.concatenate([tidx[w], tidx[p]])
-                pid = pa.concat_arrays([id_w, id_p])
-                prel = pa.concat_arrays([rel_w, pa.nulls(len(p), pa.string())])
-                order = stable_argsort(cidx)
-                cidx, pid, prel = cidx[order], pid.take(pa.array(order)), prel.take(pa.array(order))
-                cidx, pid, prel = _declarations(cidx, pid, prel, "tag", report, ids)
-                # The Hub writes both base_model:<id> and base_model:<rel>:<id>: keep one
-                # declaration per (model, parent), the first (with a relation when stated).
-                first = (
-                    pa.table(
-                        {
-                            "c": pa.array(cidx),
-                            "k": pc.utf8_lower(pid),
-                            "i": pa.array(np.arange(len(cidx), dtype=np.int64)),
-                        }
-                    )
-                    .group_by(["c", "k"], use_threads=False)
-                    .aggregate([("i", "min")])
-                )
-                keep_t = np.sort(np.asarray(first["i_min"].to_numpy(), dtype=np.int64))
-                if len(keep_t) != len(cidx):
-                    cidx, pid, prel = (
-                        cidx[keep_t],
-                        pid.take(pa.array(keep_t)),
-                        prel.take(pa.array(keep_t)),
-                    )
-                d_child.append(cidx)
-                d_parent.append(pid)
-                d_rel.append(prel)
-                d_src.append(np.full(len(cidx), _SRC_TAG, dtype=np.int8))
-                rel_ok = np.asarray(pc.is_valid(prel).to_numpy(zero_copy_only=False), dtype=bool)
-                has_rel[cidx[rel_ok]] = True
+        found = _tag_declarations(_column(batch, "tags"), report, ids)
+        if found is not None:
+            cidx, pid, prel = found
+            d_child.append(cidx)
+            d_parent.append(pid)
+            d_rel.append(prel)
+            d_src.append(np.full(len(cidx), _SRC_TAG, dtype=np.int8))
+            rel_ok = np.asarray(pc.is_valid(prel).to_numpy(zero_copy_only=False), dtype=bool)
+            has_rel[cidx[rel_ok]] = True
 
     # card: parsed only where no better source names a parent with its relation
     card_relation: dict[int, str] = {}
@@ -458,6 +492,17 @@ def load_hub_stats(
         for c in _DICTIONARY_COLUMNS
         if c in present and pa.types.is_string(pf.schema_arrow.field(c).type)
     ]
+    # the tag strings' leaf ("tags.list.element" as pyarrow writes it)
+    field = pf.schema_arrow.field("tags") if "tags" in present else None
+    tag_leaf = [
+        leaf
+        for leaf in leaves
+        if field is not None
+        and pa.types.is_list(field.type)
+        and pa.types.is_string(field.type.value_type)
+        and leaf.startswith("tags.")
+    ]
+    coded = dictionary + tag_leaf if len(tag_leaf) == 1 else []
     report = LoadReport(sources=[str(p)])
     sizes = [pf.metadata.row_group(i).num_rows for i in range(pf.num_row_groups)]
     tasks = _row_group_batches(sizes, _TASK_ROWS)
@@ -469,16 +514,11 @@ def load_hub_stats(
     full = {name: np.empty(sum(sizes), dtype) for name, dtype in _STACKED.items()}
 
     def work(task: int) -> tuple[list[ModelTable], LoadReport, int]:
-        # One reader per task: a ParquetFile is not meant to be shared between threads.
         part = LoadReport()
-        reader = pq.ParquetFile(p, read_dictionary=dictionary)
-        batches = reader.iter_batches(
-            batch_size=_BATCH_ROWS, row_groups=tasks[task], columns=columns, use_threads=False
-        )
         pieces = []
         pos = starts[task]
-        for b in batches:
-            piece = _batch_table(pa.Table.from_batches([b]), part, p.name)
+        for batch in _batches(p, tasks[task], sizes, columns, (dictionary, coded)):
+            piece = _batch_table(batch, part, p.name)
             # fingerprints computed here, in parallel, for the graph's id matching
             hashes, parent_hashes = piece.fingerprints()
             end = pos + len(piece)
@@ -512,6 +552,44 @@ def load_hub_stats(
         full = {name: column[keep] for name, column in full.items()}
     table = ModelTable.concat(tables, stacked=full) if tables else ModelTable.empty()
     return table, report
+
+
+def _batches(
+    path: Path,
+    groups: list[int],
+    sizes: list[int],
+    columns: list[str],
+    dictionary: tuple[list[str], list[str]],
+) -> Iterator[pa.Table]:
+    """The rows of ``groups`` in slices of about ``_BATCH_ROWS``.
+
+    ``dictionary`` names the columns read dictionary-encoded when streaming, and when
+    reading a whole row group.
+
+    A row group of up to ``_READ_ROWS`` rows is decoded whole and sliced (no copy), with
+    ``tags`` dictionary-encoded: pyarrow's record-batch reader spends more CPU than one
+    ``read_row_group`` on the same rows, and cannot return a list column dictionary-encoded
+    once the row group's dictionary overflows. Larger row groups stream as record batches
+    of plain strings, as does a row group whose tags cannot be read as a dictionary.
+    """
+    # One reader per task: a ParquetFile is not meant to be shared between threads.
+    plain = pq.ParquetFile(path, read_dictionary=dictionary[0])
+    coded = pq.ParquetFile(path, read_dictionary=dictionary[1]) if dictionary[1] else plain
+    for g in groups:
+        whole = None
+        if sizes[g] <= _READ_ROWS:
+            try:
+                whole = coded.read_row_group(g, columns=columns, use_threads=False)
+            except pa.ArrowNotImplementedError:
+                whole = None
+        if whole is None:
+            for b in plain.iter_batches(
+                batch_size=_BATCH_ROWS, row_groups=[g], columns=columns, use_threads=False
+            ):
+                yield pa.Table.from_batches([b])
+            continue
+        for start in range(0, len(whole), _BATCH_ROWS):
+            yield whole.slice(start, _BATCH_ROWS)
 
 
 def _row_group_batches(sizes: list[int], target: int) -> list[list[int]]:

@@ -176,6 +176,39 @@ def test_parquet_with_bad_rows(tmp_path: Path) -> None:
     assert g.org[g.node("a/y")] == "a"  # author derived from the id
 
 
+def test_base_model_tags_one_declaration_per_parent(tmp_path: Path) -> None:
+    rows = {
+        "a/one": ["base_model:org/base", "license:mit", "base_model:finetune:Org/Base"],
+        "a/two": ["base_model:adapter:a/b", "base_model:c/d", "base_model:quantized:c/d"],
+        "a/three": ["base_model:A/B", "base_model:a/b"],
+        "a/four": ["base_model:org/base/", None],
+        # the text after the first colon is the relation: a URL is not read as an id
+        "a/five": ["base_model:bad id", "base_model:merge:", "base_model:https://hf.co/x/y"],
+        "a/six": None,
+    }
+    path = tmp_path / "tags.parquet"
+    pq.write_table(
+        pa.table({"id": list(rows), "tags": pa.array(list(rows.values()), pa.list_(pa.string()))}),
+        path,
+    )
+    table, report = load_snapshots([path])
+    got = {r.model_id: [(d.parent_id, d.relation) for d in r.parents] for r in table.records()}
+    assert got == {
+        "a/one": [("Org/Base", "finetune")],  # the declaration with a relation wins
+        "a/two": [("a/b", "adapter"), ("c/d", "quantized")],
+        "a/three": [("A/B", None)],  # the first spelling
+        "a/four": [("org/base", None)],
+        "a/five": [],
+        "a/six": [],
+    }
+    assert report.notes["tag parent dropped: not a Hub id"] == 3
+    assert sorted(report.examples["tag parent dropped: not a Hub id"]) == [
+        "a/five: ''",
+        "a/five: '//hf.co/x/y'",
+        "a/five: 'bad id'",
+    ]
+
+
 def test_not_a_snapshot(tmp_path: Path) -> None:
     p = tmp_path / "x.txt"
     p.write_text("hello")

@@ -374,27 +374,97 @@ def test_many_batches_on_threads_give_the_same_table(
     assert table2.model_id.to_pylist() == table.model_id.to_pylist()
     assert table2.author.to_pylist() == table.author.to_pylist()
     assert table2.pipeline_tag.to_pylist() == table.pipeline_tag.to_pylist()
-
-    def declarations(t: ModelTable) -> list[tuple[int, int, str, str | None]]:
-        # Batches list their sources one after the other: compare per (child, source).
-        order = np.lexsort((t.decl_source, t.decl_child))
-        idx = pa.array(order)
-        return list(
-            zip(
-                t.decl_child[order].tolist(),
-                t.decl_source[order].tolist(),
-                t.decl_parent.take(idx).to_pylist(),
-                t.decl_relation.take(idx).to_pylist(),
-                strict=True,
-            )
-        )
-
-    assert declarations(table2) == declarations(table)
+    assert _declarations(table2) == _declarations(table)
     assert np.array_equal(table2.downloads, table.downloads)
     assert np.array_equal(table2.fingerprints()[0], table.fingerprints()[0])
     g1, g2 = build_lineage_graph(table, report), build_lineage_graph(table2, report2)
     for by in ("org", "country", "family"):
         assert attribute(g1, by=by).as_dict() == attribute(g2, by=by).as_dict()
+
+
+def _declarations(t: ModelTable) -> list[tuple[int, int, str, str | None]]:
+    # Batches list their sources one after the other: compare per (child, source).
+    order = np.lexsort((t.decl_source, t.decl_child))
+    idx = pa.array(order)
+    return list(
+        zip(
+            t.decl_child[order].tolist(),
+            t.decl_source[order].tolist(),
+            t.decl_parent.take(idx).to_pylist(),
+            t.decl_relation.take(idx).to_pylist(),
+            strict=True,
+        )
+    )
+
+
+def test_tags_read_whole_streamed_or_refused_as_a_dictionary_agree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whole row groups (tags dictionary-encoded), record batches, and the fallback when
+    a row group's tags cannot be read as a dictionary give the same table and report."""
+    from hflineage.loaders import hubstats
+
+    rng = random.Random(7)
+    parents = ["org/base", "Org/Base", "other/root", "gpt2", "https://huggingface.co/org/base"]
+    odd = ["base_model:", "base_model:adapter:", "base_model:bad id", "base_model:x:y:z"]
+    ids, tags = [], []
+    for i in range(3000):
+        ids.append(f"u{i % 37}/m{i}")
+        row: list[str | None] | None = [f"license:l{i % 5}", "transformers"]
+        for _ in range(rng.choice([0, 0, 1, 2])):
+            p = rng.choice(parents)
+            rel = rng.choice(["finetune", "adapter", "quantized", "merge"])
+            row = (row or []) + rng.choice(
+                [
+                    [f"base_model:{p}"],
+                    [f"base_model:{rel}:{p}"],
+                    [f"base_model:{p}", f"base_model:{rel}:{p.upper()}"],
+                ]
+            )
+        if i % 97 == 0:
+            row = (row or []) + [rng.choice(odd), None]
+        if i % 211 == 0:
+            row = None
+        tags.append(row)
+    path = tmp_path / "tags.parquet"
+    pq.write_table(
+        pa.table({"id": ids, "tags": pa.array(tags, pa.list_(pa.string()))}),
+        path,
+        row_group_size=700,
+        dictionary_pagesize_limit=256,  # tags' dictionary overflows into plain pages
+    )
+    monkeypatch.setattr(hubstats, "_BATCH_ROWS", 256)
+    whole, report = load_snapshot(path)
+    assert report.notes["tag parent dropped: not a Hub id"] > 0
+    assert len(whole.decl_child) > 1000
+    monkeypatch.setattr(hubstats, "_READ_ROWS", 0)
+    streamed, report2 = load_snapshot(path)
+    monkeypatch.setattr(hubstats, "_READ_ROWS", 10_000)
+    read_row_group = pq.ParquetFile.read_row_group
+    refused: list[int] = []
+
+    def refuse(self: pq.ParquetFile, i: int, **kwargs: Any) -> pa.Table:
+        table = read_row_group(self, i, **kwargs)
+        if i % 2 and pa.types.is_dictionary(table["tags"].type.value_type):
+            refused.append(i)
+            raise pa.ArrowNotImplementedError("Nested data conversions not implemented")
+        return table
+
+    monkeypatch.setattr(pq.ParquetFile, "read_row_group", refuse)
+    mixed, report3 = load_snapshot(path)
+    assert refused == list(range(1, 5, 2))
+    for other, rep in ((streamed, report2), (mixed, report3)):
+        assert rep.as_dict() == report.as_dict()
+        assert _declarations(other) == _declarations(whole)
+        assert other.model_id.to_pylist() == whole.model_id.to_pylist()
+    # the tags forms in the input are all found
+    assert {r for r in whole.decl_relation.to_pylist()} == {
+        None,
+        "finetune",
+        "adapter",
+        "quantized",
+        "merge",
+    }
 
 
 def test_load_report_accounts_for_every_row(both: tuple[Path, LineageGraph, Plain]) -> None:
