@@ -36,33 +36,44 @@ class RootSets:
     """Which roots each model credits, and with what weight, under one merge policy.
 
     ``of_node[i]`` is a root-set id: ids below ``n`` mean "that root alone, weight 1";
-    id ``n + j`` means ``combos[j]`` (arrays of roots and weights), used for merges.
+    id ``n + j`` means combo ``j``: roots ``combo_roots[combo_ptr[j]:combo_ptr[j + 1]]``
+    (ascending) with the weights at the same positions of ``combo_weights``. Merges have
+    combos.
     """
 
     n: int
     of_node: np.ndarray
-    combos: list[tuple[np.ndarray, np.ndarray]]
+    combo_ptr: np.ndarray
+    combo_roots: np.ndarray
+    combo_weights: np.ndarray
+
+    @property
+    def n_combos(self) -> int:
+        return len(self.combo_ptr) - 1
 
     def roots_of(self, node: int) -> list[tuple[int, float]]:
         """(root, weight) pairs credited by one node."""
         rs = int(self.of_node[node])
         if rs < self.n:
             return [(rs, 1.0)]
-        roots, weights = self.combos[rs - self.n]
-        return list(zip(roots.tolist(), weights.tolist(), strict=True))
+        a, b = self.combo_ptr[rs - self.n], self.combo_ptr[rs - self.n + 1]
+        return list(
+            zip(self.combo_roots[a:b].tolist(), self.combo_weights[a:b].tolist(), strict=True)
+        )
 
     @cached_property
     def flat_combos(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every combo's roots in one array: (combo of each entry, root, weight)."""
-        if not self.combos:
-            empty = np.zeros(0, dtype=np.int64)
-            return empty, empty, np.zeros(0, dtype=np.float64)
-        sizes = np.array([len(r) for r, _ in self.combos], dtype=np.int64)
+        sizes = np.diff(self.combo_ptr)
         return (
-            np.repeat(np.arange(len(self.combos), dtype=np.int64), sizes),
-            np.concatenate([r for r, _ in self.combos]),
-            np.concatenate([w for _, w in self.combos]),
+            np.repeat(np.arange(self.n_combos, dtype=np.int64), sizes),
+            self.combo_roots,
+            self.combo_weights,
         )
+
+    def positions(self, combos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Positions (into ``combo_roots``) of the entries of ``combos``, and their counts."""
+        return csr_positions(self.combo_ptr, combos)
 
 
 def csr_positions(ptr: np.ndarray, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -335,11 +346,13 @@ class LineageGraph:
         first_parent = np.full(n, -1, dtype=np.int64)
         has = self.n_parents > 0
         first_parent[has] = self.edge_parent[order[ptr[:-1][has]]]
-        combos: list[tuple[np.ndarray, np.ndarray]] = []
         intern: dict[tuple[tuple[int, ...], tuple[float, ...]], int] = {}
         single = self.n_parents == 1 if policy != "first" else has
         split = policy == "split"
-        combo_pairs: list[tuple[tuple[int, float], ...]] = []
+        # Every combo's roots and weights, end to end (``c_ptr[j]:c_ptr[j+1]`` is combo j).
+        c_ptr = [np.zeros(1, dtype=np.int64)]
+        c_roots = [np.zeros(0, dtype=np.int64)]
+        c_weights = [np.zeros(0, dtype=np.float64)]
         for nodes in self.levels[1:]:
             s = nodes[single[nodes]]
             rs[s] = rs[first_parent[s]]
@@ -348,33 +361,60 @@ class LineageGraph:
                 continue
             # Parents sit in earlier levels: their root sets are final, read them at once.
             pos, lens = csr_positions(ptr, merges)
-            parent_sets = rs[self.edge_parent[order[pos]]].tolist()
-            at = 0
-            for v, count in zip(merges.tolist(), lens.tolist(), strict=True):
-                acc: dict[int, float] = {}
-                share = 1.0 / count
-                for prs in parent_sets[at : at + count]:
-                    pairs = ((prs, 1.0),) if prs < n else combo_pairs[prs - n]
-                    for r, w in pairs:
-                        if split:
-                            acc[r] = acc.get(r, 0.0) + w * share
-                        else:
-                            acc[r] = 1.0
-                at += count
-                keys = tuple(sorted(acc))
-                if len(keys) == 1 and abs(acc[keys[0]] - 1.0) < 1e-12:
-                    rs[v] = keys[0]
-                    continue
-                weights = tuple(acc[k] for k in keys)
-                sig = (keys, weights)
-                j = intern.get(sig)
-                if j is None:
-                    j = len(combos)
-                    intern[sig] = j
-                    combos.append((np.array(keys, np.int64), np.array(weights, np.float64)))
-                    combo_pairs.append(tuple(zip(keys, weights, strict=True)))
-                rs[v] = n + j
-        return RootSets(n=n, of_node=rs, combos=combos)
+            sets = rs[self.edge_parent[order[pos]]]
+            # Each parent's (root, weight) pairs, in parent order then combo order.
+            ptrs = np.concatenate(c_ptr)
+            flat_roots, flat_weights = np.concatenate(c_roots), np.concatenate(c_weights)
+            in_combo = np.flatnonzero(sets >= n)
+            sizes = np.ones(len(sets), dtype=np.int64)
+            sizes[in_combo] = np.diff(ptrs)[sets[in_combo] - n]
+            entry = np.repeat(np.arange(len(sets)), sizes)
+            roots = sets[entry]
+            pair_w = np.ones(len(entry), dtype=np.float64)
+            expanded = np.flatnonzero(roots >= n)
+            if len(expanded):
+                at, _ = csr_positions(ptrs, sets[in_combo] - n)
+                roots[expanded] = flat_roots[at]
+                pair_w[expanded] = flat_weights[at]
+            merge = np.repeat(np.arange(len(merges)), lens)[entry]
+            # (merge, root) cells, roots ascending within a merge; split sums the weights
+            # in the same order as one pass over the pairs would.
+            cells, cell = np.unique(merge * n + roots, return_inverse=True)
+            if split:
+                weights = np.bincount(
+                    cell, weights=pair_w * (1.0 / lens)[merge], minlength=len(cells)
+                )
+            else:
+                weights = np.ones(len(cells), dtype=np.float64)
+            cell_roots = cells % n
+            bounds = np.searchsorted(cells // n, np.arange(len(merges) + 1))
+            first = bounds[:-1]
+            alone = (np.diff(bounds) == 1) & (np.abs(weights[first] - 1.0) < 1e-12)
+            rs[merges[alone]] = cell_roots[first[alone]]
+            # The others share a combo when their roots and weights are the same.
+            roots_list, weights_list = cell_roots.tolist(), weights.tolist()
+            bounds_list = bounds.tolist()
+            new: list[int] = []  # the merges that make new combos, in combo order
+            for i in np.flatnonzero(~alone).tolist():
+                a, b = bounds_list[i], bounds_list[i + 1]
+                sig = (tuple(roots_list[a:b]), tuple(weights_list[a:b]))
+                count = len(intern)
+                j = intern.setdefault(sig, count)
+                if j == count:
+                    new.append(i)
+                rs[merges[i]] = n + j
+            if new:
+                at, sizes = csr_positions(bounds, np.array(new, dtype=np.int64))
+                c_ptr.append(c_ptr[-1][-1] + np.cumsum(sizes))
+                c_roots.append(cell_roots[at])
+                c_weights.append(weights[at])
+        return RootSets(
+            n=n,
+            of_node=rs,
+            combo_ptr=np.concatenate(c_ptr),
+            combo_roots=np.concatenate(c_roots),
+            combo_weights=np.concatenate(c_weights),
+        )
 
     @cached_property
     def _orgs(self) -> tuple[np.ndarray, pa.Array]:

@@ -167,7 +167,7 @@ def credit_by_key(
     """Lineage-view credit per key code, and the number of models crediting each key."""
     rs = graph.root_sets(policy)
     n = graph.n
-    size = n + len(rs.combos)
+    size = n + rs.n_combos
     if mask.all():  # the common case: no copies of whole-Hub arrays
         of, counted = rs.of_node, values
     else:

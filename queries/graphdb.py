@@ -155,18 +155,12 @@ def _has_root(graph: LineageGraph) -> pa.Table:
     child = [single]
     root = [of[single]]
     weight = [np.ones(len(single))]
-    if split.combos:
+    if split.n_combos:
         combo_nodes = np.flatnonzero(of >= n)
-        j = of[combo_nodes] - n
-        sizes = np.array([len(r) for r, _ in split.combos], dtype=np.int64)
-        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-        flat_roots = np.concatenate([r for r, _ in split.combos])
-        flat_weights = np.concatenate([w for _, w in split.combos])
-        reps = sizes[j]
-        pos = np.repeat(starts[j] - np.cumsum(reps) + reps, reps) + np.arange(int(reps.sum()))
+        pos, reps = split.positions(of[combo_nodes] - n)
         child.append(np.repeat(combo_nodes, reps))
-        root.append(flat_roots[pos])
-        weight.append(flat_weights[pos])
+        root.append(split.combo_roots[pos])
+        weight.append(split.combo_weights[pos])
     c = np.concatenate(child)
     r = np.concatenate(root)
     order = np.lexsort((r, c))

@@ -129,17 +129,12 @@ def _credits(
     weights[merged] = 0.0
     out = [(keys, month_of, weights)]
     if len(merged):
-        combo, roots, root_w = rs.flat_combos
-        sizes = np.bincount(combo, minlength=len(rs.combos))
-        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-        j = of[merged] - n
-        lens = sizes[j]
-        pos = np.repeat(starts[j] - np.cumsum(lens) + lens, lens) + np.arange(int(lens.sum()))
+        pos, lens = rs.positions(of[merged] - n)
         out.append(
             (
-                codes[roots[pos]],
+                codes[rs.combo_roots[pos]],
                 np.repeat(month_of[merged], lens),
-                root_w[pos] * np.repeat(values[merged], lens),
+                rs.combo_weights[pos] * np.repeat(values[merged], lens),
             )
         )
     return out
