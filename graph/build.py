@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 from hflineage.graph.lineage import LineageGraph, _lower_authors, csr_positions
 from hflineage.graph.relation import Relation
 from hflineage.loaders.records import SOURCES, LoadReport
-from hflineage.loaders.table import ModelTable, id_fingerprints, stable_argsort
+from hflineage.loaders.table import IdKeys, ModelTable, id_fingerprints, stable_argsort
 
 __all__ = ["BrokenEdge", "ValidationReport", "build_lineage_graph"]
 
@@ -105,25 +105,32 @@ def build_lineage_graph(
     (:meth:`ModelTable.id_keys`), and the adjacency and depth computed here to find cycles
     are handed to the graph, so queries do not compute them again.
     """
-    report = ValidationReport(load=load_report or LoadReport())
-    # Lower-casing the authors (for orgs and countries) is Arrow work outside the GIL: it
-    # runs on another core while the edges are worked out here.
+    load = load_report or LoadReport()
+    # Lower-casing the authors (for orgs and countries) and checking the parent matches on
+    # the strings are Arrow work outside the GIL: they run on another core while the graph
+    # is built here from the fingerprint matches, which are wrong only if two ids share a
+    # fingerprint; then the graph is built again from the checked matches.
     pool = ThreadPoolExecutor(max_workers=1)
     authors = pool.submit(_lower_authors, table.author)
+    keys = table.id_keys(confirmed=False)
+    checked = pool.submit(keys.confirmed)
     try:
-        return _build(table, report, sources, authors)
+        graph = _build(table, keys, ValidationReport(load=load), sources, authors)
+        if checked.result() is not keys:
+            graph = _build(table, checked.result(), ValidationReport(load=load), sources, authors)
+        return graph
     finally:
         pool.shutdown(wait=True)
 
 
 def _build(
     table: ModelTable,
+    keys: IdKeys,
     report: ValidationReport,
     sources: tuple[str, ...],
     authors: Future[tuple[list[pa.Array], np.ndarray]],
 ) -> LineageGraph:
     n_models = len(table)
-    keys = table.id_keys()
     allowed = np.isin(table.decl_source, [SOURCES.index(s) for s in sources])
     d_idx = np.flatnonzero(allowed)
     child = table.decl_child[d_idx]

@@ -7,8 +7,9 @@ Columns are arrays (pyarrow for strings, numpy for numbers and dates) so that th
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -109,12 +110,17 @@ class IdKeys:
     ``hashes[i]`` fingerprints model row ``i`` (lower-cased id, :func:`id_fingerprints`);
     ``parent_row[j]`` is the model row declaration ``j`` names (-1: none, a stub);
     ``first_row[i]`` is the first row with the same id as row ``i`` (``None`` when no id
-    repeats). Fingerprint matches are confirmed on the strings.
+    repeats). Fingerprint matches are confirmed on the strings: at once, or, for keys
+    encoded with ``confirm=False``, by :meth:`confirmed`, which a caller can run on another
+    thread while it works with the fingerprint matches (they are wrong only if two ids
+    share a fingerprint, and :meth:`confirmed` then returns corrected keys).
     """
 
     hashes: np.ndarray
     parent_row: np.ndarray
     first_row: np.ndarray | None
+    #: what :meth:`confirmed` needs, and its result once known
+    _check: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def distinct(self) -> bool:
@@ -128,12 +134,15 @@ class IdKeys:
         parent_id: pa.Array,
         hashes: np.ndarray | None = None,
         parent_hashes: np.ndarray | None = None,
+        *,
+        confirm: bool = True,
     ) -> IdKeys:
         """Resolve every parent to its model row, and find repeated ids.
 
         Args:
             model_id: model ids; parent_id: declared parents (both case kept).
             hashes, parent_hashes: their fingerprints, when already computed.
+            confirm: check the parent matches on the strings now (else: :meth:`confirmed`).
         """
         if hashes is None:
             hashes = column_fingerprints(model_id)
@@ -173,8 +182,32 @@ class IdKeys:
                 named = row_of >= 0
                 row_of[named] = first_row[row_of[named]]
             parent_row = row_of[code]
-            _confirm(parent_row, code, row_of, model_id, parent_id, hashes, parent_hashes)
+            out = cls(hashes, parent_row, first_row)
+            out._check["args"] = (code, row_of, model_id, parent_id, parent_hashes)
+            return out.confirmed() if confirm else out
         return cls(hashes, parent_row, first_row)
+
+    def confirmed(self) -> IdKeys:
+        """These keys with every parent match checked on the strings (``self`` when all hold).
+
+        Safe to call from another thread; the result is kept.
+        """
+        if "result" not in self._check:
+            fixes: dict[int, int] = {}
+            if "args" in self._check:
+                code, row_of, model_id, parent_id, parent_hashes = self._check["args"]
+                fixes = _confirm(
+                    self.parent_row, code, row_of, model_id, parent_id, self.hashes, parent_hashes
+                )
+            if not fixes:
+                self._check["result"] = self
+            else:
+                parent_row = self.parent_row.copy()
+                parent_row[list(fixes)] = list(fixes.values())
+                self._check["result"] = IdKeys(self.hashes, parent_row, self.first_row)
+        result = self._check["result"]
+        assert isinstance(result, IdKeys)
+        return result
 
     def take(self, rows: np.ndarray, declarations: np.ndarray) -> IdKeys | None:
         """The keys of a selection of rows (sorted, unique) and declarations, if still valid.
@@ -185,7 +218,7 @@ class IdKeys:
         n = len(self.hashes)
         new_index = np.full(n, -1, dtype=np.int64)
         new_index[rows] = np.arange(len(rows))
-        parent_row = self.parent_row[declarations]
+        parent_row = self.confirmed().parent_row[declarations]
         named = parent_row >= 0
         parent_row[named] = new_index[parent_row[named]]
         if (parent_row[named] < 0).any():
@@ -220,15 +253,16 @@ def _confirm(
     parent_id: pa.Array,
     hashes: np.ndarray,
     parent_hashes: np.ndarray,
-) -> None:
+) -> dict[int, int]:
     """Check fingerprint matches on the strings themselves; settle mismatches exactly.
 
     ``code[j]`` numbers declaration ``j``'s fingerprint, ``row_of[c]`` is the row found for
     fingerprint ``c``. Strings are compared as spelled, then lower-cased where they differ.
+    Returns the declarations whose match was wrong, with their right row (-1: none).
     """
     m = np.flatnonzero(parent_row >= 0)
     if not len(m):
-        return
+        return {}
     found = np.flatnonzero(row_of >= 0)
     slot = np.full(len(row_of), -1, dtype=np.int64)
     slot[found] = np.arange(len(found))
@@ -243,11 +277,13 @@ def _confirm(
         lower = pc.equal(_lower(lhs.take(idx))[0], _lower(rhs.take(idx))[0])
         same[rest] = np.asarray(lower.to_numpy(zero_copy_only=False), dtype=bool)
     bad = m[~same]
+    fixes: dict[int, int] = {}
     for j in bad.tolist():  # two different ids with one fingerprint: compare the strings
         key = str(parent_id[j]).lower()
         cand = np.flatnonzero(hashes == parent_hashes[j])
         keys = _pylist(_lower(model_id.take(pa.array(cand))))
-        parent_row[j] = next((r for r, k in zip(cand.tolist(), keys, strict=True) if k == key), -1)
+        fixes[j] = next((r for r, k in zip(cand.tolist(), keys, strict=True) if k == key), -1)
+    return fixes
 
 
 def stable_argsort(keys: np.ndarray) -> np.ndarray:
@@ -454,17 +490,21 @@ class ModelTable:
         out: tuple[np.ndarray, np.ndarray] = cached
         return out
 
-    def id_keys(self) -> IdKeys:
+    def id_keys(self, *, confirmed: bool = True) -> IdKeys:
         """Parents resolved to rows and repeated ids found, case-insensitively (cached).
 
         The duplicate check, parent resolution and stub detection all use this one pass.
+        With ``confirmed=False`` the parent matches may not be checked on the strings yet
+        (see :meth:`IdKeys.confirmed`).
         """
         cached = self.__dict__.get("_id_keys")
         if not isinstance(cached, IdKeys):
             hashes, parent_hashes = self.fingerprints()
-            cached = IdKeys.encode(self.model_id, self.decl_parent, hashes, parent_hashes)
+            cached = IdKeys.encode(
+                self.model_id, self.decl_parent, hashes, parent_hashes, confirm=False
+            )
             self.__dict__["_id_keys"] = cached
-        return cached
+        return cached.confirmed() if confirmed else cached
 
     # -- selection ----------------------------------------------------------------------
     def take(self, rows: np.ndarray) -> ModelTable:
@@ -504,7 +544,7 @@ class ModelTable:
 
     def deduplicate(self, report: LoadReport) -> ModelTable:
         """Drop repeated ids (case-insensitive), keeping the first row; count the rest."""
-        keys = self.id_keys()
+        keys = self.id_keys(confirmed=False)
         if keys.distinct:
             return self
         keep = np.flatnonzero(keys.first_row == np.arange(len(self)))

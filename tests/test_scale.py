@@ -325,6 +325,28 @@ def test_parent_matching_is_exact_even_when_fingerprints_collide() -> None:
     assert dup.parent_row.tolist() == [0]
 
 
+def test_a_graph_built_on_colliding_fingerprints_is_built_again_from_checked_matches() -> None:
+    from hflineage.loaders import Declaration, ModelRecord
+
+    def rec(mid: str, *parents: str) -> ModelRecord:
+        return ModelRecord(mid, parents=tuple(Declaration(p, "finetune", "hub") for p in parents))
+
+    records = [rec("a/one"), rec("b/two", "A/ONE"), rec("c/three", "z/none", "b/two")]
+    table = ModelTable.from_records(records)
+    # Every id and parent shares one fingerprint: the first guess matches all three parents
+    # to row 0, and only the check on the strings sets them right.
+    table.__dict__["_fingerprints"] = (np.zeros(3, np.uint64), np.zeros(3, np.uint64))
+    assert table.id_keys(confirmed=False).parent_row.tolist() == [0, 0, 0]
+    graph = build_lineage_graph(table)
+    edges = {
+        (graph.id_of(int(c)), graph.id_of(int(p)))
+        for c, p in zip(graph.edge_child, graph.edge_parent, strict=True)
+    }
+    assert edges == {("b/two", "a/one"), ("c/three", "z/none"), ("c/three", "b/two")}
+    assert graph.validation.stubs == 1 and graph.validation.self_loops == 0
+    assert table.id_keys().parent_row.tolist() == [0, -1, 1]
+
+
 def test_repeated_ids_in_a_parquet_keep_their_first_row(tmp_path: Path) -> None:
     path = tmp_path / "dup.parquet"
     pq.write_table(
