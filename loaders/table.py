@@ -7,6 +7,7 @@ Columns are arrays (pyarrow for strings, numpy for numbers and dates) so that th
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
@@ -149,31 +150,36 @@ class IdKeys:
         if parent_hashes is None:
             parent_hashes = column_fingerprints(parent_id)
         n = len(hashes)
-        first_row: np.ndarray | None = None
-        ordered = np.sort(hashes)
-        repeated = ordered[1:][ordered[1:] == ordered[:-1]]
-        if len(repeated):  # group the rows that share a fingerprint by their actual id
-            cand = np.flatnonzero(np.isin(hashes, repeated))
-            seen: dict[str, int] = {}
-            first = np.arange(n, dtype=np.int64)
-            keys = _lower(model_id.take(pa.array(cand)))
-            for row, key in zip(cand.tolist(), _pylist(keys), strict=True):
-                first[row] = seen.setdefault(key, row)
-            if (first[cand] != cand).any():
-                first_row = first
-
         # Each distinct parent fingerprint -> the first row that has it (hash lookups
-        # against the few distinct parents, not a table of every id).
+        # against the few distinct parents, not a table of every id). The lookups run on
+        # another core, half of them, while the repeated ids are found here.
+        ordered_parents = np.sort(parent_hashes)
+        distinct = np.ones(len(ordered_parents), dtype=bool)
+        distinct[1:] = ordered_parents[1:] != ordered_parents[:-1]
+        uniq = pa.array(ordered_parents[distinct])
+        half = n // 2
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            lookups = pool.submit(
+                lambda: (_index_in(parent_hashes, uniq), _index_in(hashes[:half], uniq))
+            )
+            first_row: np.ndarray | None = None
+            ordered = np.sort(hashes)
+            repeated = ordered[1:][ordered[1:] == ordered[:-1]]
+            if len(repeated):  # group the rows that share a fingerprint by their actual id
+                cand = np.flatnonzero(np.isin(hashes, repeated))
+                seen: dict[str, int] = {}
+                first = np.arange(n, dtype=np.int64)
+                keys = _lower(model_id.take(pa.array(cand)))
+                for row, key in zip(cand.tolist(), _pylist(keys), strict=True):
+                    first[row] = seen.setdefault(key, row)
+                if (first[cand] != cand).any():
+                    first_row = first
+            rest = _index_in(hashes[half:], uniq)
+            code, at = lookups.result()
+        at = np.concatenate([at, rest])
+
         parent_row = np.full(len(parent_hashes), -1, dtype=np.int64)
         if n and len(parent_hashes):
-            ordered_parents = np.sort(parent_hashes)
-            uniq = pa.array(
-                ordered_parents[
-                    np.concatenate(([True], ordered_parents[1:] != ordered_parents[:-1]))
-                ]
-            )
-            code = _index_in(parent_hashes, uniq)
-            at = _index_in(hashes, uniq)
             rows = np.flatnonzero(at >= 0)
             row_of = np.full(len(uniq), n, dtype=np.int64)
             np.minimum.at(row_of, at[rows], rows)
