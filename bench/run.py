@@ -88,6 +88,9 @@ def worker_stages(path: str) -> dict[str, Any]:
     os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")  # as the hf-lineage command sets it
     import numpy as np
 
+    from hflineage.explorer.process import keep_freed_memory
+
+    keep_freed_memory()  # as the hf-lineage command does
     from hflineage.graph import build_lineage_graph
     from hflineage.loaders import load_snapshot
     from hflineage.queries import Window, attribute, descendants_of, lineage_of, monthly_series

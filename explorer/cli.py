@@ -26,6 +26,7 @@ from hflineage.explorer.common import (
     snapshot_option,
     window_options,
 )
+from hflineage.explorer.process import keep_freed_memory
 from hflineage.queries import (
     Window,
     attribute,
@@ -306,6 +307,7 @@ def validate(snapshots: tuple[str, ...], fmt: str) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: known errors become one line on stderr and exit code 1."""
+    keep_freed_memory()
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     try:
