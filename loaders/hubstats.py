@@ -8,8 +8,9 @@ GIL); Python touches only the few rows whose lineage is stated in the card alone
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -513,41 +514,80 @@ def load_hub_stats(
     starts = np.cumsum([0, *task_rows[:-1]]).tolist() if tasks else []
     full = {name: np.empty(sum(sizes), dtype) for name, dtype in _STACKED.items()}
 
-    def work(task: int) -> tuple[list[ModelTable], LoadReport, int]:
+    def parse(pos: int, batch: pa.Table) -> tuple[ModelTable, LoadReport]:
         part = LoadReport()
-        pieces = []
-        pos = starts[task]
-        for batch in _batches(p, tasks[task], sizes, columns, (dictionary, coded)):
-            piece = _batch_table(batch, part, p.name)
-            # fingerprints computed here, in parallel, for the graph's id matching
-            hashes, parent_hashes = piece.fingerprints()
-            end = pos + len(piece)
-            for name in _NUMBERS:
-                column = full[name][pos:end]
-                column[:] = getattr(piece, name)
-                setattr(piece, name, column)
-            full["fingerprints"][pos:end] = hashes
-            piece.__dict__["_fingerprints"] = (full["fingerprints"][pos:end], parent_hashes)
-            pieces.append(piece)
-            pos = end
-        return pieces, part, pos - starts[task]
+        piece = _batch_table(batch, part, p.name)
+        # fingerprints computed here, in parallel, for the graph's id matching
+        hashes, parent_hashes = piece.fingerprints()
+        end = pos + len(piece)
+        for name in _NUMBERS:
+            column = full[name][pos:end]
+            column[:] = getattr(piece, name)
+            setattr(piece, name, column)
+        full["fingerprints"][pos:end] = hashes
+        piece.__dict__["_fingerprints"] = (full["fingerprints"][pos:end], parent_hashes)
+        return piece, part
+
+    # Reading a task queues the parsing of its batches, then the reading of the next task:
+    # both workers parse the batches of a task as soon as it is read (so neither waits
+    # for the other at the end), and no more than a few tasks are held decoded at once.
+    readers: list[Future[list[tuple[int, int, Future[tuple[ModelTable, LoadReport]]]]]] = [
+        Future() for _ in tasks
+    ]
+    claimed = iter(range(len(tasks)))
+    claim = threading.Lock()
+
+    def read(task: int) -> None:
+        try:
+            batches: list[tuple[int, int, Future[tuple[ModelTable, LoadReport]]]] = []
+            pos = starts[task]
+            for batch, streamed in _batches(p, tasks[task], sizes, columns, (dictionary, coded)):
+                if streamed:  # parsed here, so streamed batches are not queued up in memory
+                    done: Future[tuple[ModelTable, LoadReport]] = Future()
+                    done.set_result(parse(pos, batch))
+                else:
+                    done = pool.submit(parse, pos, batch)
+                batches.append((pos, len(batch), done))
+                pos += len(batch)
+            readers[task].set_result(batches)
+        except BaseException as exc:
+            readers[task].set_exception(exc)
+        with claim:
+            following = next(claimed, None)
+        if following is not None:
+            pool.submit(read, following)
 
     tables: list[ModelTable] = []
-    # Arrow kernels release the GIL, so tasks run in parallel; results are taken in file
-    # order, so rows, reports and their examples do not depend on timing.
+    # Arrow kernels release the GIL, so batches are parsed in parallel; results are taken
+    # in file order, so rows, reports and their examples do not depend on timing.
     groups_done = 0
-    used: list[int] = []
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        for groups, (pieces, part, n) in zip(tasks, pool.map(work, range(len(tasks))), strict=True):
-            tables.extend(pieces)
-            report.merge(part)
-            used.append(n)
+    spans: list[tuple[int, int]] = []  # (first row, rows kept) of each batch
+    rejected = False
+    pool = ThreadPoolExecutor(max_workers=workers)
+    try:
+        for _ in range(workers):
+            with claim:
+                first = next(claimed, None)
+            if first is not None:
+                pool.submit(read, first)
+        for task, groups in enumerate(tasks):
+            for pos, rows, done in readers[task].result():
+                piece, part = done.result()
+                tables.append(piece)
+                report.merge(part)
+                spans.append((pos, len(piece)))
+                rejected |= len(piece) != rows
             groups_done += len(groups)
             if progress is not None:
                 progress(groups_done, len(sizes))
-    if used != task_rows:  # rejected rows left gaps at the ends of tasks
+    finally:
+        with claim:  # no more tasks are started
+            for _ in claimed:
+                pass
+        pool.shutdown(wait=True, cancel_futures=True)
+    if rejected:  # rejected rows left gaps at the ends of batches
         keep = np.concatenate(
-            [np.arange(a, a + n, dtype=np.int64) for a, n in zip(starts, used, strict=True)]
+            [np.zeros(0, np.int64)] + [np.arange(a, a + n, dtype=np.int64) for a, n in spans]
         )
         full = {name: column[keep] for name, column in full.items()}
     table = ModelTable.concat(tables, stacked=full) if tables else ModelTable.empty()
@@ -560,8 +600,9 @@ def _batches(
     sizes: list[int],
     columns: list[str],
     dictionary: tuple[list[str], list[str]],
-) -> Iterator[pa.Table]:
-    """The rows of ``groups`` in slices of about ``_BATCH_ROWS``.
+) -> Iterator[tuple[pa.Table, bool]]:
+    """The rows of ``groups`` in slices of about ``_BATCH_ROWS``, each with whether it was
+    streamed (read as a record batch rather than sliced from a whole row group).
 
     ``dictionary`` names the columns read dictionary-encoded when streaming, and when
     reading a whole row group.
@@ -586,10 +627,10 @@ def _batches(
             for b in plain.iter_batches(
                 batch_size=_BATCH_ROWS, row_groups=[g], columns=columns, use_threads=False
             ):
-                yield pa.Table.from_batches([b])
+                yield pa.Table.from_batches([b]), True
             continue
         for start in range(0, len(whole), _BATCH_ROWS):
-            yield whole.slice(start, _BATCH_ROWS)
+            yield whole.slice(start, _BATCH_ROWS), False
 
 
 def _row_group_batches(sizes: list[int], target: int) -> list[list[int]]:

@@ -490,6 +490,54 @@ def test_tags_read_whole_streamed_or_refused_as_a_dictionary_agree(
     }
 
 
+@pytest.mark.parametrize("streamed", [False, True])
+@pytest.mark.parametrize("failing", [0, 5, 11])
+def test_an_error_in_any_batch_stops_the_load_with_that_error(
+    sample_path: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    failing: int,
+    streamed: bool,
+) -> None:
+    import threading
+
+    from hflineage.loaders import hubstats
+
+    out = tmp_path / "many.parquet"
+    pq.write_table(pq.read_table(sample_path), out, row_group_size=300)
+    monkeypatch.setattr(hubstats, "_TASK_ROWS", 600)
+    monkeypatch.setattr(hubstats, "_BATCH_ROWS", 128)
+    if streamed:  # record batches, parsed by the thread that reads them
+        monkeypatch.setattr(hubstats, "_READ_ROWS", 0)
+    parse = hubstats._batch_table
+    seen = [0]
+    lock = threading.Lock()
+
+    def fail_once(batch: pa.Table, report: LoadReport, where: str) -> ModelTable:
+        with lock:
+            seen[0] += 1
+            mine = seen[0] - 1
+        if mine == failing:
+            raise ValueError(f"batch {mine} is broken")
+        return parse(batch, report, where)
+
+    monkeypatch.setattr(hubstats, "_batch_table", fail_once)
+    outcome: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            load_snapshot(out)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    t = threading.Thread(target=run)
+    t.start()
+    t.join(60)
+    assert not t.is_alive(), "the load hung"
+    assert len(outcome) == 1 and isinstance(outcome[0], ValueError)
+    assert str(outcome[0]) == f"batch {failing} is broken"
+
+
 def test_load_report_accounts_for_every_row(both: tuple[Path, LineageGraph, Plain]) -> None:
     path, graph, _ = both
     load: LoadReport = graph.validation.load
