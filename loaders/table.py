@@ -295,11 +295,15 @@ def _confirm(
 def stable_argsort(keys: np.ndarray) -> np.ndarray:
     """``np.argsort(keys, kind="stable")``, several times faster for non-negative integers.
 
-    Numpy sorts 64-bit integers stably with a merge sort; ``key * n + position`` makes every
-    key distinct, so the much faster unstable sort gives the same order.
+    Numpy sorts 64-bit integers stably with a merge sort (timsort), which is fast only on
+    keys already in a few sorted runs; otherwise ``key * n + position`` makes every key
+    distinct, so the much faster unstable sort gives the same order.
     """
     n = len(keys)
     if n > 1 and keys.dtype.kind in "iu":
+        if np.count_nonzero(keys[1:] < keys[:-1]) * 64 < n:  # a few sorted runs
+            runs: np.ndarray = np.argsort(keys, kind="stable")
+            return runs
         lo, hi = int(keys.min()), int(keys.max())
         if lo >= 0 and hi < (2**62) // n:
             out: np.ndarray = np.argsort(keys.astype(np.int64) * n + np.arange(n, dtype=np.int64))

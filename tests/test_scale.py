@@ -671,6 +671,8 @@ def test_stable_argsort_is_numpys_stable_argsort() -> None:
         rng.integers(0, 9, 100).astype(np.int8),
         np.array([2**62, 0, 2**62, 1], np.int64),  # keys too large to combine
         rng.random(50),
+        np.concatenate([np.sort(rng.integers(0, 50, 3000)) for _ in range(3)]),  # sorted runs
+        np.sort(rng.integers(0, 2**40, 5000)),
     ]
     for keys in cases:
         assert np.array_equal(stable_argsort(keys), np.argsort(keys, kind="stable"))
