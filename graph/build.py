@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -202,9 +203,7 @@ def _build(
     )
 
     ids = _with_stubs(table.model_id, stub_ids)
-    created = np.concatenate(
-        [table.created_at, np.full(len(stub_ids), np.datetime64("NaT"), "datetime64[s]")]
-    )
+    created = _padded(table.created_at, len(stub_ids), np.datetime64("NaT"))
     order = _Order(n, e_child, prow)
     if order.unpeeled.any():
         broken = _break_cycles(e_child, prow, e_src, created, ids, order.unpeeled)
@@ -230,11 +229,9 @@ def _build(
         author=_with_stubs(table.author, stub_authors),
         stub=np.concatenate([np.zeros(n_models, bool), np.ones(len(stub_ids), bool)]),
         created_at=created,
-        downloads=np.concatenate([table.downloads, np.zeros(len(stub_ids), np.int64)]),
-        downloads_all_time=np.concatenate(
-            [table.downloads_all_time, np.zeros(len(stub_ids), np.int64)]
-        ),
-        likes=np.concatenate([table.likes, np.zeros(len(stub_ids), np.int64)]),
+        downloads=_padded(table.downloads, len(stub_ids), 0),
+        downloads_all_time=_padded(table.downloads_all_time, len(stub_ids), 0),
+        likes=_padded(table.likes, len(stub_ids), 0),
         pipeline_tag=_with_stubs(table.pipeline_tag, [None] * len(stub_ids)),
         library_name=_with_stubs(table.library_name, [None] * len(stub_ids)),
         edge_child=e_child.astype(np.int64, copy=False),
@@ -489,6 +486,30 @@ def _strong_components(adj: dict[int, dict[int, int]]) -> list[list[int]]:
                             break
                     out.append(comp)
     return out
+
+
+def _padded(values: np.ndarray, extra: int, fill: Any) -> np.ndarray:
+    """``values`` followed by ``extra`` copies of ``fill`` (the stubs' value of a column).
+
+    Written in place after ``values`` when they are the start of a larger buffer (the loader
+    leaves room for stubs in its whole-file arrays), instead of copying the whole column.
+    Two graphs of one table can share that room: they write the same constant there.
+    """
+    base = values.base
+    n = len(values)
+    if (
+        isinstance(base, np.ndarray)
+        and base.ndim == 1
+        and base.dtype == values.dtype
+        and base.flags.writeable
+        and values.flags.c_contiguous
+        and len(base) >= n + extra
+        and base.__array_interface__["data"][0] == values.__array_interface__["data"][0]
+    ):
+        out: np.ndarray = base[: n + extra]
+        out[n:] = fill
+        return out
+    return np.concatenate([values, np.full(extra, fill, dtype=values.dtype)])
 
 
 def _pointers(counts: np.ndarray) -> np.ndarray:

@@ -515,7 +515,10 @@ def load_hub_stats(
     # task from its first row on: stacking them afterwards would copy them in one thread.
     task_rows = [sum(sizes[g] for g in groups) for groups in tasks]
     starts = np.cumsum([0, *task_rows[:-1]]).tolist() if tasks else []
-    full = {name: np.empty(sum(sizes), dtype) for name, dtype in _STACKED.items()}
+    # The graph appends its stub nodes to these columns: room is left for them (pages that
+    # are never written cost no memory).
+    rows = sum(sizes)
+    full = {name: np.empty(rows + rows // 4 + 64, dtype)[:rows] for name, dtype in _STACKED.items()}
 
     def parse(pos: int, batch: pa.Table) -> tuple[ModelTable, LoadReport]:
         part = LoadReport()

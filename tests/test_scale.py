@@ -348,6 +348,31 @@ def test_a_graph_built_on_colliding_fingerprints_is_built_again_from_checked_mat
     assert table.id_keys().parent_row.tolist() == [0, -1, 1]
 
 
+def test_stub_rows_are_written_after_the_loaded_columns(sample_path: Path) -> None:
+    table, report = load_snapshot(sample_path)
+    n = len(table)
+    graphs = [
+        build_lineage_graph(table, report, sources=sources)
+        for sources in (("hub", "tag", "card"), ("card",), ("hub", "tag", "card"))
+    ]
+    assert graphs[0].validation.stubs != graphs[1].validation.stubs
+    for g in graphs:
+        stubs = g.n - n
+        assert stubs > 0
+        for name in ("downloads", "downloads_all_time", "likes", "created_at"):
+            column, loaded = getattr(g, name), getattr(table, name)
+            assert len(column) == g.n
+            assert np.shares_memory(column, loaded)  # no copy of the loaded column
+            assert np.array_equal(column[:n].view(np.int64), loaded.view(np.int64))
+        assert not g.downloads[n:].any() and not g.likes[n:].any()
+        assert np.isnat(g.created_at[n:]).all()
+    # a column without room after it is copied
+    plain = ModelTable.from_records(table.records())
+    g = build_lineage_graph(plain, report)
+    assert not np.shares_memory(g.downloads, plain.downloads)
+    assert np.array_equal(g.downloads, graphs[0].downloads)
+
+
 def test_repeated_ids_in_a_parquet_keep_their_first_row(tmp_path: Path) -> None:
     path = tmp_path / "dup.parquet"
     pq.write_table(
