@@ -11,7 +11,6 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from hflineage.graph import LineageGraph, build_lineage_graph
 from hflineage.graph.cache import GraphCache, cache_dir_from_env
@@ -91,6 +90,8 @@ def load_graph(
     With ``infer``, models that declare no parent get inferred ones (at or above
     ``min_confidence``; see ``docs/inference.md``); declared parents always win.
     """
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     with Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),

@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import yaml
-
 from hflineage.errors import InputError
 from hflineage.loaders.ids import InvalidId, normalise_id
 from hflineage.loaders.parse import card_declarations, parse_count, parse_time
@@ -25,6 +23,8 @@ def read_front_matter(text: str) -> dict[str, object] | None:
         end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
     except StopIteration:
         return None
+    import yaml  # only cards with front matter need it (hub-stats cards are JSON)
+
     try:
         data = yaml.safe_load("\n".join(lines[1:end]))
     except yaml.YAMLError:
