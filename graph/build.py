@@ -551,6 +551,11 @@ class _Order:
 
     def _run(self, frontier: np.ndarray) -> None:
         ptr, order, child, depth = self.ptr, self.order, self.child, self.depth
+        # The first run starts from the roots: a node is ready one wave after its deepest
+        # parent, so the wave number is its depth. A run resumed after cycle breaking starts
+        # from nodes of any depth, and takes the maximum over the parents instead.
+        waves = self.alive is None
+        wave = 0
         while len(frontier):
             pos, _ = csr_positions(ptr, frontier)
             if not len(pos):
@@ -559,9 +564,13 @@ class _Order:
             if self.alive is not None:
                 edges = edges[self.alive[edges]]
             kids = child[edges]
-            np.maximum.at(depth, kids, depth[self.parent[edges]] + 1)
+            if not waves:
+                np.maximum.at(depth, kids, depth[self.parent[edges]] + 1)
             np.subtract.at(self.remaining, kids, 1)
             ready = _sorted_unique(kids[self.remaining[kids] == 0])
+            wave += 1
+            if waves:
+                depth[ready] = wave
             frontier = ready[ptr[ready + 1] > ptr[ready]]
 
     def drop_edges(self, keep: np.ndarray) -> None:
@@ -570,6 +579,9 @@ class _Order:
         gone = np.flatnonzero(~keep)
         np.subtract.at(self.remaining, self.child[gone], 1)
         np.subtract.at(self.n_parents, self.child[gone], 1)
+        # The depth the first run left out: stuck nodes below ordered parents.
+        below = np.flatnonzero(stuck[self.child] & ~stuck[self.parent])
+        np.maximum.at(self.depth, self.child[below], self.depth[self.parent[below]] + 1)
         self.alive = keep
         ready = np.flatnonzero(stuck & (self.remaining == 0))
         self._run(ready[self.ptr[ready + 1] > self.ptr[ready]])

@@ -172,6 +172,30 @@ def test_depth_and_to_networkx(make_graph: MakeGraph) -> None:
     assert nxg.nodes["a/r"]["stub"] is False
 
 
+def test_depth_below_a_broken_cycle_counts_every_parent(make_graph: MakeGraph) -> None:
+    """A cycle hangs below a deep chain: after the cycle is broken, depths are the longest
+    paths from a root, through parents ordered before and after the break alike."""
+    import networkx as nx
+
+    g = make_graph(
+        [
+            api_model("r/root"),
+            api_model("r/d1", "r/root"),
+            api_model("r/d2", "r/d1"),
+            api_model("c/a", "c/b", "r/d2"),
+            api_model("c/b", "c/a", "r/root"),
+            api_model("c/below", "c/b", "r/d1"),
+        ]
+    )
+    assert len(g.validation.cycles_broken) == 1
+    nxg = g.to_networkx()  # edges run child -> parent
+    want = {v: 0 for v in nxg}
+    for v in reversed(list(nx.topological_sort(nxg))):
+        want[v] = max((want[p] + 1 for p in nxg.successors(v)), default=0)
+    assert {v: int(g.depth[g.node(v)]) for v in nxg} == want
+    assert want["c/a"] >= 3 or want["c/b"] >= 4
+
+
 def test_sample_graph_matches_documented_counts(sample_graph: LineageGraph) -> None:
     # ../shared/data/README.md: 2,650 models declare parents; 1,123 with several parents
     kids = np.unique(sample_graph.edge_child)

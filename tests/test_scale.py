@@ -238,6 +238,17 @@ def test_same_graph(both: tuple[Path, LineageGraph, Plain]) -> None:
     assert edges == set(plain.g.edges)
 
 
+def test_depth_is_the_longest_path_from_a_root(both: tuple[Path, LineageGraph, Plain]) -> None:
+    path, graph, plain = both
+    if path.name.startswith("synth"):  # depths below broken cycles are checked too
+        assert graph.validation.cycles_broken
+    depth: dict[str, int] = {}
+    for v in reversed(list(nx.topological_sort(plain.g))):  # edges run child -> parent
+        depth[v] = max((depth[p] + 1 for p in plain.g.successors(v)), default=0)
+    ids = [m.lower() for m in graph.ids_of(range(graph.n))]
+    assert graph.depth.tolist() == [depth.get(m, 0) for m in ids]
+
+
 @pytest.mark.parametrize("policy", ["split", "full", "first"])
 @pytest.mark.parametrize("by", ["root", "family", "org", "country"])
 def test_attribution_matches_networkx(
