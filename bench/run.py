@@ -86,6 +86,7 @@ def worker_floor(path: str) -> dict[str, Any]:
 
 def worker_stages(path: str) -> dict[str, Any]:
     os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")  # as the hf-lineage command sets it
+    os.environ.setdefault("MIMALLOC_PURGE_DELAY", "1000")  # likewise
     import numpy as np
 
     from hflineage.explorer.process import keep_freed_memory

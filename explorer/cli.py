@@ -14,6 +14,10 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 # advice makes the kernel zero (and, on a fragmented or virtualised host, compact) 2 MB at
 # every first touch, which costs more than it saves here (measured in bench/RESULTS.md).
 os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
+# Arrow's allocator (mimalloc) hands freed memory back to the kernel after 10 ms, and a
+# command that decodes row group after row group then page-faults (and the kernel zeroes)
+# the same amount again for the next one; a second's delay keeps it for reuse.
+os.environ.setdefault("MIMALLOC_PURGE_DELAY", "1000")
 
 import click
 

@@ -764,3 +764,19 @@ def test_freed_arrays_are_reused_without_page_faults(mode: str) -> None:
     tuned, faults = out[0] == "True", int(out[1])
     assert tuned == (mode == "on")
     assert (faults < 500) if tuned else (faults > 4000)
+
+
+def test_the_command_sets_allocator_defaults_a_user_can_override() -> None:
+    code = (
+        "import os, hflineage.explorer.cli; "
+        "print([os.environ.get(k) for k in "
+        "('NUMPY_MADVISE_HUGEPAGE', 'MIMALLOC_PURGE_DELAY', 'OPENBLAS_NUM_THREADS')])"
+    )
+    names = ("NUMPY_MADVISE_HUGEPAGE", "MIMALLOC_PURGE_DELAY", "OPENBLAS_NUM_THREADS")
+    env = {k: v for k, v in os.environ.items() if k not in names}
+    run = [sys.executable, "-c", code]
+    out = subprocess.run(run, env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "['0', '1000', '1']"
+    env["MIMALLOC_PURGE_DELAY"] = "10"
+    out = subprocess.run(run, env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "['0', '10', '1']"
