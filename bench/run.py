@@ -708,20 +708,62 @@ work rather than moving it:
   - stable sorts of integer keys use distinct keys (`key * n + position`) and numpy's
     unstable sort: 3-4x faster (0.050 s -> 0.013 s for the 722k edges); ids, all ASCII
     once validated, are lower-cased with `ascii_lower` (fingerprints 0.28 s -> 0.17 s).
-  Together the first report went from 4.34 s to 2.75 s in this run and from 10.1x to 14.1x
-  faster than the naive end to end; 20x is not reached. What is left is CPU: the command uses
-  about 3.6 s of CPU on 2 cores, of which decoding the columns (what the floor measures)
-  is about 1.3 s, Arrow kernels and numpy parsing the batches about 1.5 s (the `tags`
-  column alone holds 20.7M strings), and the serial rest (imports, duplicate check, graph
-  build, attribution) about 1 s. Tried and dropped: reading `tags` dictionary-encoded
-  (pyarrow refuses it for a list column once a row group's dictionary overflows:
-  "Nested data conversions not implemented for chunked array outputs"), a length-sorted
-  fingerprint loop (8% faster, not worth the code), glibc `mallopt` thresholds,
-  mimalloc without purging, jemalloc without decay, larger record batches, regex
-  extraction of the `base_model:` tags, a numpy dedupe of tag declarations.
-- The in-process floor came out slower (1.34 s) than the same read run as a command
-  (0.84 s) in this run; the ratio against the command, which includes start-up on both
-  sides, is the stricter one and is reported beside it.
+  Together the first report went from 4.34 s to 2.75 s in that run, and from 10.1x to 14.1x
+  faster than the naive end to end.
+- *The first report on a snapshot, second round* (interleaved A/B runs of the command
+  against the commit before each change, 2,500,000 models; best / median of 6-10 runs):
+  - row groups are decoded whole (`read_row_group`, then sliced into 64k-row batches
+    without copying) instead of through pyarrow's record-batch reader, which spent 20-60%
+    more CPU on the same rows; `tags` come dictionary-encoded (a row group read whole can
+    return a list column that way, the record-batch reader cannot), so `base_model:` tags
+    are found, split and validated once per distinct tag and their millions of
+    occurrences are integer codes: median 2.92 s -> 2.66 s, CPU 4.14 s -> 3.77 s.
+  - root sets of merges are worked out a level at a time in numpy and kept as one array
+    (94 ms -> 58 ms); the check of parent matches on the strings runs on the second core
+    while the graph is built from the fingerprint matches (built again in the rare case a
+    match was wrong), and the fingerprint lookups are split across both cores (duplicate
+    check 0.17 s -> 0.12 s). With the first change: best 2.88 s -> 2.38 s.
+  - glibc's allocator serves arrays up to 32 MB from its heap and keeps freed memory
+    (`mallopt` at start, unless the user set glibc's malloc settings): it used to hand
+    every freed column back to the kernel and page-fault the next one in, zeroed. Page
+    faults 230k -> 180k, median 2.55 s -> 2.27 s. Arrow's allocator (mimalloc) kept freed
+    memory for only 10 ms: a second (`MIMALLOC_PURGE_DELAY=1000`, unless set) took kernel
+    time from ~0.8 s to ~0.45 s, median 2.21 s -> 2.07 s. (The round before tried both
+    settings and dropped them; measured again after the other changes, with interleaved
+    runs, they pay.)
+  - reading a task queues the parsing of its batches on the shared pool before the next
+    read, so both workers parse the last row group instead of one waiting for the other:
+    best 2.34 s -> 2.21 s, median 2.61 s -> 2.32 s.
+  - the parquet file is memory-mapped (column chunks decoded from the page cache rather
+    than copied into fresh buffers): kernel time 0.86 s -> 0.46 s, median 2.35 s -> 2.20 s.
+    The floor is read as pyarrow reads by default; mapping it does not change its best run.
+  - the graph's stub rows are written after the loaded numeric columns, in room the loader
+    leaves, instead of copying four 2.5M-row columns; Kahn's algorithm takes a node's depth
+    from the wave it becomes ready in instead of a per-edge maximum; stable sorts of keys
+    already in a few runs use numpy's timsort; rich's progress bar and yaml load only when
+    used (15 ms of start-up): median 2.19 s -> 2.09 s together.
+  Tried and dropped: three loader threads on two cores (median 2.05 s -> 2.12 s), whole
+  row groups parsed as one batch (no difference), transparent huge pages off for the
+  process (`prctl`: twice the page faults, no faster), Arrow's system or jemalloc pool (no
+  better than mimalloc once memory is kept), a simpler id regex (RE2's cost is per string:
+  168 ms against 170 ms for 2.5M ids), a dictionary read of `tags` through the record-batch
+  reader (pyarrow: "Nested data conversions not implemented for chunked array outputs"), a
+  length-sorted fingerprint loop (8% faster, not worth the code), mimalloc never handing
+  memory back (no faster than a second's delay), larger record batches.
+  What is left of the first report (2.29 s here against 2.75 s in the run before this round,
+  16.4x faster than the naive end to end; 20x would need 1.9 s) is CPU on two cores, about
+  3.4 s of it: decoding the columns (what the floor measures) about 1.2 s, Arrow kernels
+  and numpy parsing the batches about 1.0 s (base_model tags 0.37 s, id validation 0.2 s,
+  id fingerprints 0.24 s, card scan 0.13 s), start-up 0.17 s, and a serial tail of about
+  0.45 s (duplicate check 0.12 s, graph build 0.22 s, attribution 0.15 s) while the second
+  core checks parent matches, lower-cases authors and stores the graph; the kernel's
+  zeroing of freshly touched memory runs through all of it. On this VM the same command
+  ran between 1.9 s and 2.8 s within minutes; the interleaved medians above are the steadier
+  measure of each change.
+- The in-process floor can come out slower than the same read run as a command (1.34 s
+  against 0.84 s in the run before this one): it reads 1.5 GB into fresh memory, and how
+  fast this VM backs fresh memory varies. The ratio against the command, which includes
+  start-up on both sides, is reported beside it.
 - Results are the best of five interleaved runs (three for the naive end to end): on this VM
   the same command varies by up to 2x with how fast the host backs freshly touched memory
   (the in-process floor alone ranged from 0.64 s to 2.4 s in six back-to-back runs).
