@@ -236,15 +236,29 @@ def _declarations(
     ok = np.asarray(valid.to_numpy(zero_copy_only=False), dtype=bool)
     if not ok.all():
         bad = np.flatnonzero(~ok)
-        reason = f"{source} parent dropped: not a Hub id"
-        raw_bad = raw_ids.take(pa.array(bad[: report.max_examples])).to_pylist()
-        kids = model_ids.take(pa.array(parent_idx[bad[: report.max_examples]])).to_pylist()
-        report.notes[reason] += len(bad)
-        for k, r in zip(kids, raw_bad, strict=True):
-            report._example(reason, f"{k}: {r!r}"[:160])
+        _note_dropped(report, source, model_ids, parent_idx[bad], raw_ids, bad)
         keep = pa.array(np.flatnonzero(ok))
         return parent_idx[ok], ids.take(keep), rel.take(keep)
     return parent_idx, ids, rel
+
+
+def _note_dropped(
+    report: LoadReport,
+    source: str,
+    model_ids: pa.Array,
+    rows: np.ndarray,
+    raw_ids: pa.Array,
+    raw_at: np.ndarray,
+) -> None:
+    """Count parents that are not Hub ids (declared by ``rows``, spelled ``raw_ids[raw_at]``),
+    with the first few as examples."""
+    reason = f"{source} parent dropped: not a Hub id"
+    report.notes[reason] += len(rows)
+    shown = slice(0, report.max_examples)
+    kids = model_ids.take(pa.array(rows[shown])).to_pylist()
+    raws = raw_ids.take(pa.array(raw_at[shown])).to_pylist()
+    for k, r in zip(kids, raws, strict=True):
+        report._example(reason, f"{k}: {r!r}"[:160])
 
 
 def _tag_declarations(
@@ -303,13 +317,7 @@ def _tag_declarations(
     rows, inverse = rows[order], inverse[order]
     bad = ~ok[inverse]
     if bad.any():
-        reason = "tag parent dropped: not a Hub id"
-        report.notes[reason] += int(bad.sum())
-        shown = np.flatnonzero(bad)[: report.max_examples]
-        kids = model_ids.take(pa.array(rows[shown])).to_pylist()
-        raws = raw.take(pa.array(inverse[shown])).to_pylist()
-        for k, r in zip(kids, raws, strict=True):
-            report._example(reason, f"{k}: {r!r}"[:160])
+        _note_dropped(report, "tag", model_ids, rows[bad], raw, inverse[bad])
         rows, inverse = rows[~bad], inverse[~bad]
     # one declaration per (model, lower-cased parent): the first
     key = np.asarray(pc.dictionary_encode(pc.utf8_lower(parent)).indices.to_numpy(), dtype=np.int64)
@@ -370,7 +378,16 @@ def _batch_table(batch: pa.Table, report: LoadReport, where: str) -> ModelTable:
     d_parent: list[pa.Array] = []
     d_rel: list[pa.Array] = []
     d_src: list[np.ndarray] = []
-    has_rel = np.zeros(n, dtype=bool)
+    has_rel = np.zeros(n, dtype=bool)  # rows with a declaration that states its relation
+
+    def declare(child: np.ndarray, parent: pa.Array, rel: pa.Array, source: int) -> None:
+        d_child.append(child)
+        d_parent.append(parent)
+        d_rel.append(rel)
+        d_src.append(np.full(len(child), source, dtype=np.int8))
+        stated = np.asarray(pc.is_valid(rel).to_numpy(zero_copy_only=False), dtype=bool)
+        has_rel[child[stated]] = True
+
     if "baseModels" in batch.column_names and pa.types.is_struct(
         batch.schema.field("baseModels").type
     ):
@@ -382,25 +399,13 @@ def _batch_table(batch: pa.Table, report: LoadReport, where: str) -> ModelTable:
             pidx = np.asarray(pc.list_parent_indices(models).to_numpy(), dtype=np.int64)
             pid = pc.struct_field(flat, "id")
             prel = relation.take(pa.array(pidx))
-            pidx, pid, prel = _declarations(pidx, pid, prel, "hub", report, ids)
-            d_child.append(pidx)
-            d_parent.append(pid)
-            d_rel.append(prel)
-            d_src.append(np.full(len(pidx), _SRC_HUB, dtype=np.int8))
-            rel_ok = np.asarray(pc.is_valid(prel).to_numpy(zero_copy_only=False), dtype=bool)
-            has_rel[pidx[rel_ok]] = True
+            declare(*_declarations(pidx, pid, prel, "hub", report, ids), _SRC_HUB)
 
     # tags: base_model:<relation>:<id> (preferred) and base_model:<id>
     if "tags" in batch.column_names:
         found = _tag_declarations(_column(batch, "tags"), report, ids)
         if found is not None:
-            cidx, pid, prel = found
-            d_child.append(cidx)
-            d_parent.append(pid)
-            d_rel.append(prel)
-            d_src.append(np.full(len(cidx), _SRC_TAG, dtype=np.int8))
-            rel_ok = np.asarray(pc.is_valid(prel).to_numpy(zero_copy_only=False), dtype=bool)
-            has_rel[cidx[rel_ok]] = True
+            declare(*found, _SRC_TAG)
 
     # card: parsed only where no better source names a parent with its relation
     card_relation: dict[int, str] = {}
@@ -424,10 +429,12 @@ def _batch_table(batch: pa.Table, report: LoadReport, where: str) -> ModelTable:
                     c_child.append(row)
                     c_parent.append(d.parent_id)
                     c_rel.append(d.relation)
-            d_child.append(np.asarray(c_child, dtype=np.int64))
-            d_parent.append(pa.array(c_parent, pa.string()))
-            d_rel.append(pa.array(c_rel, pa.string()))
-            d_src.append(np.full(len(c_child), _SRC_CARD, dtype=np.int8))
+            declare(
+                np.asarray(c_child, dtype=np.int64),
+                pa.array(c_parent, pa.string()),
+                pa.array(c_rel, pa.string()),
+                _SRC_CARD,
+            )
 
     return ModelTable(
         model_id=ids,
@@ -558,10 +565,13 @@ def load_hub_stats(
             readers[task].set_result(batches)
         except BaseException as exc:
             readers[task].set_exception(exc)
+        read_next()
+
+    def read_next() -> None:
         with claim:
-            following = next(claimed, None)
-        if following is not None:
-            pool.submit(read, following)
+            task = next(claimed, None)
+        if task is not None:
+            pool.submit(read, task)
 
     tables: list[ModelTable] = []
     # Arrow kernels release the GIL, so batches are parsed in parallel; results are taken
@@ -572,17 +582,14 @@ def load_hub_stats(
     pool = ThreadPoolExecutor(max_workers=workers)
     try:
         for _ in range(workers):
-            with claim:
-                first = next(claimed, None)
-            if first is not None:
-                pool.submit(read, first)
+            read_next()
         for task, groups in enumerate(tasks):
-            for pos, rows, done in readers[task].result():
+            for pos, rows_read, done in readers[task].result():
                 piece, part = done.result()
                 tables.append(piece)
                 report.merge(part)
                 spans.append((pos, len(piece)))
-                rejected |= len(piece) != rows
+                rejected |= len(piece) != rows_read
             groups_done += len(groups)
             if progress is not None:
                 progress(groups_done, len(sizes))
