@@ -583,13 +583,14 @@ def _stage(r: dict[str, Any], name: str) -> float:
 def _targets(results: list[dict[str, Any]]) -> list[str]:
     """Which targets of the issue hold in this run, with the numbers."""
 
-    def verdict(ok: list[bool]) -> str:
+    def verdict(ok: list[bool], runs: list[dict[str, Any]] = results) -> str:
+        """Whether a target holds at every size of ``runs``, at some, or at none."""
         if all(ok):
             return "holds"
         if not any(ok):
             return "not met"
-        good = ", ".join(f"{r['n']:,}" for r, k in zip(results, ok, strict=True) if k)
-        bad = ", ".join(f"{r['n']:,}" for r, k in zip(results, ok, strict=True) if not k)
+        good = ", ".join(f"{r['n']:,}" for r, k in zip(runs, ok, strict=True) if k)
+        bad = ", ".join(f"{r['n']:,}" for r, k in zip(runs, ok, strict=True) if not k)
         return f"holds at {good} models, not at {bad}"
 
     floor = [r["report"]["seconds"] / r["floor"]["seconds"] for r in results]
@@ -606,13 +607,7 @@ def _targets(results: list[dict[str, Any]]) -> list[str]:
     pct = ", ".join
 
     def on(ok: list[bool]) -> str:
-        if all(ok):
-            return "holds"
-        if not any(ok):
-            return "not met"
-        good = ", ".join(f"{r['n']:,}" for r, k in zip(ran, ok, strict=True) if k)
-        bad = ", ".join(f"{r['n']:,}" for r, k in zip(ran, ok, strict=True) if not k)
-        return f"holds at {good} models, not at {bad}"
+        return verdict(ok, ran)
 
     return [
         "Targets, in this run:",
