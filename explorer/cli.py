@@ -30,7 +30,7 @@ from hflineage.explorer.common import (
     snapshot_option,
     window_options,
 )
-from hflineage.explorer.process import keep_freed_memory
+from hflineage.explorer.process import exit_quickly, keep_freed_memory
 from hflineage.queries import (
     Window,
     attribute,
@@ -38,7 +38,7 @@ from hflineage.queries import (
     lineage_of,
 )
 
-__all__ = ["cli", "main"]
+__all__ = ["cli", "main", "run"]
 
 
 #: Commands that live in their own modules, imported only when used (fast start-up).
@@ -332,3 +332,19 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except BrokenPipeError:
         sys.exit(0)
+
+
+def run() -> None:
+    """The ``hf-lineage`` command: :func:`main`, then an exit that skips the interpreter's
+    teardown (freeing a whole-Hub graph object by object takes a tenth of a second the
+    kernel does anyway when the process ends)."""
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            code = exc.code or 0
+        else:
+            print(exc.code, file=sys.stderr)
+            code = 1
+    exit_quickly(code)

@@ -1,6 +1,6 @@
 """``python -m hflineage``: the same as the ``hf-lineage`` command."""
 
-from hflineage.explorer.cli import main
+from hflineage.explorer.cli import run
 
 if __name__ == "__main__":
-    main()
+    run()

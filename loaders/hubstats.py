@@ -11,6 +11,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -261,14 +262,76 @@ def _note_dropped(
         report._example(reason, f"{k}: {r!r}"[:160])
 
 
+@dataclass(frozen=True, eq=False)
+class _BaseModelTags:
+    """The ``base_model:`` tags among a set of tags, parsed once: one entry per such tag."""
+
+    names: pa.Array  #: the tags parsed (a row group's tag dictionary, or the tags themselves)
+    is_bm: np.ndarray  #: per tag: a ``base_model:`` tag
+    entry: np.ndarray  #: per tag: its entry below (-1: another tag)
+    raw: pa.Array  #: per entry: the id as written
+    parent: pa.Array  #: per entry: the id, normalised
+    relation: pa.Array  #: per entry: the relation stated, or null
+    stated: np.ndarray  #: per entry: a relation is stated
+    ok: np.ndarray  #: per entry: the id is a Hub id
+    key: np.ndarray  #: per entry: the same number for the same lower-cased id
+
+
+def _base_model_tags(names: pa.Array) -> _BaseModelTags:
+    """Parse the ``base_model:[<relation>:]<id>`` tags among ``names`` (strings)."""
+    is_bm = _starts_with(names, "base_model:")
+    at = np.flatnonzero(is_bm)
+    entry = np.full(len(names), -1, dtype=np.int64)
+    entry[at] = np.arange(len(at))
+    rest = pc.utf8_slice_codeunits(names.take(pa.array(at)), len("base_model:"))
+    stated = np.asarray(pc.match_substring(rest, ":").to_numpy(zero_copy_only=False), dtype=bool)
+    parts = pc.split_pattern(rest, ":", max_splits=1)
+    relation = pc.if_else(
+        pa.array(stated), pc.list_element(parts, 0), pa.nulls(len(rest), pa.string())
+    )
+    # the id: the last of the (one or two) parts
+    raw = pc.list_flatten(parts).take(pa.array(np.asarray(parts.offsets.to_numpy())[1:] - 1))
+    parent, ok = _normalise_ids(raw)
+    key = pc.dictionary_encode(pc.utf8_lower(parent)).indices
+    return _BaseModelTags(
+        names=names,
+        is_bm=is_bm,
+        entry=entry,
+        raw=raw,
+        parent=parent,
+        relation=relation,
+        stated=stated,
+        ok=np.asarray(ok.to_numpy(zero_copy_only=False), dtype=bool),
+        key=np.asarray(key.to_numpy(), dtype=np.int64),
+    )
+
+
+def _tag_dictionary(batch: pa.Table) -> _BaseModelTags | None:
+    """The parsed ``base_model:`` tags of a batch's tag dictionary, when its tags are
+    dictionary-encoded (a whole row group's: parsed once for all its slices)."""
+    if "tags" not in batch.column_names:
+        return None
+    col = batch["tags"]
+    if col.num_chunks != 1 or not pa.types.is_list(col.type):
+        return None
+    values = col.chunk(0).values
+    if not pa.types.is_dictionary(values.type):
+        return None
+    return _base_model_tags(values.dictionary)
+
+
 def _tag_declarations(
-    tags: pa.Array, report: LoadReport, model_ids: pa.Array
+    tags: pa.Array,
+    report: LoadReport,
+    model_ids: pa.Array,
+    parsed: _BaseModelTags | None = None,
 ) -> tuple[np.ndarray, pa.Array, pa.Array] | None:
     """Parents named by ``base_model:[<relation>:]<id>`` tags: (rows, parent ids, relations).
 
     ``tags`` is a list of strings, or of dictionary-encoded strings (as the loader reads
-    it): then each distinct tag is parsed and validated once, and the millions of tag
-    occurrences are handled as integer codes. The Hub writes both ``base_model:<id>`` and
+    it): then each distinct tag is parsed and validated once (``parsed``, when given for
+    this dictionary, is not parsed again), and the millions of tag occurrences are handled
+    as integer codes. The Hub writes both ``base_model:<id>`` and
     ``base_model:<relation>:<id>``; one declaration per (model, parent) is kept, the first
     with a relation when one is stated.
     """
@@ -277,19 +340,21 @@ def _tag_declarations(
         return None
     if pa.types.is_dictionary(flat.type):
         names = flat.dictionary
-        is_bm = _starts_with(names, "base_model:")
+        bm = parsed
+        if bm is None or len(bm.names) != len(names) or not bm.names.equals(names):
+            bm = _base_model_tags(names)
         codes_all = flat.indices
         valid = codes_all.is_valid() if codes_all.null_count else None
-        codes_np = np.asarray(codes_all.fill_null(0).to_numpy(), dtype=np.int64)
-        hit = is_bm[codes_np]
+        codes_np = codes_all.fill_null(0).to_numpy()
+        hit = bm.is_bm[codes_np]
         if valid is not None:
             hit &= np.asarray(valid.to_numpy(zero_copy_only=False), dtype=bool)
         sel = np.flatnonzero(hit)
-        codes = codes_np[sel]
+        entry = bm.entry[codes_np[sel]]
     else:
         sel = np.flatnonzero(_starts_with(flat, "base_model:"))
-        names = flat.take(pa.array(sel))
-        codes = np.arange(len(sel), dtype=np.int64)
+        bm = _base_model_tags(flat.take(pa.array(sel)))
+        entry = np.arange(len(sel), dtype=np.int64)
     if not len(sel):
         return None
     # the row of each selected tag, from the list offsets (the flattened values start at
@@ -297,35 +362,19 @@ def _tag_declarations(
     offsets = np.asarray(tags.offsets.to_numpy(), dtype=np.int64)
     rows = np.searchsorted(offsets, sel + offsets[0], side="right") - 1
 
-    present = np.zeros(len(names), dtype=bool)
-    present[codes] = True
-    distinct = np.flatnonzero(present)
-    inverse = (np.cumsum(present) - 1)[codes]
-    rest = pc.utf8_slice_codeunits(names.take(pa.array(distinct)), len("base_model:"))
-    colon = np.asarray(pc.match_substring(rest, ":").to_numpy(zero_copy_only=False), dtype=bool)
-    parts = pc.split_pattern(rest, ":", max_splits=1)
-    relation = pc.if_else(
-        pa.array(colon), pc.list_element(parts, 0), pa.nulls(len(rest), pa.string())
-    )
-    # the id: the last of the (one or two) parts
-    raw = pc.list_flatten(parts).take(pa.array(np.asarray(parts.offsets.to_numpy())[1:] - 1))
-    parent, ok_d = _normalise_ids(raw)
-    ok = np.asarray(ok_d.to_numpy(zero_copy_only=False), dtype=bool)
-
     # tags with a relation first within each model, else in tag order
-    order = stable_argsort(rows * 2 + (~colon[inverse]).astype(np.int64))
-    rows, inverse = rows[order], inverse[order]
-    bad = ~ok[inverse]
+    order = stable_argsort(rows * 2 + (~bm.stated[entry]).astype(np.int64))
+    rows, entry = rows[order], entry[order]
+    bad = ~bm.ok[entry]
     if bad.any():
-        _note_dropped(report, "tag", model_ids, rows[bad], raw, inverse[bad])
-        rows, inverse = rows[~bad], inverse[~bad]
+        _note_dropped(report, "tag", model_ids, rows[bad], bm.raw, entry[bad])
+        rows, entry = rows[~bad], entry[~bad]
     # one declaration per (model, lower-cased parent): the first
-    key = np.asarray(pc.dictionary_encode(pc.utf8_lower(parent)).indices.to_numpy(), dtype=np.int64)
-    pair = rows * (int(key.max()) + 1) + key[inverse]
+    pair = rows * (int(bm.key.max(initial=0)) + 1) + bm.key[entry]
     _, first = np.unique(pair, return_index=True)
-    keep = np.sort(first)
-    rows, inverse = rows[keep], pa.array(inverse[keep])
-    return rows, parent.take(inverse), relation.take(inverse)
+    first.sort()
+    keep = pa.array(entry[first])
+    return rows[first], bm.parent.take(keep), bm.relation.take(keep)
 
 
 def _starts_with(strings: pa.Array, prefix: str) -> np.ndarray:
@@ -335,7 +384,10 @@ def _starts_with(strings: pa.Array, prefix: str) -> np.ndarray:
     )
 
 
-def _batch_table(batch: pa.Table, report: LoadReport, where: str) -> ModelTable:
+def _batch_table(
+    batch: pa.Table, report: LoadReport, where: str, tags: _BaseModelTags | None = None
+) -> ModelTable:
+    """One batch of rows as a table (``tags``: its tag dictionary, parsed)."""
     n_read = len(batch)
     report.rows_read += n_read
     if "id" not in batch.column_names:
@@ -403,7 +455,7 @@ def _batch_table(batch: pa.Table, report: LoadReport, where: str) -> ModelTable:
 
     # tags: base_model:<relation>:<id> (preferred) and base_model:<id>
     if "tags" in batch.column_names:
-        found = _tag_declarations(_column(batch, "tags"), report, ids)
+        found = _tag_declarations(_column(batch, "tags"), report, ids, tags)
         if found is not None:
             declare(*found, _SRC_TAG)
 
@@ -527,9 +579,11 @@ def load_hub_stats(
     rows = sum(sizes)
     full = {name: np.empty(rows + rows // 4 + 64, dtype)[:rows] for name, dtype in _STACKED.items()}
 
-    def parse(pos: int, batch: pa.Table) -> tuple[ModelTable, LoadReport]:
+    def parse(
+        pos: int, batch: pa.Table, tags: _BaseModelTags | None
+    ) -> tuple[ModelTable, LoadReport]:
         part = LoadReport()
-        piece = _batch_table(batch, part, p.name)
+        piece = _batch_table(batch, part, p.name, tags)
         # fingerprints computed here, in parallel, for the graph's id matching
         hashes, parent_hashes = piece.fingerprints()
         end = pos + len(piece)
@@ -554,12 +608,14 @@ def load_hub_stats(
         try:
             batches: list[tuple[int, int, Future[tuple[ModelTable, LoadReport]]]] = []
             pos = starts[task]
-            for batch, streamed in _batches(p, tasks[task], sizes, columns, (dictionary, coded)):
+            for batch, streamed, tags in _batches(
+                p, tasks[task], sizes, columns, (dictionary, coded)
+            ):
                 if streamed:  # parsed here, so streamed batches are not queued up in memory
                     done: Future[tuple[ModelTable, LoadReport]] = Future()
-                    done.set_result(parse(pos, batch))
+                    done.set_result(parse(pos, batch, tags))
                 else:
-                    done = pool.submit(parse, pos, batch)
+                    done = pool.submit(parse, pos, batch, tags)
                 batches.append((pos, len(batch), done))
                 pos += len(batch)
             readers[task].set_result(batches)
@@ -613,9 +669,11 @@ def _batches(
     sizes: list[int],
     columns: list[str],
     dictionary: tuple[list[str], list[str]],
-) -> Iterator[tuple[pa.Table, bool]]:
+) -> Iterator[tuple[pa.Table, bool, _BaseModelTags | None]]:
     """The rows of ``groups`` in slices of about ``_BATCH_ROWS``, each with whether it was
-    streamed (read as a record batch rather than sliced from a whole row group).
+    streamed (read as a record batch rather than sliced from a whole row group) and, when
+    its tags are dictionary-encoded, the ``base_model:`` tags of their dictionary, parsed
+    (once for all the slices of a row group).
 
     ``dictionary`` names the columns read dictionary-encoded when streaming, and when
     reading a whole row group.
@@ -646,10 +704,11 @@ def _batches(
             for b in plain.iter_batches(
                 batch_size=_BATCH_ROWS, row_groups=[g], columns=columns, use_threads=False
             ):
-                yield pa.Table.from_batches([b]), True
+                yield pa.Table.from_batches([b]), True, None
             continue
+        tags = _tag_dictionary(whole)
         for start in range(0, len(whole), _BATCH_ROWS):
-            yield whole.slice(start, _BATCH_ROWS), False
+            yield whole.slice(start, _BATCH_ROWS), False, tags
 
 
 def _row_group_batches(sizes: list[int], target: int) -> list[list[int]]:

@@ -549,13 +549,15 @@ def test_an_error_in_any_batch_stops_the_load_with_that_error(
     seen = [0]
     lock = threading.Lock()
 
-    def fail_once(batch: pa.Table, report: LoadReport, where: str) -> ModelTable:
+    def fail_once(
+        batch: pa.Table, report: LoadReport, where: str, tags: Any = None
+    ) -> ModelTable:
         with lock:
             seen[0] += 1
             mine = seen[0] - 1
         if mine == failing:
             raise ValueError(f"batch {mine} is broken")
-        return parse(batch, report, where)
+        return parse(batch, report, where, tags)
 
     monkeypatch.setattr(hubstats, "_batch_table", fail_once)
     outcome: list[BaseException] = []
@@ -732,30 +734,39 @@ def test_lower_casing_takes_the_ascii_path_only_for_ascii() -> None:
 
 
 _REUSE = """
-import os, resource, sys
+import os, resource, sys, threading
 import numpy as np
 from hflineage.explorer.process import keep_freed_memory
 tuned = keep_freed_memory() if sys.argv[1] == "on" else False
 def faults():
     return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-a = np.ones(20_000_000 // 8)
-del a
+def churn():
+    a = np.ones(20_000_000 // 8)
+    del a
+if sys.argv[2] == "thread":  # freed by another thread
+    t = threading.Thread(target=churn)
+    t.start()
+    t.join()
+else:
+    churn()
 before = faults()
 b = np.ones(20_000_000 // 8)
 print(tuned, faults() - before)
 """
 
 
+@pytest.mark.parametrize("freed_by", ["main", "thread"])
 @pytest.mark.parametrize("mode", ["on", "off", "user"])
-def test_freed_arrays_are_reused_without_page_faults(mode: str) -> None:
-    """A 20 MB array freed and allocated again: fresh pages (about 4,900 faults) unless the
-    allocator keeps freed memory; a user's own glibc setting is left alone."""
+def test_freed_arrays_are_reused_without_page_faults(mode: str, freed_by: str) -> None:
+    """A 20 MB array freed (by the main thread or another) and allocated again: fresh pages
+    (about 4,900 faults) unless the allocator keeps freed memory for every thread; a user's
+    own glibc setting is left alone."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
     env["NUMPY_MADVISE_HUGEPAGE"] = "0"
     if mode == "user":
-        env["MALLOC_TRIM_THRESHOLD_"] = "131072"
+        env["MALLOC_ARENA_MAX" if freed_by == "thread" else "MALLOC_TRIM_THRESHOLD_"] = "131072"
     out = subprocess.run(
-        [sys.executable, "-c", _REUSE, "off" if mode == "off" else "on"],
+        [sys.executable, "-c", _REUSE, "off" if mode == "off" else "on", freed_by],
         capture_output=True,
         text=True,
         check=True,
