@@ -180,3 +180,56 @@ def test_report_without_snapshot_fetches_the_hub_dump_through_huggingface_hub(
         p2 = run("report", "--by", "org", "--format", "json", "--top", "3", env=env)
         assert p2.returncode == 0, p2.stderr
         assert json.loads(p2.stdout)["rows"] == json.loads(p.stdout)["rows"]
+
+
+_QUICK_EXIT = """
+import atexit, sys, threading, time
+from concurrent.futures import ThreadPoolExecutor
+from hflineage.explorer.process import exit_quickly
+out = sys.argv[1]
+def late():
+    time.sleep(0.3)
+    with open(out, "a") as fh:
+        fh.write("thread\\n")
+threading.Thread(target=late).start()
+pool = ThreadPoolExecutor(1)  # left running, as a command might
+pool.submit(time.sleep, 0.1)
+atexit.register(lambda: print("atexit", end=""))
+print("buffered ", end="")
+exit_quickly(int(sys.argv[2]))
+print("never")
+"""
+
+
+@pytest.mark.parametrize("code", [0, 3])
+def test_a_quick_exit_waits_for_threads_runs_atexit_and_flushes(
+    tmp_path: Path, code: int
+) -> None:
+    marker = tmp_path / "marker"
+    res = subprocess.run(
+        [sys.executable, "-c", _QUICK_EXIT, str(marker), str(code)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert res.returncode == code, res.stderr
+    assert res.stdout == "buffered atexit"
+    assert marker.read_text() == "thread\n"
+
+
+def test_the_command_exit_codes_and_messages(tmp_path: Path) -> None:
+    """The console script's exit path: usage errors, known errors and success."""
+    run = [sys.executable, "-m", "hflineage"]
+    bad = subprocess.run([*run, "nonsense"], capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "No such command" in bad.stderr
+    missing = subprocess.run(
+        [*run, "lineage", "x/y", "--snapshot", str(tmp_path / "nope.parquet")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert missing.returncode == 1
+    assert missing.stderr.startswith("hf-lineage: error:") and missing.stdout == ""
+    ok = subprocess.run([*run, "--version"], capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0 and ok.stdout.strip()
