@@ -12,7 +12,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from hflineage.errors import QueryError
-from hflineage.explorer.common import emit, format_option, load_graph, progress_enabled, stderr
+from hflineage.explorer.common import (
+    emit,
+    format_option,
+    load_graph,
+    progress_enabled,
+    stderr_console,
+)
 from hflineage.queries.cypherlib import (
     CypherRunner,
     library,
@@ -421,7 +427,7 @@ class _progress:
             TextColumn("{task.description}"),
             BarColumn(),
             TextColumn("{task.completed:,}/{task.total:,}"),
-            console=stderr,
+            console=stderr_console(),
             disable=not progress_enabled(),
             transient=True,
         )

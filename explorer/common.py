@@ -3,32 +3,42 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from rich.console import Console
 
 from hflineage.graph import LineageGraph, build_lineage_graph
 from hflineage.graph.cache import GraphCache, cache_dir_from_env
 from hflineage.loaders import load_snapshots
 from hflineage.loaders.hubstats import fetch_hub_stats
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 __all__ = [
     "emit",
     "format_option",
     "load_graph",
     "snapshot_option",
-    "stderr",
+    "stderr_console",
     "store_option",
     "window_options",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
-stderr = Console(stderr=True)
+
+
+@functools.cache
+def stderr_console() -> Console:
+    """The rich console on stderr (rich is imported only by a command that draws)."""
+    from rich.console import Console
+
+    return Console(stderr=True)
 
 
 def snapshot_option(fn: F) -> F:
@@ -90,6 +100,31 @@ def load_graph(
     With ``infer``, models that declare no parent get inferred ones (at or above
     ``min_confidence``; see ``docs/inference.md``); declared parents always win.
     """
+    inputs = list(snapshots) or [str(fetch_hub_stats())]
+
+    def build(
+        tick: Callable[[int, int], None] | None = None,
+        loaded: Callable[[], None] | None = None,
+    ) -> LineageGraph:
+        table, report = load_snapshots(inputs, progress=tick)
+        if loaded is not None:
+            loaded()
+        if not infer:
+            return build_lineage_graph(table, report)
+        from hflineage.graph.inference import DEFAULT_MIN_CONFIDENCE, build_inferred_graph
+        from hflineage.loaders.evidence import load_evidences
+
+        conf = DEFAULT_MIN_CONFIDENCE if min_confidence is None else min_confidence
+        return build_inferred_graph(table, report, load_evidences(inputs), min_confidence=conf)[0]
+
+    def cached(make: Callable[[], LineageGraph]) -> LineageGraph:
+        where = None if infer else cache_dir_from_env()  # inferred graphs are not cached
+        if where is None:
+            return make()
+        return GraphCache(where).get_or_build(inputs, make, background=True)
+
+    if not progress_enabled():
+        return cached(build)
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(
@@ -97,8 +132,7 @@ def load_graph(
         BarColumn(),
         TextColumn("{task.completed}/{task.total} row groups"),
         TimeElapsedColumn(),
-        console=stderr,
-        disable=not progress_enabled(),
+        console=stderr_console(),
         transient=True,
     ) as bar:
         task = bar.add_task("loading", total=None)
@@ -106,25 +140,10 @@ def load_graph(
         def tick(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        inputs = list(snapshots) or [str(fetch_hub_stats())]
-
-        def build() -> LineageGraph:
-            table, report = load_snapshots(inputs, progress=tick)
+        def loaded() -> None:
             bar.update(task, description="building graph")
-            if not infer:
-                return build_lineage_graph(table, report)
-            from hflineage.graph.inference import DEFAULT_MIN_CONFIDENCE, build_inferred_graph
-            from hflineage.loaders.evidence import load_evidences
 
-            conf = DEFAULT_MIN_CONFIDENCE if min_confidence is None else min_confidence
-            return build_inferred_graph(table, report, load_evidences(inputs), min_confidence=conf)[
-                0
-            ]
-
-        where = None if infer else cache_dir_from_env()  # inferred graphs are not cached
-        if where is None:
-            return build()
-        return GraphCache(where).get_or_build(inputs, build, background=True)
+        return cached(lambda: build(tick, loaded))
 
 
 def emit(
@@ -146,6 +165,7 @@ def emit(
         w.writerows(rows)
         click.echo(buf.getvalue(), nl=False)
         return
+    from rich.console import Console
     from rich.table import Table
 
     table = Table(title=title, title_justify="left")

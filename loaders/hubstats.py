@@ -555,6 +555,14 @@ def load_hub_stats(
         for c in _DICTIONARY_COLUMNS
         if c in present and pa.types.is_string(pf.schema_arrow.field(c).type)
     ]
+    # the hub's relation: one of a few words, taken for every parent a model declares
+    base = pf.schema_arrow.field("baseModels").type if "baseModels" in present else None
+    if (
+        isinstance(base, pa.StructType)
+        and base.get_field_index("relation") >= 0
+        and pa.types.is_string(base.field("relation").type)
+    ):
+        dictionary.append("baseModels.relation")
     # the tag strings' leaf ("tags.list.element" as pyarrow writes it)
     field = pf.schema_arrow.field("tags") if "tags" in present else None
     tag_leaf = [
