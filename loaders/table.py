@@ -81,18 +81,26 @@ def id_fingerprints(arr: pa.Array) -> np.ndarray:
         padded[:size] = np.frombuffer(data_buf, dtype=np.uint8, count=size, offset=int(off[0]))
     # Every byte offset read as a little-endian uint64 (unaligned, overlapping: a view).
     words = np.ndarray(shape=(size + 1,), dtype="<u8", buffer=padded.data, strides=(1,))
-    start = off[:-1] - off[0]
-    h = lens.astype(np.uint64) * _MIX
-    rows = np.flatnonzero(lens > 0)
-    k = 0
-    while len(rows):
-        left = lens[rows] - 8 * k
-        w = words[start[rows] + 8 * k] & _TAIL[np.minimum(left, 8)]
-        x = (h[rows] ^ w) * _MIX
-        h[rows] = x ^ (x >> np.uint64(29))
-        rows = rows[left > 8]
-        k += 1
-    return h
+    # Rows ordered by their number of words, longest first: the rows still going at word k
+    # are then a prefix, worked on in place (no gather and scatter of the rows left).
+    nwords = (lens + 7) // 8
+    most = int(nwords.max())
+    order = np.argsort(-nwords.astype(np.int16 if most < 2**15 else np.int64), kind="stable")
+    going = np.bincount(nwords, minlength=most + 2)[::-1].cumsum()[::-1]  # rows with >= k words
+    start = off[:-1][order] - off[0]
+    left = lens[order]
+    h = left.astype(np.uint64) * _MIX
+    for k in range(most):
+        rows, full = int(going[k + 1]), int(going[k + 2])  # rows with a word k; with more
+        w = words[start[:rows] + 8 * k]
+        w[full:] &= _TAIL[np.minimum(left[full:rows] - 8 * k, 8)]  # the last word: its bytes
+        x = h[:rows]
+        x ^= w
+        x *= _MIX
+        x ^= x >> np.uint64(29)
+    out = np.empty(n, dtype=np.uint64)
+    out[order] = h
+    return out
 
 
 def column_fingerprints(col: pa.Array | pa.ChunkedArray) -> np.ndarray:

@@ -319,6 +319,21 @@ def test_fingerprints_are_one_function_in_numpy_and_python() -> None:
     assert len(set(id_fingerprints(arr).tolist())) == len(ids)
 
 
+def test_fingerprints_agree_for_every_length_and_order() -> None:
+    """Rows of every word count (0 to 25 words, a full or a partial last word), mixed and in
+    slices: the columnar function works longest rows first, then puts them back in order."""
+    rng = random.Random(7)
+    lengths = [0, 1, 7, 8, 9, 15, 16, 17, 24, 63, 64, 65, 193, 200]
+    ids: list[str | None] = [
+        "".join(rng.choice("abXY/-_.09") for _ in range(rng.choice(lengths))) for _ in range(500)
+    ]
+    ids[3] = None
+    arr = pa.array(ids, pa.string())
+    for part in (arr, arr.slice(1), arr.slice(37, 200), arr.slice(499)):
+        want = [0 if s is None else id_fingerprint(s) for s in part.to_pylist()]
+        assert id_fingerprints(part).tolist() == want
+
+
 def test_parent_matching_is_exact_even_when_fingerprints_collide() -> None:
     ids = pa.array(["a/one", "b/two", "C/Three", "a/one-x"])
     parents = pa.array(["c/three", "A/ONE", "z/none", "b/TWO"])
