@@ -85,7 +85,9 @@ def id_fingerprints(arr: pa.Array) -> np.ndarray:
     # are then a prefix, worked on in place (no gather and scatter of the rows left).
     nwords = (lens + 7) // 8
     most = int(nwords.max())
-    order = np.argsort(-nwords.astype(np.int16 if most < 2**15 else np.int64), kind="stable")
+    order = np.argsort(
+        np.negative(nwords, dtype=np.int16 if most < 2**15 else np.int64), kind="stable"
+    )
     going = np.bincount(nwords, minlength=most + 2)[::-1].cumsum()[::-1]  # rows with >= k words
     start = off[:-1][order] - off[0]
     left = lens[order]
