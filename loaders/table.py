@@ -276,23 +276,27 @@ def _confirm(
     fingerprint ``c``. Strings are compared as spelled, then lower-cased where they differ.
     Returns the declarations whose match was wrong, with their right row (-1: none).
     """
-    m = np.flatnonzero(parent_row >= 0)
-    if not len(m):
+    if not (parent_row >= 0).any():
         return {}
     found = np.flatnonzero(row_of >= 0)
     slot = np.full(len(row_of), -1, dtype=np.int64)
     slot[found] = np.arange(len(found))
     names = take_rows(model_id, row_of[found])
-    lhs = names.take(pa.array(slot[code[m]]))
-    rhs = _plain(parent_id.take(pa.array(m)))
+    # The id each declaration was matched to (null where none was), against the parent as
+    # declared: compared in place, without taking the matched declarations' strings out.
+    at = slot[code]
+    lhs = names.take(pa.array(at, mask=at < 0))
+    rhs = _plain(parent_id)
     # Most parents are spelled exactly as the id; only the others are lower-cased.
-    same = np.asarray(pc.equal(lhs, rhs).to_numpy(zero_copy_only=False), dtype=bool)
+    same = np.asarray(
+        pc.fill_null(pc.equal(lhs, rhs), True).to_numpy(zero_copy_only=False), dtype=bool
+    )
     rest = np.flatnonzero(~same)
     if len(rest):
         idx = pa.array(rest)
         lower = pc.equal(_lower(lhs.take(idx))[0], _lower(rhs.take(idx))[0])
         same[rest] = np.asarray(lower.to_numpy(zero_copy_only=False), dtype=bool)
-    bad = m[~same]
+    bad = np.flatnonzero(~same)
     fixes: dict[int, int] = {}
     for j in bad.tolist():  # two different ids with one fingerprint: compare the strings
         key = str(parent_id[j]).lower()
