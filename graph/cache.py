@@ -53,7 +53,9 @@ _ENV = "HF_LINEAGE_GRAPH_CACHE"
 _DICT_STRING = pa.dictionary(pa.int32(), pa.string())
 _OFF = {"", "0", "off", "no", "false", "none"}
 
-#: Numeric arrays stored, by attribute (seeded ones included).
+#: Numeric arrays stored, by attribute (seeded ones included). The id fingerprints and the
+#: lower-cased authors are not stored: a command that needs them computes them in a few tens
+#: of milliseconds, which costs less than writing 60 MB more with every first report.
 _ARRAYS = (
     "stub",
     "created_at",
@@ -65,11 +67,9 @@ _ARRAYS = (
     "edge_relation",
     "edge_source",
     "depth",
-    "_id_hashes",
 )
-_STRINGS = ("model_id", "author")
 #: The columns of ``strings.arrow``, in order.
-_STRING_COLUMNS = (*_STRINGS, "author_lower")
+_STRING_COLUMNS = ("model_id", "author")
 #: Low-cardinality string columns, stored dictionary-encoded.
 _CATEGORIES = ("pipeline_tag", "library_name")
 
@@ -238,10 +238,7 @@ def _write(folder: Path, graph: LineageGraph) -> None:
     for name in _ARRAYS:
         np.save(folder / f"{name}.npy", np.ascontiguousarray(getattr(graph, name)))
     np.save(folder / "children_order.npy", graph._children_csr[1])
-    lowered, missing, _ = graph._org_keys
-    np.save(folder / "author_missing.npy", missing)
-    columns = {name: _plain(getattr(graph, name)) for name in _STRINGS}
-    columns["author_lower"] = _plain(pa.chunked_array(lowered, pa.string()))
+    columns = {name: _plain(getattr(graph, name)) for name in _STRING_COLUMNS}
     # Each column's chunks (one per batch read, plus the stubs) are written as they are, one
     # record batch each, columns one after another: stacking them first would copy them.
     chunks = []
@@ -266,7 +263,6 @@ def _read(folder: Path) -> LineageGraph:
     # Copy-on-write maps: nothing is read until used, and callers may still write.
     arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="c") for name in _ARRAYS}
     children_order = np.load(folder / "children_order.npy", mmap_mode="c")
-    missing = np.load(folder / "author_missing.npy", mmap_mode="c")
     reader = ipc.open_file(pa.memory_map(str(folder / "strings.arrow")))
     chunks = [int(k) for k in meta["string_chunks"]]
     if len(chunks) != len(_STRING_COLUMNS) or reader.num_record_batches != sum(chunks):
@@ -283,7 +279,7 @@ def _read(folder: Path) -> LineageGraph:
     for name in (*_STRING_COLUMNS, *_CATEGORIES):
         if len(strings[name]) != n:
             raise ValueError(f"{name} has {len(strings[name])} values, expected {n}")
-    for name in ("stub", "created_at", "downloads", "depth", "_id_hashes"):
+    for name in ("stub", "created_at", "downloads", "depth"):
         if len(arrays[name]) != n:
             raise ValueError(f"{name} has {len(arrays[name])} values, expected {n}")
     graph = LineageGraph(
@@ -308,7 +304,5 @@ def _read(folder: Path) -> LineageGraph:
         parents_csr=(_pointers(n_parents), np.arange(len(arrays["edge_child"]), dtype=np.int64)),
         children_csr=(_pointers(np.bincount(arrays["edge_parent"], minlength=n)), children_order),
         depth=arrays["depth"],
-        id_hashes=arrays["_id_hashes"],
-        lowered_authors=(_chunks(strings["author_lower"]), missing),
     )
     return graph

@@ -19,7 +19,7 @@ from hflineage.errors import ModelNotFound
 from hflineage.graph.relation import Relation
 from hflineage.graph.taxonomy import OTHER_FAMILY, UNKNOWN_COUNTRY, Taxonomy, default_taxonomy
 from hflineage.loaders.records import SOURCES
-from hflineage.loaders.table import column_fingerprints, stable_argsort, take_rows
+from hflineage.loaders.table import _lower_chunk, column_fingerprints, stable_argsort, take_rows
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -117,7 +117,7 @@ def _lower_authors(author: pa.Array | pa.ChunkedArray) -> tuple[list[pa.Array], 
     absent: list[np.ndarray] = [np.zeros(0, bool)]
     for chunk in _chunks(author):
         plain = chunk.cast(pa.string()) if chunk.type != pa.string() else chunk
-        chunks.append(pc.utf8_lower(plain))
+        chunks.append(_lower_chunk(plain))
         absent.append(np.asarray(plain.is_null().to_numpy(zero_copy_only=False), bool))
     return chunks, np.flatnonzero(np.concatenate(absent))
 
@@ -207,18 +207,21 @@ class LineageGraph:
         parents_csr: tuple[np.ndarray, np.ndarray],
         children_csr: tuple[np.ndarray, np.ndarray],
         depth: np.ndarray,
-        id_hashes: np.ndarray,
-        lowered_authors: tuple[list[pa.Array], np.ndarray],
+        id_hashes: np.ndarray | None = None,
+        lowered_authors: tuple[list[pa.Array], np.ndarray] | None = None,
     ) -> None:
-        """Adopt what the builder computed anyway (adjacency, depth, id fingerprints, orgs)."""
+        """Adopt what the builder computed anyway (adjacency, depth, id fingerprints, orgs);
+        what is not given is computed when first used."""
         self.__dict__.update(
             n_parents=n_parents,
             _parents_csr=parents_csr,
             _children_csr=children_csr,
             depth=depth,
-            _id_hashes=id_hashes,
-            _org_keys=_org_keys(lowered_authors, self.model_id),
         )
+        if id_hashes is not None:
+            self.__dict__["_id_hashes"] = id_hashes
+        if lowered_authors is not None:
+            self.__dict__["_org_keys"] = _org_keys(lowered_authors, self.model_id)
 
     @cached_property
     def _id_hashes(self) -> np.ndarray:
