@@ -567,7 +567,12 @@ class _Order:
             if not waves:
                 np.maximum.at(depth, kids, depth[self.parent[edges]] + 1)
             np.subtract.at(self.remaining, kids, 1)
-            ready = _sorted_unique(kids[self.remaining[kids] == 0])
+            ready = kids[self.remaining[kids] == 0]
+            # A node appears once per parent of it in the wave: only nodes with several
+            # parents can repeat (in no particular order, which nothing here depends on).
+            several = self.n_parents[ready] > 1
+            if several.any():
+                ready = np.concatenate([ready[~several], _sorted_unique(ready[several])])
             wave += 1
             if waves:
                 depth[ready] = wave

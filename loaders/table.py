@@ -161,17 +161,15 @@ class IdKeys:
             parent_hashes = column_fingerprints(parent_id)
         n = len(hashes)
         # Each distinct parent fingerprint -> the first row that has it (hash lookups
-        # against the few distinct parents, not a table of every id). The lookups run on
-        # another core, half of them, while the repeated ids are found here.
+        # against the few distinct parents, not a table of every id). The declarations'
+        # lookups run on another core while the repeated ids are found here.
         ordered_parents = np.sort(parent_hashes)
         distinct = np.ones(len(ordered_parents), dtype=bool)
         distinct[1:] = ordered_parents[1:] != ordered_parents[:-1]
-        uniq = pa.array(ordered_parents[distinct])
-        half = n // 2
+        uniq_np = ordered_parents[distinct]
+        uniq = pa.array(uniq_np)
         with ThreadPoolExecutor(max_workers=1) as pool:
-            lookups = pool.submit(
-                lambda: (_index_in(parent_hashes, uniq), _index_in(hashes[:half], uniq))
-            )
+            lookups = pool.submit(_index_in, parent_hashes, uniq)
             first_row: np.ndarray | None = None
             ordered = np.sort(hashes)
             repeated = ordered[1:][ordered[1:] == ordered[:-1]]
@@ -184,15 +182,18 @@ class IdKeys:
                     first[row] = seen.setdefault(key, row)
                 if (first[cand] != cand).any():
                     first_row = first
-            rest = _index_in(hashes[half:], uniq)
-            code, at = lookups.result()
-        at = np.concatenate([at, rest])
+            # Only rows whose fingerprint's low bits are some parent's are looked up: a
+            # table of those bits rules out most rows (parents are a small share of ids).
+            rows = _maybe_in(hashes, uniq_np)
+            at = _index_in(hashes[rows], uniq)
+            code = lookups.result()
+        named_rows = at >= 0
+        at, rows = at[named_rows], rows[named_rows]
 
         parent_row = np.full(len(parent_hashes), -1, dtype=np.int64)
         if n and len(parent_hashes):
-            rows = np.flatnonzero(at >= 0)
             row_of = np.full(len(uniq), n, dtype=np.int64)
-            np.minimum.at(row_of, at[rows], rows)
+            np.minimum.at(row_of, at, rows)
             row_of[row_of == n] = -1
             if first_row is not None:
                 named = row_of >= 0
@@ -253,6 +254,16 @@ def _pylist(arr: pa.Array | pa.ChunkedArray | list[pa.Array]) -> list[str]:
     if isinstance(arr, list):
         return [str(x) for a in arr for x in a.to_pylist()]
     return [str(x) for x in arr.to_pylist()]
+
+
+def _maybe_in(values: np.ndarray, value_set: np.ndarray) -> np.ndarray:
+    """Positions of the ``values`` that may be in ``value_set`` (all that are, and a few
+    that are not): those whose low bits are the low bits of a member (fingerprints)."""
+    bits = max(16, min(24, (8 * len(value_set)).bit_length()))
+    low = np.uint64((1 << bits) - 1)
+    mark = np.zeros(1 << bits, dtype=bool)
+    mark[(value_set & low).astype(np.intp)] = True
+    return np.flatnonzero(mark[(values & low).astype(np.intp)])
 
 
 def _index_in(values: np.ndarray, value_set: pa.Array) -> np.ndarray:

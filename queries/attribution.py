@@ -156,6 +156,20 @@ def _check(view: str, policy: str, level: str) -> None:
         )
 
 
+def _prefix(mask: np.ndarray) -> int | None:
+    """The length of ``mask``'s leading run of True when nothing after it is True, else None.
+
+    >>> _prefix(np.array([True, True, False])), _prefix(np.array([True, False, True]))
+    (2, None)
+    """
+    if not len(mask):
+        return 0
+    end = int(np.argmin(mask))  # the first False, or 0 when there is none
+    if mask[end]:
+        return len(mask)
+    return None if mask[end:].any() else end
+
+
 def credit_by_key(
     graph: LineageGraph,
     values: np.ndarray,
@@ -168,8 +182,9 @@ def credit_by_key(
     rs = graph.root_sets(policy)
     n = graph.n
     size = n + rs.n_combos
-    if mask.all():  # the common case: no copies of whole-Hub arrays
-        of, counted = rs.of_node, values
+    kept = _prefix(mask)
+    if kept is not None:  # the common case (all but the stubs, which come last): no copies
+        of, counted = rs.of_node[:kept], values[:kept]
     else:
         of, counted = rs.of_node[mask], values[mask]
     s = np.bincount(of, weights=counted, minlength=size)
