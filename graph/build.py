@@ -12,8 +12,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hflineage.graph.lineage import LineageGraph, _lower_authors, csr_positions
+from hflineage.graph.lineage import (
+    LineageGraph,
+    _lower_authors,
+    _org_keys,
+    csr_positions,
+    curated_orgs,
+    org_lookup,
+)
 from hflineage.graph.relation import Relation
+from hflineage.graph.taxonomy import default_taxonomy
 from hflineage.loaders.records import SOURCES, LoadReport
 from hflineage.loaders.table import IdKeys, ModelTable, id_fingerprints, stable_argsort
 
@@ -116,9 +124,11 @@ def build_lineage_graph(
     keys = table.id_keys(confirmed=False)
     checked = pool.submit(keys.confirmed)
     try:
-        graph = _build(table, keys, ValidationReport(load=load), sources, authors)
+        graph = _build(table, keys, ValidationReport(load=load), sources, authors, pool)
         if checked.result() is not keys:
-            graph = _build(table, checked.result(), ValidationReport(load=load), sources, authors)
+            graph = _build(
+                table, checked.result(), ValidationReport(load=load), sources, authors, pool
+            )
         return graph
     finally:
         pool.shutdown(wait=True)
@@ -130,6 +140,7 @@ def _build(
     report: ValidationReport,
     sources: tuple[str, ...],
     authors: Future[tuple[list[pa.Array], np.ndarray]],
+    pool: ThreadPoolExecutor,
 ) -> LineageGraph:
     n_models = len(table)
     allowed = np.isin(table.decl_source, [SOURCES.index(s) for s in sources])
@@ -204,6 +215,10 @@ def _build(
 
     ids = _with_stubs(table.model_id, stub_ids)
     created = _padded(table.created_at, len(stub_ids), np.datetime64("NaT"))
+    # Every node's org, and where it is among the curated orgs (what country attribution
+    # asks first), on the other core while the order of the graph is worked out here.
+    stub_authors = [s.split("/", 1)[0] if "/" in s else None for s in stub_ids]
+    orgs = pool.submit(_orgs, authors, stub_authors, n_models, ids)
     order = _Order(n, e_child, prow)
     if order.unpeeled.any():
         broken = _break_cycles(e_child, prow, e_src, created, ids, order.unpeeled)
@@ -223,7 +238,6 @@ def _build(
             a[keep] for a in (e_child, prow, e_src, e_rel, e_rel_from)
         )
 
-    stub_authors = [s.split("/", 1)[0] if "/" in s else None for s in stub_ids]
     graph = LineageGraph(
         model_id=ids,
         author=_with_stubs(table.author, stub_authors),
@@ -250,7 +264,7 @@ def _build(
         id_hashes=np.concatenate(
             [keys.hashes, id_fingerprints(pc.utf8_lower(pa.array(stub_ids, pa.string())))]
         ),
-        lowered_authors=_stub_authors(authors.result(), stub_authors, n_models),
+        orgs=orgs.result(),
     )
     report.models = n_models
     report.stubs = len(stub_ids)
@@ -281,6 +295,18 @@ def _stub_authors(
     extra = pc.utf8_lower(pa.array(stub_authors, pa.string()))
     absent = n_models + np.flatnonzero([a is None for a in stub_authors])
     return [*chunks, extra], np.concatenate([missing, absent.astype(np.int64)])
+
+
+def _orgs(
+    authors: Future[tuple[list[pa.Array], np.ndarray]],
+    stub_authors: list[str | None],
+    n_models: int,
+    ids: pa.ChunkedArray,
+) -> tuple[tuple[list[pa.Array], np.ndarray, pa.Array], dict[tuple[str, ...], np.ndarray]]:
+    """The graph's org keys, and every node's place among the shipped curated orgs."""
+    keys = _org_keys(_stub_authors(authors.result(), stub_authors, n_models), ids)
+    curated = curated_orgs(default_taxonomy())
+    return keys, {tuple(curated): org_lookup(keys, curated)}
 
 
 def _counts(codes: np.ndarray, size: int) -> dict[int, int]:

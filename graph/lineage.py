@@ -131,6 +131,27 @@ def _org_keys(
     return chunks, missing, pc.utf8_lower(prefix)
 
 
+def org_lookup(
+    org_keys: tuple[list[pa.Array], np.ndarray, pa.Array], value_set: list[str]
+) -> np.ndarray:
+    """For every node of ``org_keys`` (see :func:`_org_keys`), where its lower-case org is in
+    ``value_set`` (-1: not there)."""
+    values = pa.array(value_set, pa.string())
+    chunks, missing, prefix = org_keys
+    pos = np.concatenate(
+        [np.zeros(0, np.int64)]
+        + [_int64(pc.fill_null(pc.index_in(c, value_set=values), -1)) for c in chunks]
+    )
+    if len(missing):  # no author: the id's namespace (a legacy id is its own org)
+        pos[missing] = _int64(pc.fill_null(pc.index_in(prefix, value_set=values), -1))
+    return pos
+
+
+def curated_orgs(tax: Taxonomy) -> list[str]:
+    """The orgs a country is curated for (the rule of ``Taxonomy.country_of``)."""
+    return [k for k in tax.orgs if k]
+
+
 def _int64(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=np.int64)
 
@@ -208,7 +229,8 @@ class LineageGraph:
         children_csr: tuple[np.ndarray, np.ndarray],
         depth: np.ndarray,
         id_hashes: np.ndarray | None = None,
-        lowered_authors: tuple[list[pa.Array], np.ndarray] | None = None,
+        orgs: tuple[tuple[list[pa.Array], np.ndarray, pa.Array], dict[tuple[str, ...], np.ndarray]]
+        | None = None,
     ) -> None:
         """Adopt what the builder computed anyway (adjacency, depth, id fingerprints, orgs);
         what is not given is computed when first used."""
@@ -220,8 +242,11 @@ class LineageGraph:
         )
         if id_hashes is not None:
             self.__dict__["_id_hashes"] = id_hashes
-        if lowered_authors is not None:
-            self.__dict__["_org_keys"] = _org_keys(lowered_authors, self.model_id)
+        if orgs is not None:  # org keys and org lookups the builder worked out already
+            self.__dict__["_org_keys"], lookups = orgs
+            for found in lookups.values():
+                found.flags.writeable = False
+            self.__dict__["_org_lookups"] = dict(lookups)
 
     @cached_property
     def _id_hashes(self) -> np.ndarray:
@@ -475,17 +500,15 @@ class LineageGraph:
         """For every node, where its lower-case org is in ``value_set`` (-1: not there).
 
         The org is the author, else the id's namespace, as in :attr:`org_codes`; only a
-        small set is hashed, so this is fast without encoding every org.
+        small set is hashed, so this is fast without encoding every org. Kept per set
+        (read-only); the builder works out the curated orgs' while it builds.
         """
-        values = pa.array(value_set, pa.string())
-        chunks, missing, prefix = self._org_keys
-        pos = np.concatenate(
-            [np.zeros(0, np.int64)]
-            + [_int64(pc.fill_null(pc.index_in(c, value_set=values), -1)) for c in chunks]
-        )
-        if len(missing):  # no author: the id's namespace (a legacy id is its own org)
-            pos[missing] = _int64(pc.fill_null(pc.index_in(prefix, value_set=values), -1))
-        return pos
+        memo: dict[tuple[str, ...], np.ndarray] = self.__dict__.setdefault("_org_lookups", {})
+        key = tuple(value_set)
+        if key not in memo:
+            memo[key] = org_lookup(self._org_keys, value_set)
+            memo[key].flags.writeable = False
+        return memo[key]
 
     @cached_property
     def _org_keys(self) -> tuple[list[pa.Array], np.ndarray, pa.Array]:
@@ -496,14 +519,13 @@ class LineageGraph:
     def country_codes(self) -> tuple[np.ndarray, list[str]]:
         """Country of every node's org as (codes, names); ``unknown`` when not curated."""
         tax = self.taxonomy
-        curated = [k for k in tax.orgs if k]  # the rule of Taxonomy.country_of
+        curated = curated_orgs(tax)
         countries = [tax.orgs[k].country for k in curated]
         uniq = sorted(set(countries) | {UNKNOWN_COUNTRY})
         pos = {c: i for i, c in enumerate(uniq)}
         lut = np.array([pos[c] for c in countries] + [pos[UNKNOWN_COUNTRY]], dtype=np.int64)
         at = self._org_lookup(curated)
-        at[at < 0] = len(curated)
-        codes = lut[at]
+        codes = lut[np.where(at < 0, len(curated), at)]
         # Keep only the countries that occur, in sorted order.
         present = np.zeros(len(uniq), dtype=bool)
         present[codes] = True

@@ -205,3 +205,22 @@ def test_sample_graph_matches_documented_counts(sample_graph: LineageGraph) -> N
     assert v.load.rows_loaded == 4167 and v.load.rows_rejected == 0
     assert v.placeholder_created_at > 0
     assert v.stubs > 0
+
+
+def test_orgs_worked_out_while_building_equal_a_fresh_lookup(
+    sample_graph: LineageGraph,
+) -> None:
+    """The builder finds every node's place among the curated orgs on its second core; the
+    graph answers with it, read-only, and it equals the lookup done afterwards."""
+    from hflineage.graph.lineage import _lower_authors, _org_keys, curated_orgs, org_lookup
+
+    g = sample_graph
+    curated = curated_orgs(g.taxonomy)
+    assert tuple(curated) in g.__dict__["_org_lookups"]
+    early = g._org_lookup(curated)
+    fresh = org_lookup(_org_keys(_lower_authors(g.author), g.model_id), curated)
+    assert np.array_equal(early, fresh) and (early >= 0).sum() > 100
+    assert not early.flags.writeable
+    countries = g.country
+    for i in np.flatnonzero(early >= 0)[:50].tolist():
+        assert countries[i] == g.taxonomy.orgs[curated[early[i]]].country
