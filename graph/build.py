@@ -562,7 +562,10 @@ class _Order:
         self.ptr = _pointers(counts)
         self.order = stable_argsort(parent)
         self.depth = np.zeros(n, dtype=np.int32)
-        self._run(np.flatnonzero((self.remaining == 0) & (counts > 0)))
+        # one byte a node for the two questions every wave asks of the nodes it readies
+        self._has_children = counts > 0
+        self._several_parents = self.n_parents > 1
+        self._run(np.flatnonzero((self.remaining == 0) & self._has_children))
 
     @property
     def unpeeled(self) -> np.ndarray:
@@ -596,13 +599,13 @@ class _Order:
             ready = kids[self.remaining[kids] == 0]
             # A node appears once per parent of it in the wave: only nodes with several
             # parents can repeat (in no particular order, which nothing here depends on).
-            several = self.n_parents[ready] > 1
+            several = self._several_parents[ready]
             if several.any():
                 ready = np.concatenate([ready[~several], _sorted_unique(ready[several])])
             wave += 1
             if waves:
                 depth[ready] = wave
-            frontier = ready[ptr[ready + 1] > ptr[ready]]
+            frontier = ready[self._has_children[ready]]
 
     def drop_edges(self, keep: np.ndarray) -> None:
         """Remove the edges where ``keep`` is False, finish the order, renumber the edges."""
@@ -610,6 +613,7 @@ class _Order:
         gone = np.flatnonzero(~keep)
         np.subtract.at(self.remaining, self.child[gone], 1)
         np.subtract.at(self.n_parents, self.child[gone], 1)
+        self._several_parents = self.n_parents > 1
         # The depth the first run left out: stuck nodes below ordered parents.
         below = np.flatnonzero(stuck[self.child] & ~stuck[self.parent])
         np.maximum.at(self.depth, self.child[below], self.depth[self.parent[below]] + 1)
