@@ -373,7 +373,14 @@ class LineageGraph:
         ptr, order = self._parents_csr
         first_parent = np.full(n, -1, dtype=np.int64)
         has = self.n_parents > 0
-        first_parent[has] = self.edge_parent[order[ptr[:-1][has]]]
+        child = self.edge_child
+        if len(child) and bool((child[1:] >= child[:-1]).all()):
+            # Edges in child order (as built): each child's first edge is where the child
+            # changes, found over the edges instead of over every node.
+            first = np.flatnonzero(np.concatenate(([True], child[1:] != child[:-1])))
+            first_parent[child[first]] = self.edge_parent[first]
+        else:
+            first_parent[has] = self.edge_parent[order[ptr[:-1][has]]]
         intern: dict[tuple[tuple[int, ...], tuple[float, ...]], int] = {}
         single = self.n_parents == 1 if policy != "first" else has
         split = policy == "split"

@@ -224,3 +224,31 @@ def test_orgs_worked_out_while_building_equal_a_fresh_lookup(
     countries = g.country
     for i in np.flatnonzero(early >= 0)[:50].tolist():
         assert countries[i] == g.taxonomy.orgs[curated[early[i]]].country
+
+
+def test_root_sets_do_not_depend_on_edges_being_in_child_order(
+    sample_graph: LineageGraph,
+) -> None:
+    """Built graphs keep edges in child order (first parents are found over the edges); a
+    graph whose edges are not (each child's edges apart, still in their order) gets the same
+    root sets."""
+    import dataclasses
+
+    g = sample_graph
+    child = g.edge_child
+    starts = np.flatnonzero(np.concatenate(([True], child[1:] != child[:-1])))
+    rest = np.setdiff1d(np.arange(len(child)), starts)
+    perm = np.concatenate([starts[::-1], rest])  # first edges (children reversed), then rest
+    assert not (child[perm][1:] >= child[perm][:-1]).all()
+    h = dataclasses.replace(
+        g,
+        edge_child=g.edge_child[perm],
+        edge_parent=g.edge_parent[perm],
+        edge_relation=g.edge_relation[perm],
+        edge_source=g.edge_source[perm],
+    )
+    for policy in ("split", "full", "first"):
+        a, b = g.root_sets(policy), h.root_sets(policy)
+        assert np.array_equal(a.of_node, b.of_node), policy
+        assert np.array_equal(a.combo_roots, b.combo_roots), policy
+        assert np.allclose(a.combo_weights, b.combo_weights), policy
