@@ -256,9 +256,6 @@ def _build(
     )
     graph._seed(
         n_parents=order.n_parents,
-        # Edges are sorted by child (declared order within a child): the parents'
-        # adjacency is the identity permutation.
-        parents_csr=(_pointers(order.n_parents), np.arange(len(e_child), dtype=np.int64)),
         children_csr=order.children_csr,
         depth=order.depth,
         id_hashes=np.concatenate(

@@ -301,7 +301,6 @@ def _read(folder: Path) -> LineageGraph:
     n_parents = np.bincount(arrays["edge_child"], minlength=n)
     graph._seed(
         n_parents=n_parents,
-        parents_csr=(_pointers(n_parents), np.arange(len(arrays["edge_child"]), dtype=np.int64)),
         children_csr=(_pointers(np.bincount(arrays["edge_parent"], minlength=n)), children_order),
         depth=arrays["depth"],
     )

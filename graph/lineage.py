@@ -139,21 +139,22 @@ def org_lookup(
     values = pa.array(value_set, pa.string())
     chunks, missing, prefix = org_keys
     pos = np.concatenate(
-        [np.zeros(0, np.int64)]
-        + [_int64(pc.fill_null(pc.index_in(c, value_set=values), -1)) for c in chunks]
+        [np.zeros(0, np.int32)]
+        + [_int32(pc.fill_null(pc.index_in(c, value_set=values), -1)) for c in chunks]
     )
     if len(missing):  # no author: the id's namespace (a legacy id is its own org)
-        pos[missing] = _int64(pc.fill_null(pc.index_in(prefix, value_set=values), -1))
+        pos[missing] = _int32(pc.fill_null(pc.index_in(prefix, value_set=values), -1))
     return pos
+
+
+def _int32(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Positions from ``index_in`` (int32 already: no copy)."""
+    return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=np.int32)
 
 
 def curated_orgs(tax: Taxonomy) -> list[str]:
     """The orgs a country is curated for (the rule of ``Taxonomy.country_of``)."""
     return [k for k in tax.orgs if k]
-
-
-def _int64(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
 def _chunks(arr: pa.Array | pa.ChunkedArray) -> list[pa.Array]:
@@ -225,7 +226,6 @@ class LineageGraph:
         self,
         *,
         n_parents: np.ndarray,
-        parents_csr: tuple[np.ndarray, np.ndarray],
         children_csr: tuple[np.ndarray, np.ndarray],
         depth: np.ndarray,
         id_hashes: np.ndarray | None = None,
@@ -233,10 +233,10 @@ class LineageGraph:
         | None = None,
     ) -> None:
         """Adopt what the builder computed anyway (adjacency, depth, id fingerprints, orgs);
-        what is not given is computed when first used."""
+        what is not given is computed when first used (the parents' adjacency among it:
+        edges come in child order, so it is cheap to work out)."""
         self.__dict__.update(
             n_parents=n_parents,
-            _parents_csr=parents_csr,
             _children_csr=children_csr,
             depth=depth,
         )
@@ -286,7 +286,18 @@ class LineageGraph:
     # -- adjacency ------------------------------------------------------------------------
     @cached_property
     def _parents_csr(self) -> tuple[np.ndarray, np.ndarray]:
-        return _csr(self.edge_child, self.n)
+        child = self.edge_child
+        if self._edges_in_child_order:  # as built and cached: the order is the identity
+            ptr = np.zeros(self.n + 1, dtype=np.int64)
+            np.cumsum(np.bincount(child, minlength=self.n), out=ptr[1:])
+            return ptr, np.arange(len(child), dtype=np.int64)
+        return _csr(child, self.n)
+
+    @cached_property
+    def _edges_in_child_order(self) -> bool:
+        """Whether the edges come sorted by child, as the builder and the cache keep them."""
+        child = self.edge_child
+        return bool(len(child)) and bool((child[1:] >= child[:-1]).all())
 
     @cached_property
     def _children_csr(self) -> tuple[np.ndarray, np.ndarray]:
@@ -374,9 +385,9 @@ class LineageGraph:
         first_parent = np.full(n, -1, dtype=np.int64)
         has = self.n_parents > 0
         child = self.edge_child
-        if len(child) and bool((child[1:] >= child[:-1]).all()):
-            # Edges in child order (as built): each child's first edge is where the child
-            # changes, found over the edges instead of over every node.
+        if self._edges_in_child_order:
+            # Each child's first edge is where the child changes, found over the edges
+            # instead of over every node.
             first = np.flatnonzero(np.concatenate(([True], child[1:] != child[:-1])))
             first_parent[child[first]] = self.edge_parent[first]
         else:
