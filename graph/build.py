@@ -16,6 +16,7 @@ from hflineage.graph.lineage import (
     LineageGraph,
     _lower_authors,
     _org_keys,
+    _pointers,
     csr_positions,
     curated_orgs,
     org_lookup,
@@ -535,13 +536,6 @@ def _padded(values: np.ndarray, extra: int, fill: Any) -> np.ndarray:
     return np.concatenate([values, np.full(extra, fill, dtype=values.dtype)])
 
 
-def _pointers(counts: np.ndarray) -> np.ndarray:
-    """CSR row pointers from per-row counts."""
-    ptr = np.zeros(len(counts) + 1, dtype=np.int64)
-    np.cumsum(counts, out=ptr[1:])
-    return ptr
-
-
 class _Order:
     """Kahn's algorithm over edge arrays: depth of every node, and the nodes on or below a cycle.
 
@@ -616,7 +610,7 @@ class _Order:
         np.maximum.at(self.depth, self.child[below], self.depth[self.parent[below]] + 1)
         self.alive = keep
         ready = np.flatnonzero(stuck & (self.remaining == 0))
-        self._run(ready[self.ptr[ready + 1] > self.ptr[ready]])
+        self._run(ready[self._has_children[ready]])
         if self.unpeeled.any():  # cannot happen: every cycle lost an edge
             raise RuntimeError("cycles remain after cycle breaking")
         new_pos = np.cumsum(keep) - 1

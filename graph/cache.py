@@ -37,8 +37,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 
-from hflineage.graph.build import _pointers
-from hflineage.graph.lineage import LineageGraph, _chunks
+from hflineage.graph.lineage import LineageGraph, _chunks, _pointers
 from hflineage.loaders.home import default_home, is_uri, user_cache_dir
 
 __all__ = ["KEEP", "GraphCache", "cache_dir_from_env"]

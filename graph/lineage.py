@@ -89,10 +89,14 @@ def csr_positions(ptr: np.ndarray, nodes: np.ndarray) -> tuple[np.ndarray, np.nd
 
 def _csr(keys: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """(pointers, positions): positions grouped by key, in their original order per key."""
-    order = stable_argsort(keys)
-    ptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(keys, minlength=n), out=ptr[1:])
-    return ptr, order
+    return _pointers(np.bincount(keys, minlength=n)), stable_argsort(keys)
+
+
+def _pointers(counts: np.ndarray) -> np.ndarray:
+    """CSR row pointers from per-row counts."""
+    ptr = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=ptr[1:])
+    return ptr
 
 
 def _months(times: np.ndarray) -> np.ndarray:
@@ -288,8 +292,7 @@ class LineageGraph:
     def _parents_csr(self) -> tuple[np.ndarray, np.ndarray]:
         child = self.edge_child
         if self._edges_in_child_order:  # as built and cached: the order is the identity
-            ptr = np.zeros(self.n + 1, dtype=np.int64)
-            np.cumsum(np.bincount(child, minlength=self.n), out=ptr[1:])
+            ptr = _pointers(np.bincount(child, minlength=self.n))
             return ptr, np.arange(len(child), dtype=np.int64)
         return _csr(child, self.n)
 
