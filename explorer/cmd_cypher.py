@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from hflineage.errors import QueryError
+from hflineage.errors import QueryError, ReadOnlyError
 from hflineage.explorer.common import (
     emit,
     format_option,
@@ -252,6 +252,8 @@ def cypher(
         else:
             values = raw
         result = runner.run(text, values)
+    except ReadOnlyError as exc:
+        raise ReadOnlyError(f"{exc}; rerun with --write to allow it") from None
     finally:
         runner.close()
     payload: dict[str, Any] = {
@@ -260,7 +262,7 @@ def cypher(
         "meta": {
             "query": name or "ad hoc",
             "params": values,
-            "engine": runner.dialect,
+            "engine": runner.engine,
             "database": runner.location,
             "rows": len(result.rows),
             "seconds": round(result.elapsed_s, 4),
@@ -268,7 +270,7 @@ def cypher(
     }
     footer = (
         f"{len(result.rows):,} rows in {result.elapsed_s:.3f} s "
-        f"({runner.dialect} at {runner.location})"
+        f"({runner.engine} at {runner.location})"
     )
     rows = result.rows if fmt != "table" else [tuple(map(_cell, r)) for r in result.rows]
     emit(fmt, payload, result.columns, rows, title=name, footer=footer)

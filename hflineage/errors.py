@@ -42,3 +42,7 @@ class HubUnavailable(LineageError):
 
 class QueryError(LineageError):
     """A query (Cypher or Python) was malformed or refused."""
+
+
+class ReadOnlyError(QueryError):
+    """A query would write to a database opened for reading only."""

@@ -187,6 +187,7 @@ class BoltCypher(ClosingRunner):
             with self._errors():  # fail fast: managed transactions would retry for 15 s
                 driver.verify_connectivity()
         self.dialect = dialect or self._detect()
+        self.engine = "neo4j" if self.dialect == "cypher" else self.dialect
         if self.dialect == "falkordb" and database:
             raise QueryError(
                 "FalkorDB serves one graph over Bolt and ignores database names; drop --database"

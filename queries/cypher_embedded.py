@@ -1,21 +1,33 @@
-"""Cypher without a server: the schema in an embedded LadybugDB database.
+"""Cypher without a server: the schema in an embedded database of the Kuzu family.
 
-LadybugDB (PyPI ``ladybug``, the maintained fork of Kuzu) was chosen by measurement; see
-``bench/RESULTS.md``. A database is one file (plus ``<file>.wal`` while open for writing).
+Engine: RyuGraph (PyPI ``ryugraph``, a maintained fork of Kuzu), pinned to a release that
+agrees with an independent oracle on the differential suite (``tests/test_cypher_differential.py``,
+``bench/cypher_differential.md``). Kuzu itself and LadybugDB share the same Python API and
+can be chosen with ``engine=``; LadybugDB 0.21 and later are known to return rows that break
+a ``WHERE`` on multi-hop patterns, so they are not the default. A database is one file
+(plus ``<file>.wal`` while open for writing) and a small ``<file>.meta.json`` beside it with
+the build facts, kept outside the graph so ``MATCH (n)`` sees models and orgs only.
 
-Two of its defaults would give wrong answers on real lineage, and every connection made
-here sets them before its first query:
+What every connection here does, so a user's query is answered as Neo4j would answer it:
 
-* variable-length patterns (``*1..``) silently stop at depth 30 unless
-  ``var_length_extend_max_depth`` is raised (the real sample is 75 levels deep);
-* the setting is fixed when a statement is prepared and prepared statements are cached per
-  connection, so it must come first on every connection.
+* queries are rewritten from Neo4j's spelling (:mod:`hflineage.queries.cypher_dialect`):
+  0-based list indexes and ``substring``, ``labels()`` as a list, renamed functions, and
+  unnamed variable-length patterns with de-duplicated ends run as one path per end pair;
+* variable-length patterns (``*1..``) would silently stop at depth 30: the limit is raised
+  to the deepest chain of the data before the first query (the setting is fixed when a
+  statement is prepared, so it must come first);
+* reads run in a read-only transaction, so the engine itself refuses any write;
+* a timeout (:data:`DEFAULT_TIMEOUT`) and a memory cap (:data:`DEFAULT_MEMORY`) bound
+  every query.
 """
 
 from __future__ import annotations
 
 import contextlib
+import difflib
+import json
 import os
+import re
 import tempfile
 import time
 from collections.abc import Mapping
@@ -26,13 +38,13 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hflineage.errors import InputError, QueryError
+from hflineage.errors import InputError, QueryError, ReadOnlyError
+from hflineage.queries.cypher_dialect import to_embedded
 from hflineage.queries.cypherlib import (
     ClosingRunner,
     CypherResult,
     check_parameters,
     first_line,
-    refuse_writes,
     timed_result,
 )
 from hflineage.queries.graphdb import (
@@ -43,21 +55,45 @@ from hflineage.queries.graphdb import (
     GraphTables,
 )
 
-__all__ = ["DEFAULT_MAX_DEPTH", "EmbeddedBuild", "EmbeddedCypher", "build_embedded_db", "ddl"]
+__all__ = [
+    "DEFAULT_ENGINE",
+    "DEFAULT_MAX_DEPTH",
+    "DEFAULT_MEMORY",
+    "DEFAULT_TIMEOUT",
+    "ENGINES",
+    "EmbeddedBuild",
+    "EmbeddedCypher",
+    "build_embedded_db",
+    "ddl",
+    "meta_path",
+    "read_meta",
+]
 
+#: Python packages of the Kuzu family this module can drive (same API, different names).
+ENGINES: tuple[str, ...] = ("ryugraph", "kuzu", "ladybug")
+DEFAULT_ENGINE = "ryugraph"
 #: Longest ``*1..`` expansion allowed (the engine's own default is a silent 30).
 DEFAULT_MAX_DEPTH = 1000
-_META = "HfLineageMeta"
+#: Seconds a query may run unless the caller says otherwise.
+DEFAULT_TIMEOUT = 60.0
+#: Bytes of memory the engine may use for one database (its buffer pool).
+DEFAULT_MEMORY = 4 << 30
 
 
-def _ladybug() -> Any:
+def _engine(name: str) -> Any:
+    if name not in ENGINES:
+        raise QueryError(f"unknown embedded engine {name!r}; choose one of {', '.join(ENGINES)}")
     try:
-        import ladybug
-    except ImportError as exc:  # pragma: no cover - a dependency of the package
+        return __import__(name)
+    except ImportError as exc:
         raise QueryError(
-            "the embedded Cypher engine needs the ladybug package: pip install 'ladybug>=0.22'"
+            f"the embedded Cypher engine needs the {name} package: pip install {name}"
         ) from exc
-    return ladybug
+
+
+def meta_path(db_path: str | Path) -> Path:
+    """The build facts kept beside a database file."""
+    return Path(f"{db_path}.meta.json")
 
 
 def ddl() -> list[str]:
@@ -73,7 +109,6 @@ def ddl() -> list[str]:
     for rel, (start, end, props) in RELATIONSHIPS.items():
         extra = f", {cols(props)}" if props else ""
         out.append(f"CREATE REL TABLE {rel}(FROM {start} TO {end}{extra})")
-    out.append(f"CREATE NODE TABLE {_META}(key STRING, value STRING, PRIMARY KEY(key))")
     return out
 
 
@@ -86,11 +121,13 @@ class EmbeddedBuild:
     fingerprint: str
     seconds: float
     bytes: int
+    engine: str
 
     def as_dict(self) -> dict[str, object]:
         """JSON-ready form."""
         return {
             "path": str(self.path),
+            "engine": self.engine,
             "counts": self.counts,
             "fingerprint": self.fingerprint,
             "seconds": round(self.seconds, 3),
@@ -99,13 +136,17 @@ class EmbeddedBuild:
 
 
 def _remove_db(path: Path) -> None:
-    for p in (path, Path(f"{path}.wal"), Path(f"{path}.shadow")):
+    for p in (path, Path(f"{path}.wal"), Path(f"{path}.shadow"), meta_path(path)):
         with contextlib.suppress(FileNotFoundError):
             p.unlink()
 
 
 def build_embedded_db(
-    tables: GraphTables, path: str | Path, *, meta: Mapping[str, str] | None = None
+    tables: GraphTables,
+    path: str | Path,
+    *,
+    meta: Mapping[str, str] | None = None,
+    engine: str = DEFAULT_ENGINE,
 ) -> EmbeddedBuild:
     """Write the schema and bulk-load ``tables`` into a new database file at ``path``.
 
@@ -115,10 +156,12 @@ def build_embedded_db(
     Raises:
         InputError: ``path`` is a directory or its folder does not exist.
     """
-    lb = _ladybug()
+    module = _engine(engine)
     target = Path(path)
     if target.is_dir():
-        raise InputError(f"--db {target} is a directory; give a file path", path=str(target))
+        raise InputError(
+            f"database path {target} is a directory; give a file path", path=str(target)
+        )
     if not target.parent.is_dir():
         raise InputError(f"folder {target.parent} does not exist; create it first")
     started = time.perf_counter()
@@ -127,34 +170,33 @@ def build_embedded_db(
     tmp = Path(tmp_name)
     tmp.unlink()  # the engine creates the file itself
     try:
-        db = lb.Database(str(tmp))
+        db = module.Database(str(tmp))
         try:
-            conn = lb.Connection(db)
+            conn = module.Connection(db)
             try:
                 _load(conn, tables)
             except RuntimeError as exc:
                 raise QueryError(
                     f"building {target} failed, the old database is unchanged: {first_line(exc)}"
                 ) from None
-            fingerprint = tables.fingerprint()
-            rows = {
-                "schema_version": str(SCHEMA_VERSION),
-                "fingerprint": fingerprint,
-                "max_depth": str(_max_depth(tables.models)),
-                **{f"count.{k}": str(v) for k, v in tables.counts().items()},
-                **dict(meta or {}),
-            }
-            conn.execute(
-                f"COPY {_META} FROM $t",
-                {"t": pa.table({"key": list(rows), "value": list(rows.values())})},
-            )
             conn.close()
         finally:
             db.close()
+        fingerprint = tables.fingerprint()
+        facts = {
+            "schema_version": str(SCHEMA_VERSION),
+            "engine": engine,
+            "engine_version": str(getattr(module, "__version__", "")),
+            "fingerprint": fingerprint,
+            "max_depth": str(_max_depth(tables.models)),
+            **{f"count.{k}": str(v) for k, v in tables.counts().items()},
+            **dict(meta or {}),
+        }
         _remove_db(target)
         os.replace(tmp, target)
         if Path(f"{tmp}.wal").exists():  # normally checkpointed away on close
             os.replace(f"{tmp}.wal", f"{target}.wal")
+        _write_meta(target, facts)
     except BaseException:
         _remove_db(tmp)
         raise
@@ -164,7 +206,24 @@ def build_embedded_db(
         fingerprint=fingerprint,
         seconds=time.perf_counter() - started,
         bytes=target.stat().st_size,
+        engine=engine,
     )
+
+
+def _write_meta(target: Path, facts: Mapping[str, str]) -> None:
+    where = meta_path(target)
+    tmp = where.with_name(where.name + ".tmp")
+    tmp.write_text(json.dumps(dict(facts), indent=1, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, where)
+
+
+def read_meta(db_path: str | Path) -> dict[str, str]:
+    """The build facts of a database (empty if its ``.meta.json`` is missing or unreadable)."""
+    try:
+        facts = json.loads(meta_path(db_path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in facts.items()} if isinstance(facts, dict) else {}
 
 
 def _load(conn: Any, tables: GraphTables) -> None:
@@ -183,30 +242,49 @@ def _max_depth(models: pa.Table) -> int:
     return int(pc.max(depth).as_py() or 0) if len(depth) else 0
 
 
+#: Labels, relationship types and properties, for "did you mean" hints.
+_SCHEMA_NAMES: tuple[str, ...] = (
+    "Model",
+    "Org",
+    *RELATIONSHIPS,
+    *(name for name, _ in MODEL_PROPERTIES),
+    *(name for name, _ in ORG_PROPERTIES),
+    *(name for _, _, props in RELATIONSHIPS.values() for name, _ in props),
+)
+_UNKNOWN_NAME = re.compile(
+    r"Table (?P<table>\w+) does not exist|Cannot find property (?P<prop>\w+) for"
+)
+
+
 class EmbeddedCypher(ClosingRunner):
     """A :class:`~hflineage.queries.cypherlib.CypherRunner` over an embedded database.
 
-    Read-only unless ``write=True``: the file is opened read-only (the engine refuses
-    writes) and write clauses are refused before the engine sees them.
+    Queries are written as for Neo4j (see the module doc). Read-only unless ``write=True``:
+    every read runs in a read-only transaction, so the engine refuses writes itself; a
+    database file is also opened read-only.
     """
 
-    dialect = "ladybug"
+    dialect = "embedded"
 
     def __init__(
         self,
         path: str | Path | None,
         *,
         write: bool = False,
-        timeout: float | None = None,
+        timeout: float | None = DEFAULT_TIMEOUT,
         max_depth: int = DEFAULT_MAX_DEPTH,
+        memory: int = DEFAULT_MEMORY,
+        engine: str | None = None,
     ) -> None:
         """Open a database file, or an empty in-memory one with ``path=None``.
+
+        ``timeout`` is in seconds (``None`` or 0: none); ``memory`` caps the engine's
+        buffer pool in bytes. ``engine`` defaults to the one that built the file.
 
         Raises:
             InputError: no database at ``path`` (build one with ``hf-lineage db build``).
             QueryError: the engine cannot open it (locked, a newer storage version, ...).
         """
-        lb = _ladybug()
         self.write = write
         self.location = str(path) if path is not None else ":memory:"
         if path is not None and not Path(path).is_file():
@@ -215,32 +293,43 @@ class EmbeddedCypher(ClosingRunner):
                 f"SNAPSHOT --db {path}",
                 path=str(path),
             )
+        self._meta = read_meta(path) if path is not None else {}
+        self.engine = engine or self._meta.get("engine", DEFAULT_ENGINE)
+        module = _engine(self.engine)
+        self.memory = memory
         try:
-            if path is None:
-                self._db = lb.Database(":memory:")
-            else:
-                self._db = lb.Database(str(path), read_only=not write)
-            self._conn = lb.Connection(self._db)
+            where = ":memory:" if path is None else str(path)
+            self._db = module.Database(
+                where, buffer_pool_size=memory, read_only=path is not None and not write
+            )
+            self._conn = module.Connection(self._db)
         except RuntimeError as exc:
-            raise QueryError(f"cannot open {self.location}: {first_line(exc)}") from None
+            raise QueryError(f"cannot open {self.location} with {self.engine}: {exc}") from None
         # Must run before any other statement on this connection (see the module doc).
         self.max_depth = 0
         self._set_max_depth(max_depth)
-        self._set_max_depth(self._stored_max_depth() + 1)
+        self._set_max_depth(int(self._meta.get("max_depth", 0)) + 1)
+        self.timeout = timeout
         if timeout:
             self._conn.set_query_timeout(max(1, round(timeout * 1000)))
-        self.timeout = timeout
 
     @classmethod
-    def from_tables(cls, tables: GraphTables, *, timeout: float | None = None) -> EmbeddedCypher:
-        """An in-memory database loaded with ``tables`` (for ``--snapshot`` runs and tests)."""
-        runner = cls(None, write=True, timeout=None)
+    def from_tables(
+        cls,
+        tables: GraphTables,
+        *,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        memory: int = DEFAULT_MEMORY,
+        engine: str = DEFAULT_ENGINE,
+    ) -> EmbeddedCypher:
+        """A read-only in-memory database loaded with ``tables`` (``--snapshot`` runs, tests)."""
+        runner = cls(None, write=True, timeout=None, memory=memory, engine=engine)
         _load(runner._conn, tables)
         runner._set_max_depth(_max_depth(tables.models) + 1)
         runner.write = False
+        runner.timeout = timeout
         if timeout:
             runner._conn.set_query_timeout(max(1, round(timeout * 1000)))
-        runner.timeout = timeout
         return runner
 
     def _set_max_depth(self, depth: int) -> None:
@@ -249,53 +338,64 @@ class EmbeddedCypher(ClosingRunner):
             self.max_depth = depth
             self._conn.execute(f"CALL var_length_extend_max_depth={int(depth)}")
 
-    def _stored_max_depth(self) -> int:
-        try:
-            res = self._conn.execute(f"MATCH (k:{_META}) WHERE k.key = 'max_depth' RETURN k.value")
-            rows = res.get_all()
-        except RuntimeError:
-            return 0
-        return int(rows[0][0]) if rows else 0
-
     def meta(self) -> dict[str, str]:
-        """The build facts stored in the database (schema version, counts, sources)."""
-        try:
-            rows = self._conn.execute(f"MATCH (k:{_META}) RETURN k.key, k.value").get_all()
-        except RuntimeError:
-            return {}
-        return {str(k): str(v) for k, v in rows}
+        """The build facts stored beside the database (schema version, counts, sources)."""
+        return dict(self._meta)
+
+    def translate(self, query: str) -> str:
+        """The engine's spelling of a query written for Neo4j (see the module doc)."""
+        return to_embedded(query)
 
     def run(self, query: str, params: Mapping[str, object] | None = None) -> CypherResult:
-        """Run one query (all rows).
+        """Run one query written for Neo4j (all rows).
 
         Raises:
-            QueryError: a syntax or semantic error, a refused write, or the timeout.
+            QueryError: a syntax or semantic error, a refused write, the timeout, the
+                memory cap, or a construct that would answer differently from Neo4j.
         """
-        if not self.write:
-            refuse_writes(query)
         check_parameters(query, params or {})
+        text = self.translate(query)
         started = time.perf_counter()
         try:
-            res = self._conn.execute(query, dict(params or {}))
-            if isinstance(res, list):
-                raise QueryError("give one Cypher statement at a time (found several)")
-            columns = res.get_column_names()
-            rows = res.get_all()
+            if not self.write:
+                self._conn.execute("BEGIN TRANSACTION READ ONLY")
+            try:
+                res = self._conn.execute(text, dict(params or {}))
+                if isinstance(res, list):
+                    raise QueryError("give one Cypher statement at a time (found several)")
+                columns = res.get_column_names()
+                rows = res.get_all()
+            finally:
+                if not self.write:
+                    with contextlib.suppress(RuntimeError):  # already ended by an error
+                        self._conn.execute("ROLLBACK")
         except RuntimeError as exc:
-            raise self._error(exc) from None
+            raise self._error(exc, query) from None
         return timed_result(columns, rows, started)
 
-    def _error(self, exc: RuntimeError) -> QueryError:
-        msg = first_line(exc)
+    def _error(self, exc: RuntimeError, query: str) -> QueryError:
+        msg = _one_line(str(exc)) or type(exc).__name__
         if msg.startswith("Interrupted"):
-            return QueryError(f"query stopped by the {self.timeout:g} s timeout (--timeout)")
-        if "read-only" in msg:
+            hint = ""
+            if "*" in query:
+                hint = (
+                    "; a variable-length pattern enumerates every path through the merges: "
+                    "return only its end nodes de-duplicated (RETURN DISTINCT ... or "
+                    "count(DISTINCT ...)) with no relationship or path variable, and it runs "
+                    "as one path per end node; for roots use the HAS_ROOT relationship"
+                )
+            return QueryError(f"query stopped by the {self.timeout:g} s timeout{hint}")
+        if "buffer pool" in msg.lower() or "Unable to allocate memory" in msg:
             return QueryError(
-                "the query writes and the database is opened read-only; rerun with --write"
+                f"the query needs more than the {self.memory / 2**30:g} GiB memory cap; "
+                "narrow it (a LIMIT, fewer hops, DISTINCT ends) or raise the cap"
             )
+        if "read-only" in msg:
+            return ReadOnlyError(f"the query writes and the database is read-only: {msg}")
+        hint = _did_you_mean(msg)
         if msg.startswith("Parser exception"):
             return QueryError(f"Cypher syntax error: {msg.removeprefix('Parser exception: ')}")
-        return QueryError(f"Cypher error: {msg}")
+        return QueryError(f"Cypher error: {msg}{hint}")
 
     def close(self) -> None:
         """Close the connection and the database."""
@@ -303,3 +403,26 @@ class EmbeddedCypher(ClosingRunner):
             self._conn.close()
         with contextlib.suppress(Exception):
             self._db.close()
+
+
+def _one_line(message: str) -> str:
+    """The engine's whole message on one line, without its echo of the query and caret."""
+    lines = [ln.strip() for ln in message.splitlines()]
+    kept = [
+        ln
+        for ln in lines
+        if ln and set(ln) != {"^"} and not (ln.startswith('"') and ln.endswith('"'))
+    ]
+    return " ".join(kept)
+
+
+def _did_you_mean(message: str) -> str:
+    m = _UNKNOWN_NAME.search(message)
+    if not m:
+        return ""
+    name = m.group("table") or m.group("prop") or ""
+    close = difflib.get_close_matches(name, _SCHEMA_NAMES, n=1, cutoff=0.6)
+    if not close:
+        lowered = {n.lower(): n for n in _SCHEMA_NAMES}
+        close = [lowered[name.lower()]] if name.lower() in lowered else []
+    return f" (did you mean {close[0]}?)" if close else ""

@@ -8,7 +8,7 @@ starts with a one-line summary and declares the parameters, one a line::
 
 (type ``string``, ``int``, ``float``, ``bool``, ``list`` or a ``|``-separated choice, then an
 optional ``= default``). ``<name>.<dialect>.cypher`` is the same query spelled for one engine
-(``ladybug``, ``falkordb``) where the openCypher form would be wrong or far too slow there.
+(``embedded``, ``falkordb``) where the openCypher form would be wrong or far too slow there.
 
 Values always reach a database as ``$parameters``, never pasted into query text.
 """
@@ -27,7 +27,7 @@ from importlib import resources
 from types import TracebackType
 from typing import Any, Protocol, Self
 
-from hflineage.errors import QueryError
+from hflineage.errors import QueryError, ReadOnlyError
 
 __all__ = [
     "DIALECTS",
@@ -45,7 +45,7 @@ __all__ = [
 ]
 
 #: Engines with their own spelling of some library queries; ``cypher`` is openCypher (Neo4j).
-DIALECTS: tuple[str, ...] = ("cypher", "ladybug", "falkordb")
+DIALECTS: tuple[str, ...] = ("cypher", "embedded", "falkordb")
 
 _PARAM_LINE = re.compile(
     r"^//\s+\$(?P<name>\w+)\s+(?P<type>[\w|]+)(?:\s+=\s+(?P<default>\"[^\"]*\"|\S+))?\s*(?P<doc>.*)$"
@@ -247,8 +247,10 @@ class CypherResult:
 class CypherRunner(Protocol):
     """Runs Cypher text with parameters on one database (embedded or over Bolt)."""
 
-    #: ``ladybug``, ``falkordb`` or ``cypher`` (any other openCypher server, e.g. Neo4j).
+    #: ``embedded``, ``falkordb`` or ``cypher`` (any other openCypher server, e.g. Neo4j).
     dialect: str
+    #: The engine answering (``ryugraph``, ``falkordb``, ...), for messages and metadata.
+    engine: str
     #: Where the database is, for messages (never with credentials).
     location: str
 
@@ -344,13 +346,14 @@ def write_clauses(query: str) -> list[str]:
     ['SET']
     >>> write_clauses("MATCH (m:Model {id: 'a CREATE b'}) RETURN m.set // DELETE")
     []
+    >>> write_clauses("MATCH (m) WITH m.id AS set RETURN count(set) AS merge")
+    []
     """
-    found: list[str] = []
-    for m in _TOKENS.finditer(query):
-        word = m.group("word")
-        if word and word.upper() in _WRITE_WORDS:
-            found.append(word.upper())
-    return found
+    words = [m.group("word") for m in _TOKENS.finditer(query) if m.group("word")]
+    # A name given with AS (``count(*) AS merge``, ``WITH m.id AS set``) is a variable
+    # wherever it appears, not a clause.
+    aliases = {words[k + 1] for k in range(len(words) - 1) if words[k].upper() == "AS"}
+    return [w.upper() for w in words if w.upper() in _WRITE_WORDS and w not in aliases]
 
 
 _PARAMS = re.compile(
@@ -391,16 +394,19 @@ def check_parameters(query: str, params: Mapping[str, object]) -> None:
 
 
 def refuse_writes(query: str) -> None:
-    """Raise :class:`QueryError` if the query has a write clause.
+    """Raise :class:`ReadOnlyError` if the query has a write clause.
+
+    For servers that cannot be asked for a read-only transaction; the embedded engine
+    judges writes itself.
 
     Raises:
-        QueryError: naming the clauses and the ``--write`` switch.
+        ReadOnlyError: naming the clauses.
     """
     clauses = write_clauses(query)
     if clauses:
-        raise QueryError(
+        raise ReadOnlyError(
             f"the query writes or loads data ({', '.join(dict.fromkeys(clauses))}) and the "
-            "database is opened read-only; rerun with --write to allow it"
+            "database is opened read-only"
         )
 
 

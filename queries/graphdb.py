@@ -4,25 +4,25 @@ One function, :func:`graph_tables`, turns a :class:`~hflineage.graph.LineageGrap
 node and relationship tables every backend loads (the embedded engine by ``COPY``, a Bolt
 server by batched ``UNWIND ... MERGE``, ``neo4j-admin`` from CSV)::
 
-    (:Model {id, author, downloads, downloads_all_time, likes, created_at, pipeline_tag,
-             library_name, family, country, stub, n_parents, depth})
+    (:Model {id, author, downloads, downloadsAllTime, likes, createdAt, pipelineTag,
+             libraryName, family, country, stub, nParents, depth})
     (:Model)-[:DERIVED_FROM {relation, source, rank}]->(:Model)     derived -> base
     (:Org {name, country})-[:PUBLISHED]->(:Model)
     (:Model)-[:HAS_ROOT {weight, first}]->(:Model)                  precomputed credit
 
 Additions to DESIGN.md's schema, all computed on the Python side:
 
-* ``Model.n_parents`` (0 marks a root) and ``Model.depth`` (longest derivation chain from a
+* ``Model.nParents`` (0 marks a root) and ``Model.depth`` (longest derivation chain from a
   root); ``DERIVED_FROM.rank`` is the parent's position in the declared order (0 = first).
 * ``HAS_ROOT`` links every model to each root it credits (a root links to itself).
   ``weight`` is its ``split``-policy credit: the sum over derivation paths of the product of
-  ``1 / n_parents`` along each path. It is precomputed because real lineage makes that sum
+  ``1 / nParents`` along each path. It is precomputed because real lineage makes that sum
   impossible to enumerate in Cypher: on the 4,167-row sample one merge model has about
   7e13 paths to its roots. ``first`` marks the root reached through first-listed parents
   (the ``first`` policy); the ``full`` policy is every ``HAS_ROOT`` edge with weight 1.
 * ``Model.family`` is the family of the model's first root; ``Model.country`` and
   ``Model.author`` are those of its own (uploader's) org: the author, else the id's namespace.
-* ``created_at`` is an ISO string (``2024-05-01T12:00:00``, UTC, null when unknown), the one
+* ``createdAt`` is an ISO string (``2024-05-01T12:00:00``, UTC, null when unknown), the one
   temporal form every backend here can store and return.
 """
 
@@ -50,22 +50,22 @@ __all__ = [
 ]
 
 #: Bumped whenever a label, type or property changes meaning.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: ``(property, type)`` in table order; types are the embedded engine's names.
 MODEL_PROPERTIES: tuple[tuple[str, str], ...] = (
     ("id", "STRING"),
     ("author", "STRING"),
     ("downloads", "INT64"),
-    ("downloads_all_time", "INT64"),
+    ("downloadsAllTime", "INT64"),
     ("likes", "INT64"),
-    ("created_at", "STRING"),
-    ("pipeline_tag", "STRING"),
-    ("library_name", "STRING"),
+    ("createdAt", "STRING"),
+    ("pipelineTag", "STRING"),
+    ("libraryName", "STRING"),
     ("family", "STRING"),
     ("country", "STRING"),
     ("stub", "BOOLEAN"),
-    ("n_parents", "INT64"),
+    ("nParents", "INT64"),
     ("depth", "INT64"),
 )
 ORG_PROPERTIES: tuple[tuple[str, str], ...] = (("name", "STRING"), ("country", "STRING"))
@@ -83,7 +83,7 @@ RELATIONSHIPS: dict[str, tuple[str, str, tuple[tuple[str, str], ...]]] = {
     "HAS_ROOT": ("Model", "Model", HAS_ROOT_PROPERTIES),
 }
 
-#: The Hub's placeholder ``createdAt`` as stored in ``Model.created_at``.
+#: The Hub's placeholder ``createdAt`` as stored in ``Model.createdAt``.
 PLACEHOLDER_CREATED_AT_TEXT = str(PLACEHOLDER_CREATED_AT)
 
 
@@ -208,11 +208,11 @@ def graph_tables(graph: LineageGraph) -> GraphTables:
                 pa.array(org_codes, pa.int64()), pa.array(org_names, pa.string())
             ).cast(pa.string()),
             "downloads": pa.array(graph.downloads, pa.int64()),
-            "downloads_all_time": pa.array(graph.downloads_all_time, pa.int64()),
+            "downloadsAllTime": pa.array(graph.downloads_all_time, pa.int64()),
             "likes": pa.array(graph.likes, pa.int64()),
-            "created_at": _created_text(graph.created_at),
-            "pipeline_tag": _plain_strings(graph.pipeline_tag),
-            "library_name": _plain_strings(graph.library_name),
+            "createdAt": _created_text(graph.created_at),
+            "pipelineTag": _plain_strings(graph.pipeline_tag),
+            "libraryName": _plain_strings(graph.library_name),
             "family": pa.DictionaryArray.from_arrays(
                 pa.array(family_codes, pa.int64()), pa.array(family_names, pa.string())
             ).cast(pa.string()),
@@ -220,7 +220,7 @@ def graph_tables(graph: LineageGraph) -> GraphTables:
                 pa.array(country_codes, pa.int64()), pa.array(country_names, pa.string())
             ).cast(pa.string()),
             "stub": pa.array(graph.stub.astype(bool)),
-            "n_parents": pa.array(graph.n_parents, pa.int64()),
+            "nParents": pa.array(graph.n_parents, pa.int64()),
             "depth": pa.array(graph.depth, pa.int64()),
         }
     )

@@ -179,7 +179,7 @@ def test_values_falkordb_cannot_carry_are_refused_and_counted(runner: BoltCypher
     assert any("acme/quote" in e for e in report.refused_examples)
     ids = {r[0] for r in runner.run("MATCH (m:Model) RETURN m.id").rows}
     assert ids == {"acme/base", "acme/fine", "acme/child"}
-    (lib,) = runner.run("MATCH (m:Model {id: 'acme/fine'}) RETURN m.library_name").rows
+    (lib,) = runner.run("MATCH (m:Model {id: 'acme/fine'}) RETURN m.libraryName").rows
     assert lib == ('say "hi" {$x}\nok',)  # what was sent arrived intact
     assert report.as_dict()["complete"] is False
 

@@ -15,25 +15,25 @@
 // Python: hflineage.queries.attribute(by="country").
 MATCH (d:Model)-[h:HAS_ROOT]->(r:Model)
 WHERE NOT d.stub AND (h.first OR ($view = 'lineage' AND $policy <> 'first'))
-      AND (($since = '' AND $until = '') OR (d.created_at IS NOT NULL
-      AND d.created_at <> '2022-03-02T23:29:04'
-      AND ($since = '' OR left(d.created_at, 7) >= $since)
-      AND ($until = '' OR left(d.created_at, 7) <= $until)))
+      AND (($since = '' AND $until = '') OR (d.createdAt IS NOT NULL
+      AND d.createdAt <> '2022-03-02T23:29:04'
+      AND ($since = '' OR left(d.createdAt, 7) >= $since)
+      AND ($until = '' OR left(d.createdAt, 7) <= $until)))
 WITH d, CASE $view WHEN 'uploader' THEN d.country ELSE r.country END AS country,
      CASE WHEN $view = 'lineage' AND $policy = 'split' THEN h.weight ELSE 1.0 END AS w
 WITH country, d, w * CASE $metric WHEN 'downloads' THEN d.downloads
-                                 WHEN 'downloads_all_time' THEN d.downloads_all_time
+                                 WHEN 'downloads_all_time' THEN d.downloadsAllTime
                                  WHEN 'likes' THEN d.likes ELSE 1 END AS credit
 WITH country, sum(credit) AS value, count(DISTINCT d) AS models
 // The denominator comes last: carried through the join above it would cost more than the join.
 WITH collect({country: country, value: value, models: models}) AS rows
 MATCH (t:Model)
-WHERE NOT t.stub AND (($since = '' AND $until = '') OR (t.created_at IS NOT NULL
-      AND t.created_at <> '2022-03-02T23:29:04'
-      AND ($since = '' OR left(t.created_at, 7) >= $since)
-      AND ($until = '' OR left(t.created_at, 7) <= $until)))
+WHERE NOT t.stub AND (($since = '' AND $until = '') OR (t.createdAt IS NOT NULL
+      AND t.createdAt <> '2022-03-02T23:29:04'
+      AND ($since = '' OR left(t.createdAt, 7) >= $since)
+      AND ($until = '' OR left(t.createdAt, 7) <= $until)))
 WITH rows, sum(CASE $metric WHEN 'downloads' THEN 1.0 * t.downloads
-                            WHEN 'downloads_all_time' THEN 1.0 * t.downloads_all_time
+                            WHEN 'downloads_all_time' THEN 1.0 * t.downloadsAllTime
                             WHEN 'likes' THEN 1.0 * t.likes ELSE 1.0 END) AS total
 UNWIND rows AS row
 RETURN row.country AS country, row.value AS value,

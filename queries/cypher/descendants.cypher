@@ -6,7 +6,7 @@
 // Python: hflineage.queries.descendants_of gives the same models, nearest first.
 // openCypher as Neo4j runs it: DISTINCT endpoints let Neo4j expand without enumerating
 // paths, then shortestPath measures each one. The embedded engine uses
-// descendants.ladybug.cypher; FalkorDB enumerates every path here (billions on real merge
+// descendants.embedded.cypher; FalkorDB enumerates every path here (billions on real merge
 // trees), so the Bolt backend walks children.cypher level by level there instead.
 MATCH (m:Model {id: $model_id})<-[:DERIVED_FROM*1..]-(d:Model)
 WITH DISTINCT m, d

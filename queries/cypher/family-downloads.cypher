@@ -12,18 +12,18 @@
 // Python: hflineage.queries.attribute(by="family", metric="downloads", view="lineage").
 MATCH (d:Model)-[h:HAS_ROOT]->(r:Model)
 WHERE NOT d.stub AND ($policy <> 'first' OR h.first) AND (($since = '' AND $until = '')
-      OR (d.created_at IS NOT NULL AND d.created_at <> '2022-03-02T23:29:04'
-      AND ($since = '' OR left(d.created_at, 7) >= $since)
-      AND ($until = '' OR left(d.created_at, 7) <= $until)))
+      OR (d.createdAt IS NOT NULL AND d.createdAt <> '2022-03-02T23:29:04'
+      AND ($since = '' OR left(d.createdAt, 7) >= $since)
+      AND ($until = '' OR left(d.createdAt, 7) <= $until)))
 WITH r.family AS family, d, CASE $policy WHEN 'split' THEN h.weight ELSE 1.0 END AS w
 WITH family, sum(w * d.downloads) AS downloads, count(DISTINCT d) AS models
 // The denominator comes last: carried through the join above it would cost more than the join.
 WITH collect({family: family, downloads: downloads, models: models}) AS rows
 MATCH (t:Model)
-WHERE NOT t.stub AND (($since = '' AND $until = '') OR (t.created_at IS NOT NULL
-      AND t.created_at <> '2022-03-02T23:29:04'
-      AND ($since = '' OR left(t.created_at, 7) >= $since)
-      AND ($until = '' OR left(t.created_at, 7) <= $until)))
+WHERE NOT t.stub AND (($since = '' AND $until = '') OR (t.createdAt IS NOT NULL
+      AND t.createdAt <> '2022-03-02T23:29:04'
+      AND ($since = '' OR left(t.createdAt, 7) >= $since)
+      AND ($until = '' OR left(t.createdAt, 7) <= $until)))
 WITH rows, sum(1.0 * t.downloads) AS total
 UNWIND rows AS row
 RETURN row.family AS family, row.downloads AS downloads,

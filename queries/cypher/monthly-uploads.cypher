@@ -9,11 +9,11 @@
 // old repos) are left out. Stubs are never counted.
 // Python: hflineage.queries.monthly_series(by="family", metric="uploads").
 MATCH (d:Model)-[h:HAS_ROOT]->(r:Model)
-WHERE NOT d.stub AND d.created_at IS NOT NULL AND d.created_at <> '2022-03-02T23:29:04'
+WHERE NOT d.stub AND d.createdAt IS NOT NULL AND d.createdAt <> '2022-03-02T23:29:04'
       AND ($policy <> 'first' OR h.first)
-      AND ($since = '' OR left(d.created_at, 7) >= $since)
-      AND ($until = '' OR left(d.created_at, 7) <= $until)
-WITH left(d.created_at, 7) AS month, r.family AS family,
+      AND ($since = '' OR left(d.createdAt, 7) >= $since)
+      AND ($until = '' OR left(d.createdAt, 7) <= $until)
+WITH left(d.createdAt, 7) AS month, r.family AS family,
      CASE $policy WHEN 'split' THEN h.weight ELSE 1.0 END AS w
 RETURN month, family, sum(w) AS uploads
 ORDER BY month, uploads DESC, family

@@ -1,0 +1,403 @@
+"""Neo4j's Cypher, as the embedded engine must be asked it.
+
+The embedded engine (the Kuzu family) speaks openCypher with differences that would give a
+Neo4j user a *silently* different answer: list indexes and ``substring`` start at 1, not 0;
+``labels(n)`` is a string; some functions have other names. :func:`to_embedded` rewrites
+a query written for Neo4j into the engine's spelling where the meaning can be kept
+exactly, and refuses, naming what to write instead, where it cannot. Every rule is listed
+in ``docs/cypher.md`` ("Differences from Neo4j") with its test.
+
+It also makes reachability answer: a variable-length pattern whose paths are never looked
+at (no relationship or path variable, ends de-duplicated by ``DISTINCT``) only needs one
+path per pair of end nodes, so it is run as the engine's ``SHORTEST`` form; written
+plainly, the engine enumerates every path through the merges (billions on real lineage).
+
+The rewrite works on tokens (strings, comments and escaped names are never touched) and
+keeps the query's own spacing, so error positions stay close to the user's text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from hflineage.errors import QueryError
+
+__all__ = ["RENAMED_FUNCTIONS", "to_embedded"]
+
+#: Neo4j function -> the embedded engine's name for the same function (lower-case keys).
+RENAMED_FUNCTIONS: dict[str, str] = {
+    "tointeger": "to_int64",
+    "tofloat": "to_double",
+    "tostring": "to_string",
+    "split": "string_split",
+    "type": "label",
+    "relationships": "rels",
+}
+
+#: Neo4j constructs with no exact counterpart here: the message says what to write instead.
+_REFUSED_FUNCTIONS: dict[str, str] = {
+    "id": "internal ids differ between databases; match and return m.id (the Hub id) instead",
+    "elementid": "internal ids differ between databases; match and return m.id instead",
+    "head": "write list[0] for the first element",
+    "last": "write list[-1] for the last element",
+    "datetime": "createdAt is ISO-8601 text (UTC): compare it with a string such as "
+    "'2024-05-01T00:00:00', or take left(m.createdAt, 7) for the month",
+    "date": "createdAt is ISO-8601 text (UTC): compare left(m.createdAt, 10) with a "
+    "'YYYY-MM-DD' string",
+}
+
+_TOKEN = re.compile(
+    r"""(?P<skip>//[^\n]*|/\*.*?\*/)"""
+    r"""|(?P<str>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")"""
+    r"""|(?P<name>`[^`]*`)"""
+    r"""|(?P<param>\$(?:\w+|`[^`]*`))"""
+    r"""|(?P<num>\d+\.\d+(?:[eE][-+]?\d+)?|\d+)"""
+    r"""|(?P<word>[A-Za-z_]\w*)"""
+    r"""|(?P<op>\.\.|<-|->|<>|<=|>=|=~|\S)""",
+    re.DOTALL,
+)
+
+#: Keywords after which ``[`` starts a list, not a subscript.
+_LIST_AFTER = frozenset(
+    {"RETURN", "WITH", "WHERE", "AND", "OR", "XOR", "NOT", "IN", "UNWIND", "AS", "THEN",
+     "ELSE", "WHEN", "CASE", "DISTINCT", "BY", "SET", "IS", "CONTAINS", "STARTS", "ENDS"}
+)  # fmt: skip
+_CLAUSES = frozenset(
+    {"MATCH", "OPTIONAL", "WHERE", "WITH", "RETURN", "ORDER", "SKIP", "LIMIT", "UNWIND",
+     "CALL", "UNION", "CREATE", "MERGE", "SET", "DELETE", "DETACH", "REMOVE"}
+)  # fmt: skip
+_KEYWORDS = _LIST_AFTER | _CLAUSES | {"EXISTS", "ON"}
+#: Aggregates whose value does not change when a row is repeated.
+_DUPLICATE_BLIND_AGGREGATES = frozenset({"min", "max"})
+_AGGREGATES = frozenset(
+    {"count", "sum", "avg", "min", "max", "collect", "stdev", "stdevp", "percentilecont",
+     "percentiledisc"}
+)  # fmt: skip
+
+
+class _Unbalanced(Exception):
+    """A bracket is never closed: the engine's parser will say where."""
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str
+    text: str
+    start: int
+    end: int
+
+    @property
+    def upper(self) -> str:
+        return self.text.upper()
+
+
+def _tokens(text: str) -> list[_Token]:
+    return [
+        _Token(m.lastgroup or "op", m.group(), m.start(), m.end())
+        for m in _TOKEN.finditer(text)
+        if m.lastgroup != "skip"
+    ]
+
+
+def _closing(tokens: list[_Token], i: int) -> int:
+    """Index of the bracket closing the one at ``tokens[i]``."""
+    pairs = {"(": ")", "[": "]", "{": "}"}
+    opener = tokens[i].text
+    depth = 0
+    for j in range(i, len(tokens)):
+        t = tokens[j].text if tokens[j].kind == "op" else ""
+        if t == opener:
+            depth += 1
+        elif t == pairs[opener]:
+            depth -= 1
+            if depth == 0:
+                return j
+    raise _Unbalanced(opener)
+
+
+def _split_top(tokens: list[_Token], lo: int, hi: int, sep: str) -> list[tuple[int, int]]:
+    """Ranges ``[a, b)`` of ``tokens[lo:hi]`` between top-level ``sep`` tokens."""
+    parts: list[tuple[int, int]] = []
+    depth, start = 0, lo
+    for j in range(lo, hi):
+        t = tokens[j]
+        if t.kind == "op" and t.text in "([{":
+            depth += 1
+        elif t.kind == "op" and t.text in ")]}":
+            depth -= 1
+        elif depth == 0 and (t.upper == sep if t.kind == "word" else t.text == sep):
+            parts.append((start, j))
+            start = j + 1
+    parts.append((start, hi))
+    return parts
+
+
+class _Rewriter:
+    """Rewrites one query (or one part of it) token by token."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.toks = _tokens(text)
+
+    def span(self, a: int, b: int) -> str:
+        """The rewritten text of tokens ``[a, b)`` (their own spacing kept)."""
+        if a >= b:
+            return ""
+        out: list[str] = []
+        i = a
+        while i < b:
+            piece, nxt = self._rewrite_at(i, b)
+            if i > a:
+                out.append(self.text[self.toks[i - 1].end : self.toks[i].start])
+            out.append(piece)
+            i = nxt
+        return "".join(out)
+
+    def raw(self, a: int, b: int) -> str:
+        return self.text[self.toks[a].start : self.toks[b - 1].end] if a < b else ""
+
+    def _rewrite_at(self, i: int, b: int) -> tuple[str, int]:
+        """Text for the construct starting at token ``i`` and the index after it."""
+        t = self.toks[i]
+        nxt = self.toks[i + 1] if i + 1 < b else None
+        is_call = (
+            nxt is not None
+            and nxt.text == "("
+            and t.kind == "word"
+            and t.upper not in _KEYWORDS
+            and not self._after_dot(i)
+        )
+        if is_call:
+            return self._call(i)
+        if t.kind == "op" and t.text == "[":
+            if self._is_subscript(i):
+                return self._subscript(i)
+            if self._is_comprehension(i):
+                return self._comprehension(i)
+            close = _closing(self.toks, i)
+            return "[" + self._inner(i + 1, close) + "]", close + 1
+        if t.kind == "op" and t.text in "({":
+            close = _closing(self.toks, i)
+            return t.text + self._inner(i + 1, close) + self.toks[close].text, close + 1
+        return t.text, i + 1
+
+    def _inner(self, a: int, close: int) -> str:
+        """The rewritten text between two brackets, with the spacing at both ends kept."""
+        if a >= close:
+            return self.text[self.toks[a - 1].end : self.toks[close].start]
+        lead = self.text[self.toks[a - 1].end : self.toks[a].start]
+        tail = self.text[self.toks[close - 1].end : self.toks[close].start]
+        return lead + self.span(a, close) + tail
+
+    def _after_dot(self, i: int) -> bool:
+        return i > 0 and self.toks[i - 1].text == "."
+
+    # -- function calls ---------------------------------------------------------------------
+    def _call(self, i: int) -> tuple[str, int]:
+        name = self.toks[i].text
+        low = name.lower()
+        close = _closing(self.toks, i + 1)
+        args = _split_top(self.toks, i + 2, close, ",")
+        if close == i + 2:
+            args = []
+        if low in _REFUSED_FUNCTIONS:
+            raise QueryError(f"{name}() is not supported here: {_REFUSED_FUNCTIONS[low]}")
+        if low in ("shortestpath", "allshortestpaths"):
+            return self._shortest(i, close, every=low == "allshortestpaths"), close + 1
+        if low == "labels":
+            return f"[label({self._inner(i + 2, close)})]", close + 1
+        if low == "substring":
+            return self._substring(name, args), close + 1
+        head = RENAMED_FUNCTIONS.get(low, name)
+        gap = self.text[self.toks[i].end : self.toks[i + 1].start]
+        return head + gap + "(" + self._inner(i + 2, close) + ")", close + 1
+
+    def _substring(self, name: str, args: list[tuple[int, int]]) -> str:
+        # Neo4j counts from 0, the engine from 1; a missing length means "to the end".
+        if len(args) not in (2, 3):
+            raise QueryError(f"{name}() takes 2 or 3 arguments, got {len(args)}")
+        text = self.span(*args[0])
+        start = self.span(*args[1])
+        length = self.span(*args[2]) if len(args) == 3 else f"size({text})"
+        return f"substring({text}, ({start}) + 1, {length})"
+
+    def _shortest(self, i: int, close: int, *, every: bool) -> str:
+        inner = self._inner(i + 2, close).strip()
+        star = re.search(r"\*", inner)
+        if not star:
+            raise QueryError(
+                f"{self.toks[i].text}() needs a variable-length relationship such as "
+                "-[:DERIVED_FROM*1..]->"
+            )
+        form = " ALL SHORTEST" if every else " SHORTEST"
+        rest = inner[star.end() :]
+        bounds = re.match(r"\s*(\d*)\s*(\.\.)?\s*(\d*)", rest)
+        lower = bounds.group(1) if bounds else ""
+        if lower == "0":
+            raise QueryError("shortestPath() with a lower bound of 0 is not supported; use 1..")
+        if bounds and not bounds.group(0).strip():
+            rest = " 1.." + rest
+        return inner[: star.end()] + form + rest
+
+    # -- lists --------------------------------------------------------------------------------
+    def _is_subscript(self, i: int) -> bool:
+        if i == 0:
+            return False
+        prev = self.toks[i - 1]
+        if prev.kind == "op":
+            return prev.text in (")", "]", "}")
+        if prev.kind == "word":
+            return prev.upper not in _LIST_AFTER and prev.upper not in _CLAUSES
+        return prev.kind in ("param", "str", "name")
+
+    def _is_comprehension(self, i: int) -> bool:
+        return (
+            i + 2 < len(self.toks)
+            and self.toks[i + 1].kind in ("word", "name")
+            and self.toks[i + 2].upper == "IN"
+            and self.toks[i + 2].kind == "word"
+        )
+
+    def _subscript(self, i: int) -> tuple[str, int]:
+        close = _closing(self.toks, i)
+        ranges = _split_top(self.toks, i + 1, close, "..")
+        if len(ranges) == 2:
+            return self._slice(i, close, ranges)
+        index_toks = self.toks[i + 1 : close]
+        if len(index_toks) == 1 and index_toks[0].kind == "str":
+            return "[" + index_toks[0].text + "]", close + 1  # a map key: no shift
+        index = self.span(i + 1, close)
+        if len(index_toks) == 1 and index_toks[0].kind == "num" and "." not in index_toks[0].text:
+            return f"[{int(index_toks[0].text) + 1}]", close + 1
+        # Neo4j: 0 is the first element, -1 the last; the engine: 1 is the first, -1 the last.
+        return f"[CASE WHEN ({index}) >= 0 THEN ({index}) + 1 ELSE ({index}) END]", close + 1
+
+    def _slice(self, i: int, close: int, ranges: list[tuple[int, int]]) -> tuple[str, int]:
+        (a0, a1), (b0, b1) = ranges
+        for lo, hi in ranges:
+            if any(t.text == "-" for t in self.toks[lo:hi]):
+                raise QueryError(
+                    "a list slice with a negative bound is not supported here; "
+                    "use size(list) - n instead"
+                )
+        start = self.span(a0, a1) or "0"
+        # Neo4j's [a..b] keeps positions a..b-1 counted from 0: the engine's [a+1:b].
+        end = self.span(b0, b1)
+        end_text = end if end else "2147483647"
+        return f"[({start}) + 1:{end_text}]", close + 1
+
+    def _comprehension(self, i: int) -> tuple[str, int]:
+        close = _closing(self.toks, i)
+        var = self.toks[i + 1].text
+        body_start = i + 3
+        pieces = _split_top(self.toks, body_start, close, "|")
+        if len(pieces) > 2:
+            raise QueryError("a list comprehension takes at most one '|'")
+        where_parts = _split_top(self.toks, pieces[0][0], pieces[0][1], "WHERE")
+        source = self.span(*where_parts[0])
+        out = source
+        if len(where_parts) == 2:
+            out = f"list_filter({out}, {var} -> {self.span(*where_parts[1])})"
+        if len(pieces) == 2:
+            out = f"list_transform({out}, {var} -> {self.span(*pieces[1])})"
+        return out, close + 1
+
+
+def to_embedded(query: str) -> str:
+    """The embedded engine's spelling of a query written for Neo4j.
+
+    >>> to_embedded("RETURN [10, 20, 30][1] AS x, substring('abcdef', 1, 2) AS s")
+    "RETURN [10, 20, 30][2] AS x, substring('abcdef', (1) + 1, 2) AS s"
+    >>> to_embedded("MATCH (d)-[:DERIVED_FROM*1..]->(r) RETURN count(DISTINCT d)")
+    'MATCH (d)-[:DERIVED_FROM* SHORTEST 1..]->(r) RETURN count(DISTINCT d)'
+
+    Raises:
+        QueryError: a construct with no exact counterpart, naming what to write instead.
+    """
+    rewriter = _Rewriter(query)
+    try:
+        text = rewriter.span(0, len(rewriter.toks)) if rewriter.toks else query
+    except _Unbalanced:
+        return query  # a syntax error: left for the engine's parser to report
+    return _endpoints_only(text)
+
+
+# -- reachability ---------------------------------------------------------------------------
+_VAR_LENGTH = re.compile(
+    r"(?P<head>(?:<-|-)\[\s*:\s*[A-Za-z_]\w*(?:\s*\|\s*:?\s*[A-Za-z_]\w*)*\s*\*)"
+    r"(?P<bounds>\s*(?P<lo>\d*)\s*(?:\.\.\s*(?P<hi>\d*))?)"
+    r"(?=\s*[\]{(])"
+)
+
+
+def _endpoints_only(query: str) -> str:
+    """Run unnamed variable-length patterns as one shortest path per pair of end nodes.
+
+    Only when nothing can tell the difference: the relationship has no variable, no path
+    is named, the lower bound is at most 1, and the first projection after the pattern
+    de-duplicates (``DISTINCT`` rows, or only ``DISTINCT``/min/max aggregates).
+    """
+    toks = _tokens(query)
+    if any(t.kind == "op" and t.text == "=" and _names_path(toks, k) for k, t in enumerate(toks)):
+        return query
+    out: list[str] = []
+    last = 0
+    for m in _VAR_LENGTH.finditer(query):
+        if _inside_literal(toks, m.start()):
+            continue
+        lo = m.group("lo")
+        if lo not in ("", "1") or not _deduplicated_after(toks, m.end()):
+            continue
+        hi = m.group("hi") or ""
+        bounds = f"1..{hi}" if (m.group("bounds").find("..") >= 0 or not lo) else "1..1"
+        out.append(query[last : m.start()])
+        out.append(m.group("head") + " SHORTEST " + bounds)
+        last = m.end()
+    out.append(query[last:])
+    return "".join(out)
+
+
+def _names_path(toks: list[_Token], k: int) -> bool:
+    """``p = (`` in a pattern: a named path (its every path would be visible)."""
+    return (
+        k > 0
+        and k + 1 < len(toks)
+        and toks[k - 1].kind in ("word", "name")
+        and toks[k + 1].text in ("(", "shortestPath", "allShortestPaths")
+    )
+
+
+def _inside_literal(toks: list[_Token], pos: int) -> bool:
+    return any(t.kind in ("str", "name") and t.start <= pos < t.end for t in toks)
+
+
+def _deduplicated_after(toks: list[_Token], pos: int) -> bool:
+    """The first WITH/RETURN after ``pos`` ignores how many rows each binding has."""
+    k = next((j for j, t in enumerate(toks) if t.start >= pos), len(toks))
+    while k < len(toks) and not (toks[k].kind == "word" and toks[k].upper in ("WITH", "RETURN")):
+        k += 1
+    if k >= len(toks):
+        return False
+    if k + 1 < len(toks) and toks[k + 1].upper == "DISTINCT":
+        return True
+    end = k + 1
+    depth = 0
+    while end < len(toks):
+        t = toks[end]
+        if t.kind == "op" and t.text in "([{":
+            depth += 1
+        elif t.kind == "op" and t.text in ")]}":
+            depth -= 1
+        elif depth == 0 and t.kind == "word" and t.upper in _CLAUSES:
+            break
+        end += 1
+    seen_aggregate = False
+    for j in range(k + 1, end - 1):
+        t = toks[j]
+        if t.kind == "word" and t.text.lower() in _AGGREGATES and toks[j + 1].text == "(":
+            seen_aggregate = True
+            distinct = j + 2 < end and toks[j + 2].upper == "DISTINCT"
+            if not distinct and t.text.lower() not in _DUPLICATE_BLIND_AGGREGATES:
+                return False
+    return seen_aggregate
