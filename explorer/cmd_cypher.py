@@ -19,6 +19,7 @@ from hflineage.explorer.common import (
     progress_enabled,
     stderr_console,
 )
+from hflineage.queries.cypher_embedded import DEFAULT_MEMORY, DEFAULT_TIMEOUT
 from hflineage.queries.cypherlib import (
     CypherRunner,
     library,
@@ -117,14 +118,16 @@ def _runner(
     database: str | None,
     write: bool,
     timeout: float | None,
+    memory_gib: float,
 ) -> CypherRunner:
     if uri:
         return _bolt(uri, user, password_env, database, write, timeout)
     from hflineage.queries.cypher_embedded import EmbeddedCypher
 
+    memory = int(memory_gib * 2**30)
     if db_path:
-        return EmbeddedCypher(db_path, write=write, timeout=timeout)
-    embedded = EmbeddedCypher.from_tables(_tables(snapshots), timeout=timeout)
+        return EmbeddedCypher(db_path, write=write, timeout=timeout, memory=memory)
+    embedded = EmbeddedCypher.from_tables(_tables(snapshots), timeout=timeout, memory=memory)
     embedded.write = write  # an in-memory copy: writes never reach the snapshot
     return embedded
 
@@ -203,9 +206,18 @@ def _list_library(fmt: str) -> None:
 @click.option("--write", is_flag=True, help="Allow writes (read-only by default).")
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    default=None,
-    help="Stop the query after this many seconds.",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    help="Stop the query after this many seconds (0: no limit). Over Bolt it is the "
+    "transaction timeout, which Neo4j enforces.",
+)
+@click.option(
+    "--memory",
+    type=click.FloatRange(min=0.1),
+    default=DEFAULT_MEMORY / 2**30,
+    show_default=True,
+    help="Memory cap of the embedded engine, in GiB.",
 )
 @click.option("--list", "list_queries", is_flag=True, help="List the shipped library queries.")
 def cypher(
@@ -219,7 +231,8 @@ def cypher(
     database: str | None,
     fmt: str,
     write: bool,
-    timeout: float | None,
+    timeout: float,
+    memory: float,
     list_queries: bool,
 ) -> None:
     """Run Cypher, or a library query by name, on the lineage graph.
@@ -243,7 +256,9 @@ def cypher(
         raise click.UsageError("give exactly one of --db PATH, --snapshot PATH or --uri bolt://...")
     name, text = _resolve_query(query)
     raw = parse_param_options(params)
-    runner = _runner(db_path, snapshots, uri, user, password_env, database, write, timeout)
+    runner = _runner(
+        db_path, snapshots, uri, user, password_env, database, write, timeout or None, memory
+    )
     try:
         if name is not None:
             lib = library()[name]
@@ -272,17 +287,24 @@ def cypher(
         f"{len(result.rows):,} rows in {result.elapsed_s:.3f} s "
         f"({runner.engine} at {runner.location})"
     )
-    rows = result.rows if fmt != "table" else [tuple(map(_cell, r)) for r in result.rows]
+    if fmt == "table":
+        rows = [tuple(map(_cell, r)) for r in result.rows]
+    else:  # CSV: lists, maps, nodes and paths as JSON, never Python's repr
+        rows = [tuple(map(_json_cell, r)) for r in result.rows]
     emit(fmt, payload, result.columns, rows, title=name, footer=footer)
+
+
+def _json_cell(value: Any) -> Any:
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return value
 
 
 def _cell(value: Any) -> Any:
     """Table cells: floats under 1 (weights, small shares) keep four significant digits."""
     if isinstance(value, float) and abs(value) < 1 and value:
         return f"{value:.4g}"
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
-    return value
+    return _json_cell(value)
 
 
 # -- db -----------------------------------------------------------------------------------
@@ -346,6 +368,56 @@ def info(db_path: str, fmt: str) -> None:
             f"{db_path} holds no hf-lineage metadata; rebuild it with hf-lineage db build"
         )
     emit(fmt, meta, ["key", "value"], sorted(meta.items()), title=db_path)
+
+
+@db.command("schema")
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=str),
+    help="Embedded database built by hf-lineage db build.",
+)
+@_snapshots_option(required=False)
+@click.option("--uri", metavar="bolt://HOST:PORT", help="A Bolt server (Neo4j) instead.")
+@bolt_options
+@format_option
+def schema(
+    db_path: str | None,
+    snapshots: tuple[str, ...],
+    uri: str | None,
+    user: str | None,
+    password_env: str,
+    database: str | None,
+    fmt: str,
+) -> None:
+    """Labels, relationship types, their properties with types, and counts.
+
+    Example: hf-lineage db schema --db hub.lbdb
+    """
+    from hflineage.queries.cypher_schema import database_schema
+
+    if sum([bool(db_path), bool(snapshots), bool(uri)]) != 1:
+        raise click.UsageError("give exactly one of --db PATH, --snapshot PATH or --uri bolt://...")
+    runner = _runner(
+        db_path,
+        snapshots,
+        uri,
+        user,
+        password_env,
+        database,
+        False,
+        DEFAULT_TIMEOUT,
+        DEFAULT_MEMORY / 2**30,
+    )
+    try:
+        entries = database_schema(runner)
+    finally:
+        runner.close()
+    rows = [
+        (e.pattern, e.count, ", ".join(f"{n} {t}" for n, t in e.properties) or "-") for e in entries
+    ]
+    payload = {"engine": runner.engine, "entries": [e.as_dict() for e in entries]}
+    emit(fmt, payload, ["pattern", "count", "properties"], rows, title="schema")
 
 
 # -- neo4j --------------------------------------------------------------------------------

@@ -12,10 +12,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from hflineage.graph import LineageGraph, build_lineage_graph
-from hflineage.graph.cache import GraphCache, cache_dir_from_env
-from hflineage.loaders import load_snapshots
-from hflineage.loaders.hubstats import fetch_hub_stats
+from hflineage.graph import LineageGraph
+from hflineage.graph.opening import open_graph
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -95,36 +93,9 @@ def progress_enabled() -> bool:
 def load_graph(
     snapshots: Sequence[str], *, infer: bool = False, min_confidence: float | None = None
 ) -> LineageGraph:
-    """Load snapshots (or the Hub dump) with a progress bar and build the lineage graph.
-
-    With ``infer``, models that declare no parent get inferred ones (at or above
-    ``min_confidence``; see ``docs/inference.md``); declared parents always win.
-    """
-    inputs = list(snapshots) or [str(fetch_hub_stats())]
-
-    def build(
-        tick: Callable[[int, int], None] | None = None,
-        loaded: Callable[[], None] | None = None,
-    ) -> LineageGraph:
-        table, report = load_snapshots(inputs, progress=tick)
-        if loaded is not None:
-            loaded()
-        if not infer:
-            return build_lineage_graph(table, report)
-        from hflineage.graph.inference import DEFAULT_MIN_CONFIDENCE, build_inferred_graph
-        from hflineage.loaders.evidence import load_evidences
-
-        conf = DEFAULT_MIN_CONFIDENCE if min_confidence is None else min_confidence
-        return build_inferred_graph(table, report, load_evidences(inputs), min_confidence=conf)[0]
-
-    def cached(make: Callable[[], LineageGraph]) -> LineageGraph:
-        where = None if infer else cache_dir_from_env()  # inferred graphs are not cached
-        if where is None:
-            return make()
-        return GraphCache(where).get_or_build(inputs, make, background=True)
-
+    """:func:`hflineage.open_graph` with a progress bar on an interactive terminal."""
     if not progress_enabled():
-        return cached(build)
+        return open_graph(snapshots, infer=infer, min_confidence=min_confidence)
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(
@@ -143,7 +114,13 @@ def load_graph(
         def loaded() -> None:
             bar.update(task, description="building graph")
 
-        return cached(lambda: build(tick, loaded))
+        return open_graph(
+            snapshots,
+            infer=infer,
+            min_confidence=min_confidence,
+            progress=tick,
+            on_loaded=loaded,
+        )
 
 
 def emit(

@@ -19,11 +19,12 @@ keeps the query's own spacing, so error positions stay close to the user's text.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from hflineage.errors import QueryError
 
-__all__ = ["RENAMED_FUNCTIONS", "to_embedded"]
+__all__ = ["RENAMED_FUNCTIONS", "check_name_case", "to_embedded"]
 
 #: Neo4j function -> the embedded engine's name for the same function (lower-case keys).
 RENAMED_FUNCTIONS: dict[str, str] = {
@@ -401,3 +402,36 @@ def _deduplicated_after(toks: list[_Token], pos: int) -> bool:
             if not distinct and t.text.lower() not in _DUPLICATE_BLIND_AGGREGATES:
                 return False
     return seen_aggregate
+
+
+# -- names ----------------------------------------------------------------------------------
+def check_name_case(query: str, names: Iterable[str]) -> None:
+    """Refuse a label, type or property spelled in another case than the schema's.
+
+    The engine matches these names in any case; Neo4j matches them exactly (``m.Downloads``
+    is null there, ``(:model)`` matches nothing), so a query that relies on either would
+    answer differently in the two. Strings, map values and variables are not judged.
+
+    Raises:
+        QueryError: naming the schema's spelling.
+    """
+    exact = set(names)
+    by_lower = {n.lower(): n for n in exact}
+    toks = _tokens(query)
+    brackets: list[str] = []
+    for k, t in enumerate(toks):
+        if t.kind == "op" and t.text in "([{":
+            brackets.append(t.text)
+        elif t.kind == "op" and t.text in ")]}":
+            if brackets:
+                brackets.pop()
+        elif t.kind == "word" and k > 0 and t.text not in exact:
+            before = toks[k - 1].text
+            is_property = before == "." and toks[k - 1].kind == "op"
+            is_label = before in (":", "|") and bool(brackets) and brackets[-1] in "(["
+            known = by_lower.get(t.text.lower())
+            if (is_property or is_label) and known is not None:
+                raise QueryError(
+                    f"{t.text!r} is spelled {known!r} in the schema; names are matched "
+                    f"exactly in Neo4j (did you mean {known}?)"
+                )

@@ -39,7 +39,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from hflineage.errors import InputError, QueryError, ReadOnlyError
-from hflineage.queries.cypher_dialect import to_embedded
+from hflineage.queries.cypher_dialect import check_name_case, to_embedded
 from hflineage.queries.cypherlib import (
     ClosingRunner,
     CypherResult,
@@ -344,6 +344,7 @@ class EmbeddedCypher(ClosingRunner):
 
     def translate(self, query: str) -> str:
         """The engine's spelling of a query written for Neo4j (see the module doc)."""
+        check_name_case(query, _SCHEMA_NAMES)
         return to_embedded(query)
 
     def run(self, query: str, params: Mapping[str, object] | None = None) -> CypherResult:
