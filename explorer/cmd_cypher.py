@@ -100,7 +100,8 @@ def _bolt(
         password=_password(user, password_env),
         database=database,
         write=write,
-        timeout=timeout,
+        timeout=DEFAULT_TIMEOUT if timeout is None else (timeout or None),
+        timeout_required=bool(timeout),
     )
 
 
@@ -120,10 +121,12 @@ def _runner(
     timeout: float | None,
     memory_gib: float,
 ) -> CypherRunner:
+    """The runner for the chosen database; ``timeout`` None means the default, 0 none."""
     if uri:
         return _bolt(uri, user, password_env, database, write, timeout)
     from hflineage.queries.cypher_embedded import EmbeddedCypher
 
+    timeout = DEFAULT_TIMEOUT if timeout is None else (timeout or None)
     memory = int(memory_gib * 2**30)
     if db_path:
         return EmbeddedCypher(db_path, write=write, timeout=timeout, memory=memory)
@@ -207,10 +210,10 @@ def _list_library(fmt: str) -> None:
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0),
-    default=DEFAULT_TIMEOUT,
-    show_default=True,
-    help="Stop the query after this many seconds (0: no limit). Over Bolt it is the "
-    "transaction timeout, which Neo4j enforces.",
+    default=None,
+    help=f"Stop the query after this many seconds (0: no limit; default: {DEFAULT_TIMEOUT:g} "
+    "on the embedded engine and Neo4j, where it is the transaction timeout; FalkorDB "
+    "cannot apply one and refuses it).",
 )
 @click.option(
     "--memory",
@@ -231,7 +234,7 @@ def cypher(
     database: str | None,
     fmt: str,
     write: bool,
-    timeout: float,
+    timeout: float | None,
     memory: float,
     list_queries: bool,
 ) -> None:
@@ -256,9 +259,7 @@ def cypher(
         raise click.UsageError("give exactly one of --db PATH, --snapshot PATH or --uri bolt://...")
     name, text = _resolve_query(query)
     raw = parse_param_options(params)
-    runner = _runner(
-        db_path, snapshots, uri, user, password_env, database, write, timeout or None, memory
-    )
+    runner = _runner(db_path, snapshots, uri, user, password_env, database, write, timeout, memory)
     try:
         if name is not None:
             lib = library()[name]
@@ -399,15 +400,7 @@ def schema(
     if sum([bool(db_path), bool(snapshots), bool(uri)]) != 1:
         raise click.UsageError("give exactly one of --db PATH, --snapshot PATH or --uri bolt://...")
     runner = _runner(
-        db_path,
-        snapshots,
-        uri,
-        user,
-        password_env,
-        database,
-        False,
-        DEFAULT_TIMEOUT,
-        DEFAULT_MEMORY / 2**30,
+        db_path, snapshots, uri, user, password_env, database, False, None, DEFAULT_MEMORY / 2**30
     )
     try:
         entries = database_schema(runner)

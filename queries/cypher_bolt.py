@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from hflineage.errors import QueryError
+from hflineage.queries.cypher_dialect import with_all_before_aggregates
 from hflineage.queries.cypherlib import (
     ClosingRunner,
     CypherResult,
@@ -154,12 +155,16 @@ class BoltCypher(ClosingRunner):
         timeout: float | None = None,
         dialect: str | None = None,
         driver: Driver | None = None,
+        timeout_required: bool = False,
     ) -> None:
         """Connect (or use ``driver``, which then stays open on :meth:`close`).
 
+        ``timeout`` is the transaction timeout in seconds, which Neo4j enforces; FalkorDB
+        ignores it, so it is dropped there, or refused when ``timeout_required``.
+
         Raises:
             QueryError: the server cannot be reached, refuses the credentials, or a
-                ``database`` was given for FalkorDB (it has one graph over Bolt).
+                ``database`` (or a required timeout) was given for FalkorDB.
         """
         self.location = public_uri(uri)
         self.database = database
@@ -192,6 +197,15 @@ class BoltCypher(ClosingRunner):
             raise QueryError(
                 "FalkorDB serves one graph over Bolt and ignores database names; drop --database"
             )
+        if self.dialect == "falkordb" and timeout:
+            # Measured: a query given 0.5 s ran for 60 s; the transaction timeout that Neo4j
+            # enforces is not read by FalkorDB's Bolt layer.
+            if timeout_required:
+                raise QueryError(
+                    "FalkorDB does not apply a query timeout sent over Bolt; set the server's "
+                    "own TIMEOUT configuration instead and run without a timeout here"
+                )
+            self.timeout = None
 
     @staticmethod
     def _absorb_stalled_slot(uri: str) -> None:
@@ -297,6 +311,8 @@ class BoltCypher(ClosingRunner):
             refuse_writes(query)
         check_parameters(query, values)
         self.check_params(query, values)
+        if self.dialect == "falkordb":
+            query = with_all_before_aggregates(query)
         started = time.perf_counter()
 
         @unit_of_work(timeout=self.timeout)

@@ -352,7 +352,7 @@ def test_help_states_the_default_timeout_and_memory_cap() -> None:
     p = cli("cypher", "--help")
     assert p.returncode == 0
     text = " ".join(p.stdout.split())
-    assert f"default: {DEFAULT_TIMEOUT}" in text and "GiB" in text
+    assert f"default: {DEFAULT_TIMEOUT:g}" in text and "GiB" in text
 
 
 def test_cli_refused_write_names_the_switch(ladder_db: Path) -> None:
