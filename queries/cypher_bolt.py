@@ -189,8 +189,7 @@ class BoltCypher(ClosingRunner):
                 raise QueryError(f"cannot use {self.location}: {first_line(exc)}") from None
         self.driver: Driver = driver
         if self._own_driver:
-            with self._errors():  # fail fast: managed transactions would retry for 15 s
-                driver.verify_connectivity()
+            self._verify(uri)
         self.dialect = dialect or self._detect()
         self.engine = "neo4j" if self.dialect == "cypher" else self.dialect
         if self.dialect == "falkordb" and database:
@@ -206,6 +205,22 @@ class BoltCypher(ClosingRunner):
                     "own TIMEOUT configuration instead and run without a timeout here"
                 )
             self.timeout = None
+
+    def _verify(self, uri: str) -> None:
+        """Fail fast if the server cannot be reached (managed transactions retry for 15 s).
+
+        On a loaded machine the handshake probe can miss FalkorDB's stalled slot (see
+        :meth:`_absorb_stalled_slot`); one more probe and try before giving up.
+        """
+        from neo4j import exceptions as nx
+
+        try:
+            self.driver.verify_connectivity()
+            return
+        except (nx.ServiceUnavailable, nx.SessionExpired, nx.ConnectionAcquisitionTimeoutError):
+            self._absorb_stalled_slot(uri)
+        with self._errors():
+            self.driver.verify_connectivity()
 
     @staticmethod
     def _absorb_stalled_slot(uri: str) -> None:
