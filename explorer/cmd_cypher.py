@@ -110,6 +110,25 @@ def _tables(snapshots: Sequence[str], infer: bool = False) -> GraphTables:
 
 
 # -- cypher -------------------------------------------------------------------------------
+def database_options(fn: F) -> F:
+    """Where the query runs: ``--db``, ``--snapshot`` or ``--uri`` (with its Bolt options)."""
+    fn = bolt_options(fn)
+    fn = click.option("--uri", metavar="bolt://HOST:PORT", help="A Bolt server (Neo4j) instead.")(
+        fn
+    )
+    fn = _snapshots_option(required=False)(fn)
+    return click.option(
+        "--db",
+        "db_path",
+        type=click.Path(dir_okay=False, path_type=str),
+        help="Embedded database built by hf-lineage db build.",
+    )(fn)
+
+
+def _check_one_database(db_path: str | None, snapshots: Sequence[str], uri: str | None) -> None:
+    _check_one_database(db_path, snapshots, uri)
+
+
 def _runner(
     db_path: str | None,
     snapshots: Sequence[str],
@@ -196,15 +215,7 @@ def _list_library(fmt: str) -> None:
     help="A query parameter (repeatable): name=text is a string, name:=json a JSON value. "
     "Library queries convert text to their declared types.",
 )
-@click.option(
-    "--db",
-    "db_path",
-    type=click.Path(dir_okay=False, path_type=str),
-    help="Embedded database built by hf-lineage db build.",
-)
-@_snapshots_option(required=False)
-@click.option("--uri", metavar="bolt://HOST:PORT", help="A Bolt server (Neo4j) instead.")
-@bolt_options
+@database_options
 @format_option
 @click.option("--write", is_flag=True, help="Allow writes (read-only by default).")
 @click.option(
@@ -254,9 +265,7 @@ def cypher(
         return
     if not query:
         raise click.UsageError("give a QUERY (Cypher text or a library name) or --list")
-    chosen = [bool(db_path), bool(snapshots), bool(uri)]
-    if sum(chosen) != 1:
-        raise click.UsageError("give exactly one of --db PATH, --snapshot PATH or --uri bolt://...")
+    _check_one_database(db_path, snapshots, uri)
     name, text = _resolve_query(query)
     raw = parse_param_options(params)
     runner = _runner(db_path, snapshots, uri, user, password_env, database, write, timeout, memory)
@@ -372,15 +381,7 @@ def info(db_path: str, fmt: str) -> None:
 
 
 @db.command("schema")
-@click.option(
-    "--db",
-    "db_path",
-    type=click.Path(dir_okay=False, path_type=str),
-    help="Embedded database built by hf-lineage db build.",
-)
-@_snapshots_option(required=False)
-@click.option("--uri", metavar="bolt://HOST:PORT", help="A Bolt server (Neo4j) instead.")
-@bolt_options
+@database_options
 @format_option
 def schema(
     db_path: str | None,
@@ -397,8 +398,7 @@ def schema(
     """
     from hflineage.queries.cypher_schema import database_schema
 
-    if sum([bool(db_path), bool(snapshots), bool(uri)]) != 1:
-        raise click.UsageError("give exactly one of --db PATH, --snapshot PATH or --uri bolt://...")
+    _check_one_database(db_path, snapshots, uri)
     runner = _runner(
         db_path, snapshots, uri, user, password_env, database, False, None, DEFAULT_MEMORY / 2**30
     )
