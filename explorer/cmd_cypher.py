@@ -126,7 +126,8 @@ def database_options(fn: F) -> F:
 
 
 def _check_one_database(db_path: str | None, snapshots: Sequence[str], uri: str | None) -> None:
-    _check_one_database(db_path, snapshots, uri)
+    if sum([bool(db_path), bool(snapshots), bool(uri)]) != 1:
+        raise click.UsageError("give exactly one of --db PATH, --snapshot PATH or --uri bolt://...")
 
 
 def _runner(
