@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -23,6 +24,7 @@ from hflineage.queries.cypher_embedded import DEFAULT_MEMORY, DEFAULT_TIMEOUT
 from hflineage.queries.cypherlib import (
     CypherRunner,
     library,
+    library_query,
     parse_param_options,
 )
 from hflineage.queries.graphdb import GraphTables, graph_tables
@@ -163,6 +165,8 @@ def _resolve_query(query: str) -> tuple[str | None, str]:
         return None, sys.stdin.read()
     if query.endswith(".cypher") and "\n" not in query and Path(query).is_file():
         return None, Path(query).read_text(encoding="utf-8")
+    if re.fullmatch(r"[A-Za-z][\w-]*", query):  # one word: a library name, never Cypher
+        library_query(query)  # raises with the closest name
     return None, query
 
 

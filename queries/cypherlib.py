@@ -16,6 +16,7 @@ Values always reach a database as ``$parameters``, never pasted into query text.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
 import re
 import time
@@ -225,8 +226,10 @@ def library_query(name: str) -> LibraryQuery:
     try:
         return library()[name]
     except KeyError:
+        close = difflib.get_close_matches(name, library(), n=1)
+        hint = f"did you mean {close[0]}? " if close else ""
         raise QueryError(
-            f"no library query {name!r}; known: {', '.join(sorted(library()))}"
+            f"no library query {name!r}; {hint}known: {', '.join(sorted(library()))}"
         ) from None
 
 

@@ -359,3 +359,9 @@ def test_cli_refused_write_names_the_switch(ladder_db: Path) -> None:
     p = cli("cypher", "MATCH (m:Model) DETACH DELETE m", "--db", str(ladder_db))
     assert p.returncode == 1 and "rerun with --write" in p.stderr
     assert len(p.stderr.strip().splitlines()) == 1
+
+
+def test_a_mistyped_library_name_suggests_the_closest(ladder_db: Path) -> None:
+    p = cli("cypher", "family-download", "--db", str(ladder_db))
+    assert p.returncode == 1
+    assert "did you mean family-downloads?" in p.stderr
