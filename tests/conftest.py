@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -47,6 +49,40 @@ def sample_path() -> Path:
 def sample_graph(sample_path: Path) -> LineageGraph:
     """The lineage graph of the real sample."""
     table, report = load_snapshot(sample_path)
+    return build_lineage_graph(table, report)
+
+
+@pytest.fixture(scope="session")
+def synthetic_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated hub-stats file in the dump's schema (``bench/synth_hub.py``, 6,000
+    models: merges, stubs, cycles, card-only parents), so tests stand without the sample."""
+    out = tmp_path_factory.mktemp("synthetic") / "synth-6000-s7.parquet"
+    generator = ROOT / "bench" / "synth_hub.py"
+    args = [sys.executable, str(generator), "-n", "6000", "--seed", "7", "--out", str(out)]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return out
+
+
+#: The corpora behaviour tests run on: the generated one always, the real sample when present.
+CORPORA = ["sample", "synthetic"] if SAMPLE.is_file() else ["synthetic"]
+
+
+@pytest.fixture(scope="session", params=CORPORA)
+def corpus_path(request: pytest.FixtureRequest) -> Path:
+    """Each test corpus in turn: the real sample (when present) and a generated one.
+
+    For checks of behaviour that must hold on any Hub data, not of the sample's figures.
+    """
+    name = "sample_path" if request.param == "sample" else "synthetic_path"
+    path: Path = request.getfixturevalue(name)
+    return path
+
+
+@pytest.fixture(scope="session")
+def corpus_graph(corpus_path: Path) -> LineageGraph:
+    """The lineage graph of :func:`corpus_path`."""
+    table, report = load_snapshot(corpus_path)
     return build_lineage_graph(table, report)
 
 
