@@ -423,3 +423,219 @@ def test_report_infer_cli(tmp_path: Path) -> None:
     bad = runner.invoke(cli, [*base, "--min-confidence", "0.5"])
     assert bad.exit_code == 2
     assert "--min-confidence needs --infer" in bad.output
+
+
+# -- rules that know the Hub ----------------------------------------------------------------------
+def _declared_by(parent: str, n: int, prefix: str) -> list[dict[str, Any]]:
+    """``n`` finetunes that declare ``parent`` (how the Hub says a model is a base)."""
+    return [api_model(f"{prefix}{i}/ft-{i}", parent) for i in range(n)]
+
+
+def test_llama2_hf_alias_beats_strangers_and_mirrors(tmp_path: Path) -> None:
+    got = _infer(
+        tmp_path,
+        [
+            _root("meta-llama/Llama-2-7b-chat-hf", downloads=900),
+            *_declared_by("meta-llama/Llama-2-7b-chat-hf", 6, "fan"),
+            _root("NousResearch/Llama-2-7b-chat-hf", downloads=5000),  # a mirror
+            *_declared_by("NousResearch/Llama-2-7b-chat-hf", 3, "nousfan"),
+            _root("quantumaikr/llama-2-7B-chat", downloads=3),  # a stranger's copy
+            _root("TheBloke/Llama-2-7B-Chat-fp16", downloads=50),
+            api_model("TheBloke/Llama-2-7B-Chat-GPTQ", relation=None),
+        ],
+    )
+    parent, conf, rule, rel = got["TheBloke/Llama-2-7B-Chat-GPTQ"]
+    assert (parent, rule, rel) == ("meta-llama/Llama-2-7b-chat-hf", "repo_suffix", "quantized")
+    assert conf >= DEFAULT_MIN_CONFIDENCE
+
+
+def test_reuploaders_are_never_preferred_as_the_base(tmp_path: Path) -> None:
+    got = _infer(
+        tmp_path,
+        [
+            _root("mattshumer/Reflection-Llama-3.1-70B", downloads=10),
+            *_declared_by("mattshumer/Reflection-Llama-3.1-70B", 2, "fan"),
+            _root("unsloth/Reflection-Llama-3.1-70B", downloads=10_000),
+            api_model("bartowski/Reflection-Llama-3.1-70B-GGUF", relation=None),
+        ],
+    )
+    assert (
+        got["bartowski/Reflection-Llama-3.1-70B-GGUF"][0] == "mattshumer/Reflection-Llama-3.1-70B"
+    )
+
+
+def test_a_strangers_same_name_copy_never_beats_the_original(tmp_path: Path) -> None:
+    got = _infer(
+        tmp_path,
+        [
+            _root("meta-llama/Llama-2-70b-chat-hf", downloads=500),
+            *_declared_by("meta-llama/Llama-2-70b-chat-hf", 4, "fan"),
+            _root("quantumaikr/llama-2-70B-chat", downloads=2),
+            api_model("TheBloke/Llama-2-70B-Chat-GGUF", relation=None),
+        ],
+    )
+    assert got["TheBloke/Llama-2-70B-Chat-GGUF"][0] == "meta-llama/Llama-2-70b-chat-hf"
+    # the stranger's copy is itself a mirror of the original, never the other way round
+    assert got["quantumaikr/llama-2-70B-chat"][:3] == (
+        "meta-llama/Llama-2-70b-chat-hf",
+        got["quantumaikr/llama-2-70B-chat"][1],
+        "mirror",
+    )
+    assert "meta-llama/Llama-2-70b-chat-hf" not in got
+
+
+def test_converter_prefixes_and_suffixes(tmp_path: Path) -> None:
+    got = _infer(
+        tmp_path,
+        [
+            _root("openai/whisper-large-v3"),
+            _root("openai/whisper-small"),
+            api_model("Systran/faster-whisper-large-v3", relation=None),
+            api_model("someone/whisper-small-ct2", relation=None),
+            api_model("Systran/faster-distil-whisper-large-v3", relation=None),  # unknown base
+        ],
+    )
+    parent, conf, rule, _ = got["Systran/faster-whisper-large-v3"]
+    assert (parent, rule) == ("openai/whisper-large-v3", "converter_prefix")
+    assert conf >= DEFAULT_MIN_CONFIDENCE
+    assert got["someone/whisper-small-ct2"][::2] == ("openai/whisper-small", "repo_suffix")
+    # no converted model of that name is known: at most a low-confidence name guess
+    assert got["Systran/faster-distil-whisper-large-v3"][1] < DEFAULT_MIN_CONFIDENCE
+
+
+def test_org_name_ids_spell_the_original(tmp_path: Path) -> None:
+    got = _infer(
+        tmp_path,
+        [
+            _root("01-ai/Yi-6B"),
+            api_model("RichardErkhov/01-ai_-_Yi-6B-4bits", relation=None),
+            api_model("RichardErkhov/acme_-_Unseen-Model-7B-gguf", relation=None),
+        ],
+    )
+    parent, conf, rule, rel = got["RichardErkhov/01-ai_-_Yi-6B-4bits"]
+    assert (parent, rule, rel) == ("01-ai/Yi-6B", "org_name_id", "quantized")
+    assert conf >= DEFAULT_MIN_CONFIDENCE
+    assert got["RichardErkhov/acme_-_Unseen-Model-7B-gguf"][::2] == (
+        "acme/Unseen-Model-7B",
+        "org_name_id",
+    )
+
+
+@pytest.mark.parametrize(
+    ("base", "variant"),
+    [
+        ("google/vit-base-patch16-224", "google/vit-base-patch16-224-in21k"),
+        ("openai-community/gpt2", "openai-community/gpt2-large"),
+        ("deepseek-ai/DeepSeek-V2", "deepseek-ai/DeepSeek-V2-Lite"),
+    ],
+)
+def test_a_base_never_derives_from_its_own_variant(tmp_path: Path, base: str, variant: str) -> None:
+    path = write_jsonl(tmp_path / "s.jsonl", [_root(base), _root(variant)])
+    table, _ = load_snapshot(path)
+    inferred = infer_lineage(table, load_evidence(path))
+    assert inferred.as_dicts() == []  # at any confidence
+
+
+def test_a_well_known_base_is_not_a_chat_tune_of_its_namesake(tmp_path: Path) -> None:
+    got = _infer(
+        tmp_path,
+        [
+            _root("acme/Model-7B"),
+            _root("acme/Model-7B-chat"),
+            *_declared_by("acme/Model-7B-chat", 4, "fan"),
+        ],
+    )
+    parent, conf, rule, _ = got["acme/Model-7B-chat"]
+    assert (parent, rule) == ("acme/Model-7B", "namespace_extension")
+    assert conf < 0.5  # "child-is-a-base": others build on it more than on acme/Model-7B
+
+
+def test_every_edge_names_its_evidence_bucket(tmp_path: Path) -> None:
+    path = write_jsonl(
+        tmp_path / "s.jsonl",
+        [_root("Qwen/Qwen2.5-7B"), api_model("bartowski/Qwen2.5-7B-GGUF", relation=None)],
+    )
+    table, _ = load_snapshot(path)
+    (row,) = infer_lineage(table, load_evidence(path)).as_dicts()
+    assert (row["rule"], row["bucket"]) == ("repo_suffix", "unique")
+
+
+# -- calibration ----------------------------------------------------------------------------------
+def test_calibration_replaces_priors_per_rule_and_bucket(tmp_path: Path) -> None:
+    from hflineage.graph.calibration import BucketFit, Calibration, fit_calibration
+
+    path = write_jsonl(
+        tmp_path / "s.jsonl",
+        [_root("Qwen/Qwen2.5-7B"), api_model("bartowski/Qwen2.5-7B-GGUF", relation=None)],
+    )
+    table, _ = load_snapshot(path)
+    priors = infer_lineage(table, calibration=Calibration({}))
+    assert priors.confidence.tolist() == [0.95]
+    fitted = Calibration(
+        {("repo_suffix", "unique"): BucketFit("repo_suffix", "unique", 40, 30, 0.75)}
+    )
+    assert infer_lineage(table, calibration=fitted).confidence.tolist() == [0.75]
+    # round trip, and small buckets are pulled toward their prior
+    fitted.write(tmp_path / "cal.csv")
+    assert Calibration.read(tmp_path / "cal.csv") == fitted
+    small = fit_calibration([("r", "b", False)] * 5, {("r", "b"): 0.9})
+    assert small.confidence("r", "b", 0.0) == pytest.approx(0.9 * 15 / 20, abs=1e-3)
+    big = fit_calibration([("r", "b", False)] * 10 + [("r", "b", True)] * 30, {("r", "b"): 0.9})
+    assert big.confidence("r", "b", 0.0) == 0.75
+
+
+# -- the infer command ----------------------------------------------------------------------------
+def _cli_snapshot(tmp_path: Path) -> Path:
+    return write_jsonl(
+        tmp_path / "s.jsonl",
+        [
+            _root("Qwen/Qwen2.5-7B-Instruct", downloads=100),
+            api_model("bartowski/Qwen2.5-7B-Instruct-GGUF", relation=None, downloads=10),
+            _root("Qwen/Qwen2.5-7B", downloads=50),
+            api_model("Qwen/Qwen2.5-7B-chat", relation=None),  # a guess below 0.8
+            api_model("acme/Qwen2.5-7B-math-v2", relation=None),  # a weaker guess
+            _root("openai/whisper-large-v3"),
+            api_model("Systran/faster-whisper-large-v3", relation=None),
+        ],
+    )
+
+
+@pytest.mark.parametrize("threshold", [0.0, 0.5, DEFAULT_MIN_CONFIDENCE, 0.99])
+def test_infer_lists_exactly_the_edges_report_infer_uses(tmp_path: Path, threshold: float) -> None:
+    from hflineage.explorer.common import load_graph
+
+    path = _cli_snapshot(tmp_path)
+    out = CliRunner().invoke(
+        cli,
+        ["infer", "--snapshot", str(path), "--min-confidence", str(threshold), "--format", "jsonl"],
+    )
+    assert out.exit_code == 0, out.output
+    rows = [json.loads(line) for line in out.output.splitlines()]
+    listed = {(r["model_id"], r["parent_id"]) for r in rows}
+    graph = load_graph([str(path)], infer=True, min_confidence=threshold)
+    inferred = np.flatnonzero(graph.edge_source == INFERRED)
+    used = {(graph.ids[graph.edge_child[e]], graph.ids[graph.edge_parent[e]]) for e in inferred}
+    assert listed == used
+    assert all(r["confidence"] >= threshold for r in rows)
+    assert all(
+        {"model_id", "parent_id", "rule", "confidence", "evidence"} <= r.keys() for r in rows
+    )
+    if threshold <= DEFAULT_MIN_CONFIDENCE:
+        assert ("bartowski/Qwen2.5-7B-Instruct-GGUF", "Qwen/Qwen2.5-7B-Instruct") in listed
+
+
+def test_infer_formats(tmp_path: Path) -> None:
+    path = str(_cli_snapshot(tmp_path))
+    runner = CliRunner()
+    data = json.loads(runner.invoke(cli, ["infer", "--snapshot", path, "--format", "json"]).output)
+    assert data["meta"]["count"] == len(data["edges"]) >= 2
+    assert data["meta"]["min_confidence"] == DEFAULT_MIN_CONFIDENCE
+    csv_out = runner.invoke(cli, ["infer", "--snapshot", path, "--format", "csv"]).output
+    lines = csv_out.splitlines()
+    assert lines[0] == "model_id,parent_id,relation,rule,confidence,evidence"
+    assert len(lines) == 1 + data["meta"]["count"]
+    table = runner.invoke(cli, ["infer", "--snapshot", path, "--top", "1"])
+    assert table.exit_code == 0
+    assert "showing 1" in table.output
+    bad = runner.invoke(cli, ["infer", "--snapshot", path, "--min-confidence", "2"])
+    assert bad.exit_code == 2
