@@ -20,6 +20,9 @@ from __future__ import annotations
 
 import re
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 __all__ = [
     "CONVERTER_ID",
     "CONVERTER_PREFIXES",
@@ -27,6 +30,7 @@ __all__ = [
     "is_reuploader",
     "is_variant_suffix",
     "name_key",
+    "name_keys",
     "split_org_name_id",
     "strip_converter_prefix",
 ]
@@ -73,6 +77,19 @@ def name_key(name: str) -> str:
     key = name.lower().replace("_", "-").replace(" ", "-")
     key = _META_LLAMA.sub("llama", key)
     return _HF_TAIL.sub("", key)
+
+
+def name_keys(model_ids: pa.Array | pa.ChunkedArray) -> list[str]:
+    """:func:`name_key` of every id's repo name, computed columnar (for millions of ids).
+
+    >>> name_keys(pa.array(["meta-llama/Llama-2-7b-chat-hf", "gpt2", "a/Qwen_2 x"]))
+    ['llama-2-7b-chat', 'gpt2', 'qwen-2-x']
+    """
+    key = pc.replace_substring_regex(pc.utf8_lower(model_ids), r"^.*/", "")
+    key = pc.replace_substring(pc.replace_substring(key, "_", "-"), " ", "-")
+    key = pc.replace_substring_regex(key, r"^meta-llama", "llama")
+    key = pc.replace_substring_regex(key, r"-hf$", "")
+    return [str(k) for k in key.to_pylist()]
 
 
 #: Name prefixes of format converters: the rest of the name is the converted model's.

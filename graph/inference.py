@@ -46,6 +46,7 @@ from hflineage.graph.hub_names import (
     is_reuploader,
     is_variant_suffix,
     name_key,
+    name_keys,
     split_org_name_id,
     strip_converter_prefix,
 )
@@ -310,15 +311,20 @@ class InferenceContext:
         quantiser's ``X-GGUF`` is as likely made from the bf16 copy as from ``X``.
         """
         out: dict[str, list[str]] = defaultdict(list)
-        for low, mid in self.known.items():
-            out[name_key(_name(low))].append(mid)
         keys = pa.array(list(self.known), pa.string())
+        for key, mid in zip(name_keys(keys), self.known.values(), strict=True):
+            out[key].append(mid)
         hit = pc.match_substring_regex(keys, _PRECISION.pattern, ignore_case=True)
         for low in keys.filter(hit).to_pylist():
             base, suffixes, strong = split_quant_suffix(_name(low))
             if suffixes and not strong:
                 out[name_key(base)].append(self.known[low])
         return dict(out)
+
+    @cached_property
+    def row_keys(self) -> list[str]:
+        """:func:`~hflineage.graph.hub_names.name_key` of every table row's repo name."""
+        return name_keys(self.table.model_id)
 
     def downloads(self, model_id: str) -> int:
         """30-day downloads of a known model (0 for stubs)."""
@@ -342,6 +348,17 @@ class InferenceContext:
         """Lower-case orgs that develop a curated family (``""``: legacy ids like ``gpt2``)."""
         return self.taxonomy.ruled_orgs()
 
+    @cached_property
+    def declared_or_curated(self) -> list[str]:
+        """Known ids that others declare as a parent or that a curated developer published."""
+        keys = pa.array(list(self.known), pa.string())
+        org = pc.replace_substring_regex(keys, r"/[^/]*$", "")
+        org = pc.if_else(pc.match_substring(keys, "/"), org, "")
+        curated = pc.is_in(org, pa.array(sorted(self.curated_orgs), pa.string()))
+        out = [self.known[k] for k in keys.filter(curated).to_pylist()]
+        out += [self.known[k] for k in self.times_declared if k in self.known]
+        return list(dict.fromkeys(out))
+
     def is_curated(self, model_id: str) -> bool:
         """True when a model's org is a curated family developer."""
         return _org(model_id).lower() in self.curated_orgs
@@ -363,10 +380,16 @@ class InferenceContext:
         st = int(self.evidence.safetensors_total[row])
         return st if st > 0 else int(self.evidence.gguf_total[row])
 
-    def created(self, model_id: str) -> np.datetime64:
-        """``createdAt`` of a model (NaT for stubs and unknown dates)."""
+    @cached_property
+    def _created_seconds(self) -> np.ndarray:
+        """``createdAt`` of every row in seconds, :data:`_NO_DATE` where unknown."""
+        created = self.table.created_at.astype("datetime64[s]")
+        return np.where(np.isnat(created), _NO_DATE, created.astype(np.int64))
+
+    def created(self, model_id: str) -> int:
+        """``createdAt`` of a model in seconds since 1970 (:data:`_NO_DATE` when unknown)."""
         row = self.row_of.get(model_id.lower())
-        return self.table.created_at[row] if row is not None else np.datetime64("NaT", "s")
+        return int(self._created_seconds[row]) if row is not None else _NO_DATE
 
     def is_ancestor(self, a: str, b: str, depth: int = 4) -> bool:
         """True when ``a`` is a declared ancestor of ``b`` (within ``depth`` steps)."""
@@ -451,9 +474,13 @@ class Choice:
     note: str
 
 
-def _younger(a: np.datetime64, b: np.datetime64) -> bool:
-    """True when both dates are known and ``a`` is later than ``b``."""
-    return bool(not np.isnat(a) and not np.isnat(b) and a > b)
+#: The date of a stub or of a model whose ``createdAt`` is unknown.
+_NO_DATE = -(2**62)
+
+
+def _younger(a: int, b: int) -> bool:
+    """True when both dates (seconds) are known and ``a`` is later than ``b``."""
+    return a != _NO_DATE and b != _NO_DATE and a > b
 
 
 # -- rules --------------------------------------------------------------------------------------
@@ -573,10 +600,15 @@ _CLASH_PRIOR = 0.50
 
 def _known_quant_base(ctx: InferenceContext, name: str) -> tuple[str, bool, list[str]] | None:
     """(base, strong, candidates): the least-stripped quantisation base of ``name`` that
-    names known models (by :func:`~hflineage.graph.hub_names.name_key`)."""
+    names known models (by :func:`~hflineage.graph.hub_names.name_key`).
+
+    A base that still ends in a quantisation suffix and is known only from re-uploaders
+    (``TheBloke/X-GPTQ`` for ``X-GPTQ-Int4``) is a sibling quant, not the source: stripping
+    goes on.
+    """
     for base, strong in quant_bases(name):
         cands = ctx.by_key.get(name_key(base))
-        if cands:
+        if cands and not (_STRONG_RE.search(base) and all(map(is_reuploader, cands))):
             return base, strong, cands
     return None
 
@@ -760,25 +792,33 @@ def _extension_proposal(ctx: InferenceContext, row: int, pid: str, rest: str) ->
 
 
 def rule_mirror(ctx: InferenceContext) -> Iterator[Proposal]:
-    """A copy under another namespace with the same name (key) as a more established model.
+    """A copy under another namespace with the same name (key) as a well-known base.
 
-    ``unsloth/gemma-2-9b-it`` -> ``google/gemma-2-9b-it``. The parent is chosen among the
-    same-named models of other namespaces by :meth:`InferenceContext.pick`, and must be more
-    of a base than the child (declared as a parent more often, then more downloaded), so a
-    stranger's re-upload never becomes the base of the original. Buckets: ``by-reuploader``
-    (the child's namespace is a known re-uploader, prior 0.90), ``stranger`` (0.60),
-    ``ambiguous`` (several comparable originals, 0.40).
+    ``unsloth/gemma-2-9b-it`` -> ``google/gemma-2-9b-it``. Candidates are the same-named
+    models of other namespaces that others declare as a parent at least three times (a
+    generic name such as ``bert-base-cased-sst2`` is shared by unrelated finetunes, not
+    copies); :meth:`InferenceContext.pick` chooses, and the parent must be more of a base than
+    the child (declared as a parent more often, then more downloaded), so a stranger's copy
+    never becomes the base of the original, and two quantisers' copies are siblings.
+    Buckets: ``by-reuploader`` (the child's namespace is a known re-uploader, prior 0.90),
+    ``stranger`` (0.60), ``ambiguous`` (several comparable originals, 0.40).
     """
+    bases: dict[str, list[str]] = defaultdict(list)
+    for low, n in ctx.times_declared.items():
+        if n >= _WELL_KNOWN_BASE and low in ctx.known and not is_reuploader(low):
+            bases[name_key(_name(low))].append(ctx.known[low])
+    if not bases:
+        return
     for row in ctx.targets.tolist():
-        mid = ctx.ids[row]
-        org, name = _org(mid).lower(), _name(mid)
-        if not org or not _specific(name.lower()):
-            continue
-        cands = [c for c in ctx.by_key.get(name_key(name), ()) if _org(c).lower() != org]
+        cands = bases.get(ctx.row_keys[row])
         if not cands:
             continue
-        choice = ctx.pick(cands, mid)
-        if choice is None or ctx.authority(choice.model_id) <= ctx.authority(mid):
+        mid = ctx.ids[row]
+        org = _org(mid).lower()
+        cands = [c for c in cands if _org(c).lower() != org]
+        choice = ctx.pick(cands, mid) if cands else None
+        mine = ctx.authority(mid)
+        if choice is None or ctx.authority(choice.model_id) <= mine:
             continue
         if choice.bucket == "ambiguous":
             bucket, conf = "ambiguous", 0.40
@@ -804,15 +844,14 @@ def rule_base_name_in_repo(ctx: InferenceContext) -> Iterator[Proposal]:
     second, different base name also matches, 0.30), ``arch-clash`` (0.30).
     """
     vocab: dict[str, list[str]] = {}
-    for low, mid in ctx.known.items():
-        key = name_key(_name(low))
-        if _specific(key) and (ctx.times_declared.get(low, 0) > 0 or ctx.is_curated(mid)):
+    for mid in ctx.declared_or_curated:
+        key = name_key(_name(mid))
+        if _specific(key):
             vocab.setdefault(key, []).append(mid)
     first_tokens = {name.split("-", maxsplit=1)[0] for name in vocab}
     max_tokens = max((len(name.split("-")) for name in vocab), default=0)
     for row in ctx.targets.tolist():
-        mid = ctx.ids[row]
-        toks = name_key(_name(mid)).split("-")
+        toks = ctx.row_keys[row].split("-")
         spans: list[tuple[int, int, str]] = []
         for i, t in enumerate(toks):
             if t not in first_tokens:
@@ -828,6 +867,7 @@ def rule_base_name_in_repo(ctx: InferenceContext) -> Iterator[Proposal]:
         if i0 == 0 and j0 == len(toks):
             continue  # the whole name: a mirror, not a derivative
         others = {s[2] for s in spans[1:] if (s[1] <= i0 or s[0] >= j0) and s[2] not in text}
+        mid = ctx.ids[row]
         choice = ctx.pick(vocab[text], mid)
         if choice is None:
             continue
