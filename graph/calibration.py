@@ -18,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 
 __all__ = [
+    "MAX_CONFIDENCE",
     "MIN_SUPPORT",
     "BucketFit",
     "Calibration",
@@ -27,6 +28,8 @@ __all__ = [
 
 #: Edges a bucket needs before its measured precision replaces the prior outright.
 MIN_SUPPORT = 20
+#: No name-based edge is stated as certain, however clean its held-out record.
+MAX_CONFIDENCE = 0.99
 _FIELDS = ("rule", "bucket", "predicted", "correct", "confidence")
 
 
@@ -87,7 +90,8 @@ def fit_calibration(
 
     A bucket with ``n`` edges, ``k`` of them right, gets ``(k + p * m) / (n + m)`` with
     ``m = max(0, MIN_SUPPORT - n)`` and ``p`` its prior (0.5 when none): its observed precision
-    once it has :data:`MIN_SUPPORT` edges, pulled toward the prior before.
+    once it has :data:`MIN_SUPPORT` edges, pulled toward the prior before; at most
+    :data:`MAX_CONFIDENCE`.
 
     >>> fit = fit_calibration([("r", "b", True)] * 18 + [("r", "b", False)] * 2, {})
     >>> fit.confidence("r", "b", 0.5)
@@ -102,7 +106,8 @@ def fit_calibration(
     for (rule, bucket), (n, k) in counts.items():
         p = priors.get((rule, bucket), 0.5)
         m = max(0, MIN_SUPPORT - n)
-        fits[(rule, bucket)] = BucketFit(rule, bucket, n, k, round((k + p * m) / (n + m), 3))
+        conf = min(MAX_CONFIDENCE, (k + p * m) / (n + m))
+        fits[(rule, bucket)] = BucketFit(rule, bucket, n, k, round(conf, 3))
     return Calibration(fits)
 
 

@@ -422,8 +422,10 @@ class InferenceContext:
         - re-uploaders (:data:`~hflineage.graph.hub_names.REUPLOADERS`) are set aside unless
           they are declared as a parent more than ten times as often as every other candidate;
         - ``sole``: one candidate left;
-        - ``authority``: the one declared as a parent by others, then downloaded, clearly the
-          most (twice the declarations, or as many and ten times the downloads);
+        - ``authority``: the one others declare as a parent clearly the most (at least three
+          times, and twice as often as the next);
+        - ``downloads``: the one declared at least as often as any other and downloaded ten
+          times as much (plus 1,000);
         - ``ambiguous``: otherwise the most declared, then downloaded, one.
         """
         cl = child.lower()
@@ -450,10 +452,12 @@ class InferenceContext:
             return Choice(pool[0], "sole", f"the only original among {len(cands)} copies")
         ranked = sorted(pool, key=lambda c: (*self.authority(c), c.lower()), reverse=True)
         (td1, dl1), (td2, dl2) = self.authority(ranked[0]), self.authority(ranked[1])
-        if td1 > 2 * td2 or (td1 == td2 and dl1 >= 10 * dl2 + 10):
-            note = f"most declared/downloaded of {len(pool)} ({td1} declarations, {dl1:,} dl)"
-            return Choice(ranked[0], "authority", note)
-        return Choice(ranked[0], "ambiguous", f"ambiguous among {len(pool)} known models")
+        note = f"of {len(pool)} same-named: {td1} declarations, {dl1:,} downloads"
+        if td1 >= _WELL_KNOWN_BASE and td1 > 2 * td2:
+            return Choice(ranked[0], "authority", f"most declared as a parent {note}")
+        if td1 >= td2 and dl1 >= 10 * dl2 + _DOWNLOADS_LEAD:
+            return Choice(ranked[0], "downloads", f"by far the most downloaded {note}")
+        return Choice(ranked[0], "ambiguous", f"ambiguous {note}")
 
     def _without_reuploaders(self, cands: list[str]) -> list[str]:
         """Candidates minus re-uploaders, unless a re-uploader is by far the most declared."""
@@ -476,6 +480,12 @@ class Choice:
 
 #: The date of a stub or of a model whose ``createdAt`` is unknown.
 _NO_DATE = -(2**62)
+
+
+#: A model others declare as a parent this often is a base in its own right.
+_WELL_KNOWN_BASE = 3
+#: The downloads a candidate needs over ten times the runner-up's to win on downloads alone.
+_DOWNLOADS_LEAD = 1_000
 
 
 def _younger(a: int, b: int) -> bool:
@@ -592,6 +602,7 @@ _CHOICE_PRIOR = {
     "own-org": 0.92,
     "sole": 0.90,
     "authority": 0.88,
+    "downloads": 0.70,
     "ambiguous": 0.60,
 }
 _ALIAS_PENALTY = 0.03
@@ -602,15 +613,20 @@ def _known_quant_base(ctx: InferenceContext, name: str) -> tuple[str, bool, list
     """(base, strong, candidates): the least-stripped quantisation base of ``name`` that
     names known models (by :func:`~hflineage.graph.hub_names.name_key`).
 
-    A base that still ends in a quantisation suffix and is known only from re-uploaders
-    (``TheBloke/X-GPTQ`` for ``X-GPTQ-Int4``) is a sibling quant, not the source: stripping
-    goes on.
+    A base that still ends in a quantisation suffix (``X-GPTQ`` for ``X-GPTQ-Int4``) is more
+    likely a sibling quant than the source: it is used only when no further-stripped name is
+    known, and never when only re-uploaders published it.
     """
+    fallback: tuple[str, bool, list[str]] | None = None
     for base, strong in quant_bases(name):
         cands = ctx.by_key.get(name_key(base))
-        if cands and not (_STRONG_RE.search(base) and all(map(is_reuploader, cands))):
+        if not cands:
+            continue
+        if not _STRONG_RE.search(base):
             return base, strong, cands
-    return None
+        if fallback is None and not all(map(is_reuploader, cands)):
+            fallback = base, strong, cands
+    return fallback
 
 
 def _name_match(
@@ -732,8 +748,6 @@ def _org_name_lookup(
 
 _VERSION_BUMP = re.compile(r"^(?:v|p|r|ep|step)?\d+(?:[._]\d+)*[a-z]?$", re.IGNORECASE)
 _CHAT_TUNE = re.compile(r"^(?:instruct|it|chat)$", re.IGNORECASE)
-#: A model others declare as a parent this often is a base in its own right.
-_WELL_KNOWN_BASE = 3
 
 
 def rule_namespace_extension(ctx: InferenceContext) -> Iterator[Proposal]:

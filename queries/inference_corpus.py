@@ -27,6 +27,7 @@ loaders read it. :func:`generate_reupload_corpus` returns the objects and the id
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -100,6 +101,7 @@ _USER_WORDS = (
     "nlp", "fox", "owl", "sky", "sun", "moon", "pine", "oak",
 )  # fmt: skip
 _EPOCH = datetime(2023, 1, 1, tzinfo=UTC)
+_CHAT_TAIL = re.compile(r"-(?:instruct|it|chat)(?=-hf$|$)", re.IGNORECASE)
 
 
 @dataclass
@@ -286,9 +288,13 @@ def _mirrors(
             mirror = None
     if rng.random() < 0.3:
         spelled = name.lower() if rng.random() < 0.5 else name
+        # Half the strangers' same-named chat models are their own tune of the pretrained base
+        # (``someone/gemma-2-9b-it`` from ``google/gemma-2-9b``), not a copy.
+        pretrained = _CHAT_TAIL.sub("", base)
+        declared = pretrained if pretrained != base and rng.random() < 0.5 else base
         corpus.add(
             f"{_user(rng)}/{spelled}",
-            (base,),
+            (declared,),
             "finetune",
             day=int(rng.integers(250, 700)),
             downloads=_lognormal(rng, 5),

@@ -25,11 +25,13 @@ import pyarrow as pa
 
 from hflineage.graph import LineageGraph, Relation, build_lineage_graph
 from hflineage.graph.calibration import Calibration
+from hflineage.graph.hub_names import split_org_name_id, strip_converter_prefix
 from hflineage.graph.inference import (
     DEFAULT_MIN_CONFIDENCE,
     RULES,
     InferredDeclarations,
     infer_lineage,
+    split_quant_suffix,
 )
 from hflineage.graph.taxonomy import Taxonomy
 from hflineage.loaders.evidence import ModelEvidence
@@ -48,6 +50,7 @@ __all__ = [
     "inferred_credit",
     "relation_markdown",
     "reliability_markdown",
+    "split_declared",
     "with_inferred_shares",
 ]
 
@@ -268,6 +271,28 @@ def _first_roots(graph: LineageGraph) -> dict[str, str]:
     return {ids[v]: ids[int(of[v])] for v in range(graph.n)}
 
 
+def _named_as_reupload(model_id: str) -> bool:
+    """True when an id's name says re-upload: a quantisation/format suffix, a converter
+    prefix or an ``org_-_name`` spelling (what the name rules can possibly recover)."""
+    name = model_id.rpartition("/")[2]
+    return (
+        split_quant_suffix(name)[2]
+        or strip_converter_prefix(name) is not None
+        or split_org_name_id(name) is not None
+    )
+
+
+def split_declared(table: ModelTable, seed: int, parts: int = 2) -> list[np.ndarray]:
+    """The rows that declare parents, split at random into ``parts`` disjoint sorted sets.
+
+    One set fits the calibration, another reports on it (:func:`evaluate_inference`'s
+    ``held_out_rows``).
+    """
+    rows = np.array(sorted(_truth(table)), dtype=np.int64)
+    part = np.random.default_rng(seed).permutation(len(rows)) % parts
+    return [np.sort(rows[part == k]) for k in range(parts)]
+
+
 def evaluate_inference(
     table: ModelTable,
     evidence: ModelEvidence | None = None,
@@ -279,6 +304,7 @@ def evaluate_inference(
     taxonomy: Taxonomy | None = None,
     calibration: Calibration | None = None,
     no_parent: Sequence[str] = (),
+    held_out_rows: Sequence[int] | None = None,
 ) -> InferenceEvaluation:
     """Hold out declared parents and measure inference against them.
 
@@ -294,10 +320,15 @@ def evaluate_inference(
         calibration: confidence table (default the shipped one; ``Calibration({})``: priors).
         no_parent: ids known to have no parent (a generated corpus's distractor variants):
             held out too, and any parent inferred for them counts as wrong.
+        held_out_rows: hold out only these rows (one split of a corpus; the others'
+            declarations stay visible). Default: every row with declared parents.
     """
     if folds < 1:
         raise ValueError(f"folds must be at least 1, got {folds}")
     truth = _truth(table)
+    if held_out_rows is not None:
+        keep = {int(r) for r in held_out_rows}
+        truth = {c: ps for c, ps in truth.items() if c in keep}
     row_of = {str(m).lower(): i for i, m in enumerate(table.model_id.to_pylist())}
     negatives = sorted({row_of[m.lower()] for m in no_parent if m.lower() in row_of} - set(truth))
     held = np.array(sorted(truth) + negatives, dtype=np.int64)
@@ -362,6 +393,15 @@ def evaluate_inference(
             counts.setdefault(relation_of[c], {"edges": 0, "correct": 0})["edges"] += len(parents)
         for i in np.flatnonzero(above & correct).tolist():
             counts[relation_of[int(child[i])]]["correct"] += 1
+        named = {"edges": 0, "correct": 0}  # declared quantized and named as a re-upload
+        for c, parents in truth.items():
+            if relation_of[c] == "quantized" and _named_as_reupload(ids_lower[c]):
+                named["edges"] += len(parents)
+        for i in np.flatnonzero(above & correct).tolist():
+            c = int(child[i])
+            if relation_of[c] == "quantized" and _named_as_reupload(ids_lower[c]):
+                named["correct"] += 1
+        counts["quantized, named as a re-upload"] = named
         if negatives:
             wrong = int(np.isin(child[above], negatives).sum())
             counts["(no parent)"] = {"edges": len(negatives), "correct": 0, "wrong": wrong}
