@@ -1,30 +1,31 @@
 """Inferred lineage: parents for models that declare none, each with evidence and a confidence.
 
 Every rule is one function below that reads an :class:`InferenceContext` and yields
-:class:`Proposal` s; :func:`infer_lineage` runs them on the models with no declared parent and
-keeps, per model, the best-supported parent. Rules, most explicit first:
+:class:`Proposal` s, each with a prior confidence and an evidence *bucket* (the kind of
+evidence within the rule); :func:`infer_lineage` runs them on the models with no declared
+parent, keeps per model the parent with the best prior, and states as its confidence the
+held-out precision of its (rule, bucket) (:mod:`hflineage.graph.calibration`). Rules, most
+explicit first:
 
-========================  ==========  =========================================================
-rule                      confidence  evidence
-========================  ==========  =========================================================
-``adapter_config``        0.95        ``base_model_name_or_path`` of ``adapter_config.json``
-``card_text``             0.90        card prose "fine-tuned / quantized version of [X](...)"
-``gguf_base_model``       0.80        GGUF ``general.base_model.N.*`` keys
-``repo_suffix``           0.95        repo name = a known model's name + quantisation suffix
-``namespace_extension``   0.40-0.75   same namespace, name = a known model's name + a suffix
-``mirror``                0.60        same name as a model of the family's developer org
-``base_name_in_repo``     0.60        a known base model's name inside the repo name
-========================  ==========  =========================================================
+========================  =============================================================
+rule                      evidence
+========================  =============================================================
+``adapter_config``        ``base_model_name_or_path`` of ``adapter_config.json``
+``card_text``             card prose "fine-tuned / quantized version of [X](...)"
+``gguf_base_model``       GGUF ``general.base_model.N.*`` keys
+``org_name_id``           the name spells the original id: ``org_-_name-4bits``
+``repo_suffix``           name = a known model's name + quantisation/conversion suffixes
+``converter_prefix``      name = ``faster-`` (etc.) + a known model's name
+``namespace_extension``   same namespace, name = a known model's name + a suffix
+``mirror``                same name as a well-known base in another namespace
+``base_name_in_repo``     a known base model's name inside the repo name
+========================  =============================================================
 
-Confidences are lowered when the choice among several known models with the same name was not
-clear-cut, or when architectures disagree, and raised a little when parameter counts agree or
-several rules name the same parent (details in each rule). Declared metadata always wins:
-inference only runs for models without a declared parent, and the builder prefers every
-declared source over ``inferred``. Measured precision and recall: ``docs/inference.md``.
-
-Name matching is conservative: only ids already known (models in the data and parents declared
-by other models) can be inferred parents of a name match, and ids are compared
-case-insensitively after the quantisation suffixes are removed.
+Declared metadata always wins: inference only runs for models without a declared parent, and
+the builder prefers every declared source over ``inferred``. Name matching is conservative:
+only ids already known (models in the data and parents declared by other models) can be
+inferred parents of a name match, compared by :func:`~hflineage.graph.hub_names.name_key`.
+Measured precision, recall and calibration: ``docs/inference.md``.
 """
 
 from __future__ import annotations

@@ -726,3 +726,21 @@ def test_held_out_reuploads_meet_the_targets_with_the_shipped_calibration(tmp_pa
             stated = np.mean([o.confidence for o in g])
             observed = np.mean([o.correct for o in g])
             assert abs(stated - observed) <= 0.1, key
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "hflineage.graph.hub_names",
+        "hflineage.graph.calibration",
+        "hflineage.graph.inference",
+        "hflineage.queries.inference_corpus",
+    ],
+)
+def test_docstring_examples_hold(module: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted > 0
+    assert result.failed == 0
