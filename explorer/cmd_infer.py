@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from pathlib import Path
 
 import click
 
 from hflineage.explorer.common import emit, snapshot_option
 from hflineage.graph.inference import DEFAULT_MIN_CONFIDENCE, InferredDeclarations
 
-__all__ = ["infer", "inferred_edges"]
+__all__ = ["crawl_evidence", "infer", "inferred_edges"]
 
 #: The columns of every output format, in order.
 COLUMNS = ("model_id", "parent_id", "relation", "rule", "confidence", "evidence")
@@ -87,3 +88,28 @@ def infer(snapshots: tuple[str, ...], min_confidence: float, fmt: str, top: int)
         title="inferred parents",
         footer=footer,
     )
+
+
+def crawl_evidence(
+    snapshot: Path, *, endpoint: str | None, token: str | None, timeout: float, limit: int
+) -> None:
+    """``crawl --evidence``: repository evidence for the snapshot's models with no parent."""
+    from hflineage.loaders import load_snapshot
+    from hflineage.loaders.repo_evidence import (
+        fetch_repo_evidence,
+        models_to_probe,
+        sidecar_of,
+    )
+
+    if not snapshot.exists():
+        raise click.BadParameter(
+            f"{snapshot} does not exist; crawl it first (hf-lineage crawl --out {snapshot})",
+            param_hint="--out",
+        )
+    table, _ = load_snapshot(snapshot)
+    targets = models_to_probe(table, limit)
+    sidecar = sidecar_of(snapshot)
+    counts = fetch_repo_evidence(targets, sidecar, endpoint=endpoint, token=token, timeout=timeout)
+    summary = ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items())) or "nothing to ask"
+    click.echo(f"{len(targets):,} models without a declared parent: {summary}; wrote {sidecar}",
+               err=True)  # fmt: skip

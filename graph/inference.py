@@ -13,6 +13,7 @@ rule                      evidence
 ``adapter_config``        ``base_model_name_or_path`` of ``adapter_config.json``
 ``card_text``             card prose "fine-tuned / quantized version of [X](...)"
 ``gguf_base_model``       GGUF ``general.base_model.N.*`` keys
+``config_name_or_path``   ``config.json`` ``_name_or_path`` (``crawl --evidence``)
 ``org_name_id``           the name spells the original id: ``org_-_name-4bits``
 ``repo_suffix``           name = a known model's name + quantisation/conversion suffixes
 ``converter_prefix``      name = ``faster-`` (etc.) + a known model's name
@@ -513,6 +514,21 @@ def rule_adapter_config(ctx: InferenceContext) -> Iterator[Proposal]:
         yield Proposal(row, pid, "adapter", "adapter_config", 0.95, f"adapter_config: {pid}")
 
 
+def rule_config_name_or_path(ctx: InferenceContext) -> Iterator[Proposal]:
+    """``config.json``'s ``_name_or_path`` (fetched by ``crawl --evidence``): prior 0.70.
+
+    What transformers loaded before saving: the base of a finetune, but also, often, the
+    model's own id or a checkpoint of the same training run, hence below the default threshold
+    until held-out data says otherwise. The model's own id and local paths are ignored.
+    """
+    raw = ctx.evidence.config_base.take(pa.array(ctx.targets)).to_pylist()
+    for row, value in zip(ctx.targets.tolist(), raw, strict=True):
+        if not value or value.lower() == ctx.ids[row].lower():
+            continue
+        evidence = f"config.json _name_or_path: {value}"
+        yield Proposal(row, value, None, "config_name_or_path", 0.70, evidence)
+
+
 _CARD_VERB = (
     r"(?P<verb>fine[- ]?tuned|trained|quanti[sz]ed|converted|distilled|merged|gguf)"
     r"\s+(?:version|variant|checkpoint|quants?|model(?:\s+files)?|files?|format)"
@@ -921,6 +937,7 @@ RULES: dict[str, Rule] = {
     "adapter_config": rule_adapter_config,
     "card_text": rule_card_text,
     "gguf_base_model": rule_gguf_base_model,
+    "config_name_or_path": rule_config_name_or_path,
     "org_name_id": rule_org_name_id,
     "repo_suffix": rule_repo_suffix,
     "converter_prefix": rule_converter_prefix,

@@ -744,3 +744,129 @@ def test_docstring_examples_hold(module: str) -> None:
     result = doctest.testmod(importlib.import_module(module))
     assert result.attempted > 0
     assert result.failed == 0
+
+
+# -- repository evidence (crawl --evidence) ------------------------------------------------------
+def _evidence_hub_models() -> list[dict[str, Any]]:
+    return [
+        _root("Qwen/Qwen2.5-7B", downloads=1000),
+        _root("Qwen/Qwen2.5-7B-Instruct", downloads=900),
+        api_model("acme/support-lora", relation=None, downloads=50),
+        api_model("acme/tuned", relation=None, downloads=40),
+        api_model("acme/local-path", relation=None, downloads=30),
+        api_model("acme/huge-config", relation=None, downloads=20),
+        api_model("acme/declared", "Qwen/Qwen2.5-7B", downloads=10),  # never asked
+        api_model("acme/nothing", relation=None, downloads=5),
+    ]
+
+
+def _serve_repo_files(hub: Any) -> None:
+    from hflineage.loaders.repo_evidence import MAX_FILE_BYTES
+
+    adapter = {"base_model_name_or_path": "Qwen/Qwen2.5-7B-Instruct", "r": 16}
+    hub.add_file("acme/support-lora/adapter_config.json", json.dumps(adapter).encode())
+    tuned = {"_name_or_path": "Qwen/Qwen2.5-7B", "model_type": "qwen2"}
+    hub.add_file("acme/tuned/config.json", json.dumps(tuned).encode())
+    hub.add_file("acme/local-path/config.json", b'{"_name_or_path": "/scratch/run-3/ckpt"}')
+    big = {"_name_or_path": "Qwen/Qwen2.5-7B", "pad": "x" * MAX_FILE_BYTES}
+    hub.add_file("acme/huge-config/config.json", json.dumps(big).encode())
+
+
+def test_fetch_repo_evidence_is_bounded_and_resumable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fakehub import running_fake_hub
+    from huggingface_hub import constants
+
+    from hflineage.loaders.repo_evidence import (
+        fetch_repo_evidence,
+        load_repo_evidence,
+        models_to_probe,
+        sidecar_of,
+    )
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    snap = write_jsonl(tmp_path / "snap.jsonl", _evidence_hub_models())
+    table, _ = load_snapshot(snap)
+    targets = models_to_probe(table, 5)
+    assert targets == [
+        "Qwen/Qwen2.5-7B",
+        "Qwen/Qwen2.5-7B-Instruct",
+        "acme/support-lora",
+        "acme/tuned",
+        "acme/local-path",
+    ]  # most downloaded first, declared models never, at most 5
+    sidecar = sidecar_of(snap)
+    with running_fake_hub(models=_evidence_hub_models()) as hub:
+        _serve_repo_files(hub)
+        first = fetch_repo_evidence(targets, sidecar, endpoint=hub.url, timeout=5)
+        assert first == {"ok": 3, "absent": 2}
+        asked = len(hub.requests)
+        again = fetch_repo_evidence(
+            [*targets, "acme/huge-config"], sidecar, endpoint=hub.url, timeout=5
+        )
+        assert again == {"already answered": 5, "absent": 1}  # only the new model is asked
+        assert all("huge-config" in r.path for r in hub.requests[asked:])
+    lines = [json.loads(x) for x in sidecar.read_text().splitlines()]
+    huge = next(x for x in lines if x["id"] == "acme/huge-config")
+    assert "larger than" in huge["notes"][0]
+    rows = {r["model_id"]: r for r in load_repo_evidence(sidecar)}
+    assert rows["acme/support-lora"]["adapter_base"] == "Qwen/Qwen2.5-7B-Instruct"
+    assert rows["acme/tuned"]["config_base"] == "Qwen/Qwen2.5-7B"
+    assert "acme/local-path" not in rows  # a local path is no evidence
+
+
+def test_a_failed_model_is_asked_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fakehub import running_fake_hub
+    from huggingface_hub import constants
+
+    from hflineage.loaders.repo_evidence import fetch_repo_evidence
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    sidecar = tmp_path / "s.evidence.jsonl"
+    with running_fake_hub(models=_evidence_hub_models()) as hub:
+        _serve_repo_files(hub)
+        down = fetch_repo_evidence(
+            ["acme/tuned"], sidecar, endpoint="http://127.0.0.1:9", timeout=2
+        )
+        assert down == {"error": 1}
+        assert fetch_repo_evidence(["acme/tuned"], sidecar, endpoint=hub.url, timeout=5) == {
+            "ok": 1
+        }
+
+
+def test_crawl_evidence_feeds_infer(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from fakehub import running_fake_hub
+
+    snap = write_jsonl(tmp_path / "snap.jsonl", _evidence_hub_models())
+    with running_fake_hub(models=_evidence_hub_models()) as hub:
+        _serve_repo_files(hub)
+        env = {
+            **__import__("os").environ,
+            "HF_HUB_OFFLINE": "0",
+            "HF_HOME": str(tmp_path / "hf"),
+        }
+        cmd = [sys.executable, "-m", "hflineage", "crawl", "--evidence", "--out", str(snap)]
+        p = subprocess.run(
+            [*cmd, "--endpoint", hub.url, "--max-models", "10"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+        assert p.returncode == 0, p.stderr
+        assert "wrote" in p.stderr
+    out = CliRunner().invoke(
+        cli, ["infer", "--snapshot", str(snap), "--min-confidence", "0", "--format", "jsonl"]
+    )
+    rows = {r["model_id"]: r for r in map(json.loads, out.output.splitlines())}
+    assert rows["acme/support-lora"]["parent_id"] == "Qwen/Qwen2.5-7B-Instruct"
+    assert rows["acme/support-lora"]["rule"] == "adapter_config"
+    assert rows["acme/tuned"]["rule"] == "config_name_or_path"
+    assert rows["acme/tuned"]["parent_id"] == "Qwen/Qwen2.5-7B"
+    bad = CliRunner().invoke(cli, ["crawl", "--evidence", "--out", str(tmp_path / "none.jsonl")])
+    assert bad.exit_code == 2
+    assert "crawl it first" in bad.output
