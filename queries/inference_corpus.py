@@ -112,6 +112,19 @@ class ReuploadCorpus:
     no_parent: list[str] = field(default_factory=list)
     _day_of: dict[str, int] = field(default_factory=dict)
 
+    def derive(
+        self,
+        rng: np.random.Generator,
+        model_id: str,
+        parent: str,
+        relation: str | None,
+        downloads: int,
+        days: tuple[int, int] = (300, 700),
+    ) -> bool:
+        """Add a model that declares ``parent``, created a random number of ``days`` after it."""
+        day = int(rng.integers(*days))
+        return self.add(model_id, (parent,), relation, day=day, downloads=downloads)
+
     def add(
         self,
         model_id: str,
@@ -237,32 +250,28 @@ def _quantised(
     for org, suffixes in _QUANTISERS:
         if rng.random() < 0.25:
             sfx = suffixes[int(rng.integers(len(suffixes)))]
-            corpus.add(
+            corpus.derive(
+                rng,
                 f"{org}/{_hub_spelling(name, rng)}{sfx}",
-                (base,),
+                base,
                 "quantized",
-                day=int(rng.integers(300, 700)),
-                downloads=_lognormal(rng, max(base_downloads // 20, 10)),
+                _lognormal(rng, max(base_downloads // 20, 10)),
             )
     for _ in range(int(rng.integers(0, 3))):
         sfx = _USER_SUFFIXES[int(rng.integers(len(_USER_SUFFIXES)))]
         declared = mirror if mirror is not None and rng.random() < 0.2 else base
-        corpus.add(
+        corpus.derive(
+            rng,
             f"{_user(rng)}/{_hub_spelling(name, rng)}{sfx}",
-            (declared,),
+            declared,
             "quantized",
-            day=int(rng.integers(300, 700)),
-            downloads=_lognormal(rng, 30),
+            _lognormal(rng, 30),
         )
     if rng.random() < 0.2:  # the bulk re-uploader that spells the original id
         sfx = ("-4bits", "-8bits", "-gguf", "-awq")[int(rng.integers(4))]
         org, _, rest = base.partition("/")
-        corpus.add(
-            f"RichardErkhov/{org}_-_{rest}{sfx}",
-            (base,),
-            "quantized",
-            day=int(rng.integers(300, 700)),
-            downloads=_lognormal(rng, 20),
+        corpus.derive(
+            rng, f"RichardErkhov/{org}_-_{rest}{sfx}", base, "quantized", _lognormal(rng, 20)
         )
 
 
@@ -278,13 +287,7 @@ def _mirrors(
     if rng.random() < 0.3:
         org = ("unsloth", "NousResearch")[int(rng.integers(2))]
         mirror = f"{org}/{name}"
-        if not corpus.add(
-            mirror,
-            (base,),
-            "finetune",
-            day=int(rng.integers(200, 400)),
-            downloads=base_downloads * 2,
-        ):
+        if not corpus.derive(rng, mirror, base, "finetune", base_downloads * 2, days=(200, 400)):
             mirror = None
     if rng.random() < 0.3:
         spelled = name.lower() if rng.random() < 0.5 else name
@@ -292,12 +295,13 @@ def _mirrors(
         # (``someone/gemma-2-9b-it`` from ``google/gemma-2-9b``), not a copy.
         pretrained = _CHAT_TAIL.sub("", base)
         declared = pretrained if pretrained != base and rng.random() < 0.5 else base
-        corpus.add(
+        corpus.derive(
+            rng,
             f"{_user(rng)}/{spelled}",
-            (declared,),
+            declared,
             "finetune",
-            day=int(rng.integers(250, 700)),
-            downloads=_lognormal(rng, 5),
+            _lognormal(rng, 5),
+            days=(250, 700),
         )
     return mirror
 
@@ -308,12 +312,8 @@ def _quantised_absent_finetune(corpus: ReuploadCorpus, rng: np.random.Generator,
     word = _FT_WORDS[int(rng.integers(len(_FT_WORDS)))]
     finetune = f"{_user(rng)}/{name}-{word}"
     org, suffixes = _QUANTISERS[int(rng.integers(len(_QUANTISERS)))]
-    corpus.add(
-        f"{org}/{name}-{word}{suffixes[0]}",
-        (finetune,),
-        "quantized",
-        day=int(rng.integers(300, 700)),
-        downloads=_lognormal(rng, 20),
+    corpus.derive(
+        rng, f"{org}/{name}-{word}{suffixes[0]}", finetune, "quantized", _lognormal(rng, 20)
     )
 
 
@@ -321,18 +321,8 @@ def _converted(corpus: ReuploadCorpus, rng: np.random.Generator, base: str) -> N
     """Format conversions: CTranslate2 (``faster-`` prefix), ONNX and OpenVINO orgs."""
     org, _, name = base.partition("/")
     if org == "openai" and name.startswith("whisper-"):
-        corpus.add(
-            f"Systran/faster-{name}",
-            (base,),
-            None,
-            day=int(rng.integers(300, 500)),
-            downloads=_lognormal(rng, 100_000),
+        corpus.derive(
+            rng, f"Systran/faster-{name}", base, None, _lognormal(rng, 100_000), days=(300, 500)
         )
     if rng.random() < 0.1:
-        corpus.add(
-            f"onnx-community/{name}-ONNX",
-            (base,),
-            "quantized",
-            day=int(rng.integers(300, 700)),
-            downloads=_lognormal(rng, 200),
-        )
+        corpus.derive(rng, f"onnx-community/{name}-ONNX", base, "quantized", _lognormal(rng, 200))
