@@ -895,8 +895,8 @@ def rule_base_name_in_repo(ctx: InferenceContext) -> Iterator[Proposal]:
             continue
         spans.sort(key=lambda s: (-(s[1] - s[0]), s[0]))
         i0, j0, text = spans[0]
-        if i0 == 0 and j0 == len(toks):
-            continue  # the whole name: a mirror, not a derivative
+        if i0 == 0 and (j0 == len(toks) or is_variant_suffix("-".join(toks[j0:]))):
+            continue  # the whole name (a mirror), or a sibling variant (``X-large``, ``X-Lite``)
         others = {s[2] for s in spans[1:] if (s[1] <= i0 or s[0] >= j0) and s[2] not in text}
         mid = ctx.ids[row]
         choice = ctx.pick(vocab[text], mid)

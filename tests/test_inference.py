@@ -536,6 +536,13 @@ def test_a_base_never_derives_from_its_own_variant(tmp_path: Path, base: str, va
     table, _ = load_snapshot(path)
     inferred = infer_lineage(table, load_evidence(path))
     assert inferred.as_dicts() == []  # at any confidence
+    # nor the same variant re-published by someone who is not a curated developer
+    copy = "someone/" + variant.partition("/")[2]
+    models = [_root(base), _root(copy), *_declared_by(base, 3, "fan")]
+    path = write_jsonl(tmp_path / "t.jsonl", models)
+    table, _ = load_snapshot(path)
+    rows = infer_lineage(table, load_evidence(path)).as_dicts()
+    assert [r for r in rows if r["model_id"] == copy] == []
 
 
 def test_a_well_known_base_is_not_a_chat_tune_of_its_namesake(tmp_path: Path) -> None:
