@@ -461,6 +461,24 @@ class InferenceContext:
             return Choice(ranked[0], "downloads", f"by far the most downloaded {note}")
         return Choice(ranked[0], "ambiguous", f"ambiguous {note}")
 
+    def canonical(self, model_id: str) -> str:
+        """The known spelling of an id a file or card names; a legacy id without a namespace
+        (``bert-base-uncased``) becomes the one known id of that name the Hub moved it to
+        (``google-bert/bert-base-uncased``) when exactly one non-re-uploader candidate, or a
+        clearly most-declared one, exists. Anything else is returned as given.
+        """
+        known = self.known.get(model_id.lower())
+        if known is not None or "/" in model_id:
+            return known or model_id
+        cands = self._without_reuploaders(self.by_key.get(name_key(model_id), []))
+        pool = [c for c in cands if _name(c).lower() == model_id.lower()]
+        if len(pool) == 1:
+            return pool[0]
+        ranked = sorted(pool, key=lambda c: (*self.authority(c), c.lower()), reverse=True)
+        if len(ranked) > 1 and self.authority(ranked[0])[0] > 2 * self.authority(ranked[1])[0]:
+            return ranked[0]
+        return model_id
+
     def _without_reuploaders(self, cands: list[str]) -> list[str]:
         """Candidates minus re-uploaders, unless a re-uploader is by far the most declared."""
         others = [c for c in cands if not is_reuploader(c)]
@@ -511,7 +529,8 @@ def rule_adapter_config(ctx: InferenceContext) -> Iterator[Proposal]:
             continue
         if value.startswith((".", "/", "~")) or "\\" in value:
             continue
-        yield Proposal(row, pid, "adapter", "adapter_config", 0.95, f"adapter_config: {pid}")
+        pid = ctx.canonical(pid)
+        yield Proposal(row, pid, "adapter", "adapter_config", 0.95, f"adapter_config: {value}")
 
 
 def rule_config_name_or_path(ctx: InferenceContext) -> Iterator[Proposal]:
@@ -526,7 +545,7 @@ def rule_config_name_or_path(ctx: InferenceContext) -> Iterator[Proposal]:
         if not value or value.lower() == ctx.ids[row].lower():
             continue
         evidence = f"config.json _name_or_path: {value}"
-        yield Proposal(row, value, None, "config_name_or_path", 0.70, evidence)
+        yield Proposal(row, ctx.canonical(value), None, "config_name_or_path", 0.70, evidence)
 
 
 _CARD_VERB = (
@@ -573,6 +592,7 @@ def rule_card_text(ctx: InferenceContext) -> Iterator[Proposal]:
             pid = normalise_id(raw.rstrip(".)"))
         except InvalidId:
             continue
+        pid = ctx.canonical(pid)
         rel = _VERB_RELATION.get(verb.lower().replace(" ", "").replace("-", ""), "finetune")
         bucket = "link" if conf >= 0.9 else "plain"
         yield Proposal(row, pid, rel, "card_text", conf, f"card text: {verb} ... {pid}", bucket)

@@ -877,3 +877,22 @@ def test_crawl_evidence_feeds_infer(tmp_path: Path) -> None:
     bad = CliRunner().invoke(cli, ["crawl", "--evidence", "--out", str(tmp_path / "none.jsonl")])
     assert bad.exit_code == 2
     assert "crawl it first" in bad.output
+
+
+def test_explicit_evidence_names_the_id_the_hub_moved_a_legacy_id_to(tmp_path: Path) -> None:
+    cards = tmp_path / "cards"
+    for model_id, text in {
+        "google-bert/bert-base-uncased": "---\nlicense: apache-2.0\n---\nBERT",
+        "acme/bert-imdb": "---\nlicense: mit\n---\nThis model is a fine-tuned version of "
+        "[bert-base-uncased](https://huggingface.co/bert-base-uncased) on imdb.",
+        "acme/unknown-base": "---\nlicense: mit\n---\nThis model is a fine-tuned version of "
+        "[nobody-knows](https://huggingface.co/nobody-knows) on imdb.",
+    }.items():
+        folder = cards / model_id
+        folder.mkdir(parents=True)
+        (folder / "README.md").write_text(text)
+    table, _ = load_snapshot(cards)
+    rows = {r["model_id"]: r for r in infer_lineage(table, load_evidence(cards)).as_dicts()}
+    assert rows["acme/bert-imdb"]["parent_id"] == "google-bert/bert-base-uncased"
+    assert rows["acme/bert-imdb"]["rule"] == "card_text"
+    assert rows["acme/unknown-base"]["parent_id"] == "nobody-knows"  # kept as written: a stub
