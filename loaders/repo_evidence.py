@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 from hflineage.loaders.ids import InvalidId, normalise_id
 from hflineage.loaders.table import ModelTable
@@ -57,13 +58,12 @@ def sidecar_of(snapshot: str | os.PathLike[str]) -> Path:
 
 
 def models_to_probe(table: ModelTable, max_models: int) -> list[str]:
-    """Ids of the models that declare no parent, most downloaded first (ties by id)."""
+    """Ids of the models that declare no parent, most downloaded first (ties: table order)."""
     declared = np.zeros(len(table), dtype=bool)
     declared[table.decl_child] = True
     rows = np.flatnonzero(~declared)
-    ids = [str(x) for x in table.model_id.to_pylist()]
-    order = sorted(rows.tolist(), key=lambda r: (-int(table.downloads[r]), ids[r]))
-    return [ids[r] for r in order[:max_models]]
+    top = rows[np.argsort(-table.downloads[rows], kind="stable")[:max_models]]
+    return [str(x) for x in table.model_id.take(pa.array(top)).to_pylist()]
 
 
 def _answered(sidecar: Path) -> set[str]:
