@@ -6,6 +6,8 @@ here was written from how the Hub names things, not fitted to one data set:
 - :data:`REUPLOADERS`: namespaces that publish other developers' weights (quantisers,
   converters, mirrors). A model there is never preferred as the *base* of a same-named model,
   however often it is downloaded.
+- :func:`quant_bases`, :func:`split_quant_suffix`: the suffixes quantisers and converters
+  append, by tool family (``-GGUF``, ``-Q4_K_M``, ``-AWQ``, ``-bnb-4bit``, ``-MLX``, ``-ct2``).
 - :func:`name_key`: the spelling-insensitive form of a repo name (case, ``_`` vs ``-``, Meta's
   ``Meta-`` prefix, the ``-hf`` suffix of converted Llama-2 checkpoints).
 - :func:`strip_converter_prefix`: ``faster-whisper-large-v3`` is ``whisper-large-v3`` in
@@ -24,14 +26,19 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 __all__ = [
+    "ANY_SUFFIX",
     "CONVERTER_ID",
     "CONVERTER_PREFIXES",
+    "PRECISION_SUFFIX",
     "REUPLOADERS",
+    "STRONG_SUFFIX",
     "is_reuploader",
     "is_variant_suffix",
     "name_key",
     "name_keys",
+    "quant_bases",
     "split_org_name_id",
+    "split_quant_suffix",
     "strip_converter_prefix",
 ]
 
@@ -142,3 +149,91 @@ def is_variant_suffix(rest: str) -> bool:
     (True, True, False)
     """
     return _VARIANT.match(rest) is not None
+
+
+# Suffixes quantisers and converters append, by tool family. "Strong" tokens alone make a name a
+# quantised/converted copy; "weak" ones (precision, packaging words) are only stripped next to a
+# strong one, or as the last step of a precision-only conversion (``-bf16``).
+_STRONG = [
+    r"gguf", r"ggml", r"i?matrix", r"imat",  # llama.cpp
+    r"(?:i?q[1-8](?:_[0-9a-z]{1,3}){0,2})",  # llama.cpp quant types: Q4_K_M, IQ3_XS, Q8_0
+    r"awq", r"gptq(?:model)?", r"marlin", r"autoround", r"hqq", r"aqlm", r"eetq",
+    r"exl[23]", r"\d(?:\.\d+)?bpw(?:[-_]?h\d)?", r"h[68]",  # ExLlama
+    r"mlx", r"mlx[-_]?\d{1,2}[-_]?bits?",  # MLX
+    r"bnb", r"bitsandbytes", r"nf4", r"[1-8](?:\.\d)?[-_]?bits?",  # bitsandbytes / bit widths
+    r"fp8(?:[-_]dynamic)?", r"fp4", r"nvfp4", r"mxfp4", r"int[48]", r"w\d{1,2}a\d{1,2}",
+    r"onnx", r"openvino", r"ov", r"coreml", r"tflite",  # ONNX, OpenVINO, Apple, TF Lite
+    r"ct2", r"ctranslate2", r"mlc", r"q\df\d{1,2}(?:_\d)?", r"llamafile", r"trt",  # runtimes
+]  # fmt: skip
+_WEAK = [
+    r"bf16", r"fp16", r"f16", r"f32", r"fp32", r"(?:16|32)[-_]?bits?",  # precision
+    r"unsloth", r"dynamic", r"mixed", r"quant(?:s|ized)?", r"quantised", r"sym", r"asym",
+    r"g\d{2,3}", r"gs\d{2,3}", r"i1",
+]  # fmt: skip
+#: A quantisation/format suffix at the end of a name (``-GGUF``, ``-AWQ``, ``-4bit``).
+STRONG_SUFFIX = re.compile(rf"[-_.](?:{'|'.join(_STRONG)})$", re.IGNORECASE)
+_WEAK_SUFFIX = re.compile(rf"[-_.](?:{'|'.join(_WEAK)})$", re.IGNORECASE)
+#: A precision-only suffix (``-bf16``, ``-16bit``).
+PRECISION_SUFFIX = re.compile(
+    r"[-_.](?:bf16|fp16|f16|f32|fp32|(?:16|32)[-_]?bits?)$", re.IGNORECASE
+)
+#: Any suffix of the grammar (vectorised pre-filter).
+ANY_SUFFIX = re.compile(rf"[-_.](?:{'|'.join(_STRONG + _WEAK)})$", re.IGNORECASE)
+
+
+def _strip_steps(name: str) -> list[tuple[str, str, bool]]:
+    """Suffixes stripped one at a time: (name left, suffix, strong)."""
+    steps: list[tuple[str, str, bool]] = []
+    rest = name
+    while True:
+        m = STRONG_SUFFIX.search(rest)
+        strong = bool(m and m.start() > 0)
+        if not strong:
+            m = _WEAK_SUFFIX.search(rest)
+            if not m or m.start() == 0:
+                return steps
+        assert m is not None
+        steps.append((rest[: m.start()], rest[m.start() :], strong))
+        rest = rest[: m.start()]
+
+
+def quant_bases(name: str) -> list[tuple[str, bool]]:
+    """Names left by stripping suffixes, least stripped first, with "a strong one was stripped".
+
+    A name is given once a strong suffix has been stripped, or while only precision suffixes
+    (``-bf16``, ``-16bit``) have been: weak words alone (``-dynamic``) say nothing.
+
+    >>> quant_bases("Mentor-3B-16bit-4bit")
+    [('Mentor-3B-16bit', True), ('Mentor-3B', True)]
+    """
+    out: list[tuple[str, bool]] = []
+    strong = False
+    precision_only = True
+    for rest, suffix, is_strong in _strip_steps(name):
+        strong = strong or is_strong
+        precision_only = precision_only and not is_strong and bool(PRECISION_SUFFIX.match(suffix))
+        if strong or precision_only:
+            out.append((rest, strong))
+    return out
+
+
+def split_quant_suffix(name: str) -> tuple[str, list[str], bool]:
+    """Strip every quantisation/conversion suffix from a repo name.
+
+    Returns the remaining name, the stripped suffixes (outermost first) and whether a strong
+    (quantisation or format) suffix was among them.
+
+    >>> split_quant_suffix("Qwen2.5-7B-Instruct-Q4_K_M-GGUF")
+    ('Qwen2.5-7B-Instruct', ['-GGUF', '-Q4_K_M'], True)
+    >>> split_quant_suffix("Mistral-Small-24B-Instruct-2501-bf16")
+    ('Mistral-Small-24B-Instruct-2501', ['-bf16'], False)
+    >>> split_quant_suffix("gemma-2-9b-it")
+    ('gemma-2-9b-it', [], False)
+    """
+    bases = quant_bases(name)
+    if not bases:
+        return name, [], False
+    base = bases[-1][0]
+    steps = _strip_steps(name)
+    n = next(i for i, (rest, _, _) in enumerate(steps) if rest == base) + 1
+    return base, [sfx for _, sfx, _ in steps[:n]], any(st for _, _, st in steps[:n])

@@ -44,12 +44,17 @@ import pyarrow.compute as pc
 from hflineage.graph.build import build_lineage_graph
 from hflineage.graph.calibration import Calibration, default_calibration
 from hflineage.graph.hub_names import (
+    ANY_SUFFIX,
     CONVERTER_ID,
+    PRECISION_SUFFIX,
+    STRONG_SUFFIX,
     is_reuploader,
     is_variant_suffix,
     name_key,
     name_keys,
+    quant_bases,
     split_org_name_id,
+    split_quant_suffix,
     strip_converter_prefix,
 )
 from hflineage.graph.lineage import LineageGraph
@@ -97,91 +102,9 @@ class Proposal:
 
 
 # -- names ------------------------------------------------------------------------------------
-# Suffixes quantisers and converters append, by tool family. "Strong" tokens alone make a name a
-# quantised/converted copy; "weak" ones (precision, packaging words) are only stripped next to a
-# strong one, or as the last step of a precision-only conversion (``-bf16``).
-_STRONG = [
-    r"gguf", r"ggml", r"i?matrix", r"imat",  # llama.cpp
-    r"(?:i?q[1-8](?:_[0-9a-z]{1,3}){0,2})",  # llama.cpp quant types: Q4_K_M, IQ3_XS, Q8_0
-    r"awq", r"gptq(?:model)?", r"marlin", r"autoround", r"hqq", r"aqlm", r"eetq",
-    r"exl[23]", r"\d(?:\.\d+)?bpw(?:[-_]?h\d)?", r"h[68]",  # ExLlama
-    r"mlx", r"mlx[-_]?\d{1,2}[-_]?bits?",  # MLX
-    r"bnb", r"bitsandbytes", r"nf4", r"[1-8](?:\.\d)?[-_]?bits?",  # bitsandbytes / bit widths
-    r"fp8(?:[-_]dynamic)?", r"fp4", r"nvfp4", r"mxfp4", r"int[48]", r"w\d{1,2}a\d{1,2}",
-    r"onnx", r"openvino", r"ov", r"coreml", r"tflite",  # ONNX, OpenVINO, Apple, TF Lite
-    r"ct2", r"ctranslate2", r"mlc", r"q\df\d{1,2}(?:_\d)?", r"llamafile", r"trt",  # runtimes
-]  # fmt: skip
-_WEAK = [
-    r"bf16", r"fp16", r"f16", r"f32", r"fp32", r"(?:16|32)[-_]?bits?",  # precision
-    r"unsloth", r"dynamic", r"mixed", r"quant(?:s|ized)?", r"quantised", r"sym", r"asym",
-    r"g\d{2,3}", r"gs\d{2,3}", r"i1",
-]  # fmt: skip
-_STRONG_RE = re.compile(rf"[-_.](?:{'|'.join(_STRONG)})$", re.IGNORECASE)
-_WEAK_RE = re.compile(rf"[-_.](?:{'|'.join(_WEAK)})$", re.IGNORECASE)
-_PRECISION = re.compile(r"[-_.](?:bf16|fp16|f16|f32|fp32|(?:16|32)[-_]?bits?)$", re.IGNORECASE)
 _SIZE = re.compile(r"(?<![a-z0-9])\d+(?:\.\d+)?[bm](?![a-z])", re.IGNORECASE)
-_TOKEN_SEP = re.compile(r"[-_]")
 _LETTERS = re.compile(r"[a-z]{2}", re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
-_ANY_SUFFIX = re.compile(rf"[-_.](?:{'|'.join(_STRONG + _WEAK)})$", re.IGNORECASE)
-
-
-def _strip_steps(name: str) -> list[tuple[str, str, bool]]:
-    """Suffixes stripped one at a time: (name left, suffix, strong)."""
-    steps: list[tuple[str, str, bool]] = []
-    rest = name
-    while True:
-        m = _STRONG_RE.search(rest)
-        strong = bool(m and m.start() > 0)
-        if not strong:
-            m = _WEAK_RE.search(rest)
-            if not m or m.start() == 0:
-                return steps
-        assert m is not None
-        steps.append((rest[: m.start()], rest[m.start() :], strong))
-        rest = rest[: m.start()]
-
-
-def quant_bases(name: str) -> list[tuple[str, bool]]:
-    """Names left by stripping suffixes, least stripped first, with "a strong one was stripped".
-
-    A name is given once a strong suffix has been stripped, or while only precision suffixes
-    (``-bf16``, ``-16bit``) have been: weak words alone (``-dynamic``) say nothing.
-
-    >>> quant_bases("Mentor-3B-16bit-4bit")
-    [('Mentor-3B-16bit', True), ('Mentor-3B', True)]
-    """
-    out: list[tuple[str, bool]] = []
-    strong = False
-    precision_only = True
-    for rest, suffix, is_strong in _strip_steps(name):
-        strong = strong or is_strong
-        precision_only = precision_only and not is_strong and bool(_PRECISION.match(suffix))
-        if strong or precision_only:
-            out.append((rest, strong))
-    return out
-
-
-def split_quant_suffix(name: str) -> tuple[str, list[str], bool]:
-    """Strip every quantisation/conversion suffix from a repo name.
-
-    Returns the remaining name, the stripped suffixes (outermost first) and whether a strong
-    (quantisation or format) suffix was among them.
-
-    >>> split_quant_suffix("Qwen2.5-7B-Instruct-Q4_K_M-GGUF")
-    ('Qwen2.5-7B-Instruct', ['-GGUF', '-Q4_K_M'], True)
-    >>> split_quant_suffix("Mistral-Small-24B-Instruct-2501-bf16")
-    ('Mistral-Small-24B-Instruct-2501', ['-bf16'], False)
-    >>> split_quant_suffix("gemma-2-9b-it")
-    ('gemma-2-9b-it', [], False)
-    """
-    bases = quant_bases(name)
-    if not bases:
-        return name, [], False
-    base = bases[-1][0]
-    steps = _strip_steps(name)
-    n = next(i for i, (rest, _, _) in enumerate(steps) if rest == base) + 1
-    return base, [sfx for _, sfx, _ in steps[:n]], any(st for _, _, st in steps[:n])
 
 
 def _name(model_id: str) -> str:
@@ -316,7 +239,7 @@ class InferenceContext:
         keys = pa.array(list(self.known), pa.string())
         for key, mid in zip(name_keys(keys), self.known.values(), strict=True):
             out[key].append(mid)
-        hit = pc.match_substring_regex(keys, _PRECISION.pattern, ignore_case=True)
+        hit = pc.match_substring_regex(keys, PRECISION_SUFFIX.pattern, ignore_case=True)
         for low in keys.filter(hit).to_pylist():
             base, suffixes, strong = split_quant_suffix(_name(low))
             if suffixes and not strong:
@@ -659,7 +582,7 @@ def _known_quant_base(ctx: InferenceContext, name: str) -> tuple[str, bool, list
         cands = ctx.by_key.get(name_key(base))
         if not cands:
             continue
-        if not _STRONG_RE.search(base):
+        if not STRONG_SUFFIX.search(base):
             return base, strong, cands
         if fallback is None and not all(map(is_reuploader, cands)):
             fallback = base, strong, cands
@@ -697,7 +620,7 @@ def rule_repo_suffix(ctx: InferenceContext) -> Iterator[Proposal]:
     bucket (``-alias`` added when the spelling differs; ``arch-clash`` when architectures
     disagree). Relation ``quantized`` (``unknown`` for a precision-only conversion, ``-bf16``).
     """
-    for row in ctx.targets_matching(_ANY_SUFFIX):
+    for row in ctx.targets_matching(ANY_SUFFIX):
         found = _known_quant_base(ctx, _name(ctx.ids[row]))
         if found is None:
             continue
