@@ -235,8 +235,9 @@ def main(argv: list[str] | None = None) -> int:
     parts += [
         f"Targets at the default threshold ({DEFAULT_MIN_CONFIDENCE:g}), on the reporting data:",
         "",
-        "| corpus | precision | declared quantized recovered | of which named as re-uploads "
-        f"| worst calibration gap (buckets of {WELL_POPULATED}+ edges, rules it calibrates) |",
+        "| corpus | precision | declared-quantized edges recovered | the same, for models "
+        "named as re-uploads | worst calibration gap (buckets of "
+        f"{WELL_POPULATED}+ edges; a fitting corpus: only the rules it fits) |",
         "|---|---|---|---|---|",
     ]
     parts += [f"| {c.title} | {' | '.join(_targets(c, ev))} |" for c, ev, _ in results]
