@@ -291,10 +291,10 @@ def _mirrors(
             mirror = None
     if rng.random() < 0.3:
         spelled = name.lower() if rng.random() < 0.5 else name
-        # Half the strangers' same-named chat models are their own tune of the pretrained base
+        # Most strangers' same-named chat models are their own tune of the pretrained base
         # (``someone/gemma-2-9b-it`` from ``google/gemma-2-9b``), not a copy.
         pretrained = _CHAT_TAIL.sub("", base)
-        declared = pretrained if pretrained != base and rng.random() < 0.5 else base
+        declared = pretrained if pretrained != base and rng.random() < 0.7 else base
         corpus.derive(
             rng,
             f"{_user(rng)}/{spelled}",
