@@ -14,7 +14,7 @@ from hflineage.graph.inference import DEFAULT_MIN_CONFIDENCE, InferredDeclaratio
 __all__ = ["crawl_evidence", "infer", "inferred_edges"]
 
 #: The columns of every output format, in order.
-COLUMNS = ("model_id", "parent_id", "relation", "rule", "confidence", "evidence")
+COLUMNS = ("model_id", "parent_id", "relation", "rule", "confidence", "bucket", "evidence")
 
 
 def inferred_edges(snapshots: Sequence[str], min_confidence: float) -> InferredDeclarations:

@@ -641,7 +641,7 @@ def test_infer_formats(tmp_path: Path) -> None:
     assert data["meta"]["min_confidence"] == DEFAULT_MIN_CONFIDENCE
     csv_out = runner.invoke(cli, ["infer", "--snapshot", path, "--format", "csv"]).output
     lines = csv_out.splitlines()
-    assert lines[0] == "model_id,parent_id,relation,rule,confidence,evidence"
+    assert lines[0] == "model_id,parent_id,relation,rule,confidence,bucket,evidence"
     assert len(lines) == 1 + data["meta"]["count"]
     table = runner.invoke(cli, ["infer", "--snapshot", path, "--top", "1"])
     assert table.exit_code == 0
