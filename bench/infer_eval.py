@@ -205,9 +205,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--write", type=Path, help="Markdown file with results markers to update")
     args = ap.parse_args(argv)
 
+    have_sample = args.sample.is_file()
+    if args.fit and not have_sample:
+        print(f"--fit needs the real sample; not found at {args.sample}", file=sys.stderr)
+        return 2
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        have_sample = args.sample.is_file()
         fit_set = [_generated(tmp, FIT_CORPUS_SEED)]
         report_set = [_generated(tmp, REPORT_CORPUS_SEED)]
         if have_sample:
