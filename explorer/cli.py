@@ -49,6 +49,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "db": ("hflineage.explorer.cmd_cypher", "db"),
     "neo4j": ("hflineage.explorer.cmd_cypher", "neo4j"),
     "html": ("hflineage.explorer.cmd_html", "html"),
+    "infer": ("hflineage.explorer.cmd_infer", "infer"),
     "view": ("hflineage.explorer.cmd_html", "view"),
     "snapshot": ("hflineage.explorer.cmd_snapshot", "snapshot"),
 }

@@ -91,6 +91,19 @@ from the last page written, using OUT.checkpoint.json and OUT.parts.gz beside th
     help="Retries per request on 429, 5xx, timeouts and broken responses.",
 )
 @click.option("--no-progress", is_flag=True, help="Do not show the progress bar.")
+@click.option(
+    "--evidence",
+    is_flag=True,
+    help="Instead of crawling: for models of the existing snapshot --out that declare no "
+    "parent, fetch adapter_config.json and config.json into OUT.evidence.jsonl (resumable).",
+)
+@click.option(
+    "--max-models",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    help="With --evidence: models asked, most downloaded first.",
+)
 @click.pass_context
 def crawl(
     ctx: click.Context,
@@ -105,6 +118,8 @@ def crawl(
     timeout: float,
     retries: int,
     no_progress: bool,
+    evidence: bool,
+    max_models: int,
 ) -> None:
     """Crawl model metadata from the Hub: the whole Hub, one family, or single models.
 
@@ -112,7 +127,17 @@ def crawl(
     from the base_model tags and cardData (the list endpoint cannot return baseModels).
 
     Example: hf-lineage crawl --out qwen.jsonl.gz --family Qwen/Qwen2.5-7B --depth 2
+
+    Repository evidence for inferred lineage: hf-lineage crawl --evidence --out hub.parquet
     """
+    if evidence:
+        from hflineage.explorer.cmd_infer import crawl_evidence
+
+        if roots or model_ids:
+            raise click.UsageError("--evidence reads the snapshot --out; drop --family/--model")
+
+        crawl_evidence(out, endpoint=endpoint, token=token, timeout=timeout, limit=max_models)
+        return
     if roots and model_ids:
         raise click.UsageError("use --family or --model, not both")
     depth_given = ctx.get_parameter_source("depth") is not click.core.ParameterSource.DEFAULT

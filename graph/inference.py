@@ -1,30 +1,32 @@
 """Inferred lineage: parents for models that declare none, each with evidence and a confidence.
 
 Every rule is one function below that reads an :class:`InferenceContext` and yields
-:class:`Proposal` s; :func:`infer_lineage` runs them on the models with no declared parent and
-keeps, per model, the best-supported parent. Rules, most explicit first:
+:class:`Proposal` s, each with a prior confidence and an evidence *bucket* (the kind of
+evidence within the rule); :func:`infer_lineage` runs them on the models with no declared
+parent, keeps per model the parent with the best prior, and states as its confidence the
+held-out precision of its (rule, bucket) (:mod:`hflineage.graph.calibration`). Rules, most
+explicit first:
 
-========================  ==========  =========================================================
-rule                      confidence  evidence
-========================  ==========  =========================================================
-``adapter_config``        0.95        ``base_model_name_or_path`` of ``adapter_config.json``
-``card_text``             0.90        card prose "fine-tuned / quantized version of [X](...)"
-``gguf_base_model``       0.80        GGUF ``general.base_model.N.*`` keys
-``repo_suffix``           0.95        repo name = a known model's name + quantisation suffix
-``namespace_extension``   0.40-0.75   same namespace, name = a known model's name + a suffix
-``mirror``                0.60        same name as a model of the family's developer org
-``base_name_in_repo``     0.60        a known base model's name inside the repo name
-========================  ==========  =========================================================
+========================  =============================================================
+rule                      evidence
+========================  =============================================================
+``adapter_config``        ``base_model_name_or_path`` of ``adapter_config.json``
+``card_text``             card prose "fine-tuned / quantized version of [X](...)"
+``gguf_base_model``       GGUF ``general.base_model.N.*`` keys
+``config_name_or_path``   ``config.json`` ``_name_or_path`` (``crawl --evidence``)
+``org_name_id``           the name spells the original id: ``org_-_name-4bits``
+``repo_suffix``           name = a known model's name + quantisation/conversion suffixes
+``converter_prefix``      name = ``faster-`` (etc.) + a known model's name
+``namespace_extension``   same namespace, name = a known model's name + a suffix
+``mirror``                same name as a well-known base in another namespace
+``base_name_in_repo``     a known base model's name inside the repo name
+========================  =============================================================
 
-Confidences are lowered when the choice among several known models with the same name was not
-clear-cut, or when architectures disagree, and raised a little when parameter counts agree or
-several rules name the same parent (details in each rule). Declared metadata always wins:
-inference only runs for models without a declared parent, and the builder prefers every
-declared source over ``inferred``. Measured precision and recall: ``docs/inference.md``.
-
-Name matching is conservative: only ids already known (models in the data and parents declared
-by other models) can be inferred parents of a name match, and ids are compared
-case-insensitively after the quantisation suffixes are removed.
+Declared metadata always wins: inference only runs for models without a declared parent, and
+the builder prefers every declared source over ``inferred``. Name matching is conservative:
+only ids already known (models in the data and parents declared by other models) can be
+inferred parents of a name match, compared by :func:`~hflineage.graph.hub_names.name_key`.
+Measured precision, recall and calibration: ``docs/inference.md``.
 """
 
 from __future__ import annotations
@@ -40,6 +42,21 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from hflineage.graph.build import build_lineage_graph
+from hflineage.graph.calibration import Calibration, default_calibration
+from hflineage.graph.hub_names import (
+    ANY_SUFFIX,
+    CONVERTER_ID,
+    PRECISION_SUFFIX,
+    STRONG_SUFFIX,
+    is_reuploader,
+    is_variant_suffix,
+    name_key,
+    name_keys,
+    quant_bases,
+    split_org_name_id,
+    split_quant_suffix,
+    strip_converter_prefix,
+)
 from hflineage.graph.lineage import LineageGraph
 from hflineage.graph.taxonomy import Taxonomy, default_taxonomy
 from hflineage.loaders.evidence import ModelEvidence
@@ -80,96 +97,14 @@ class Proposal:
     rule: str
     confidence: float
     evidence: str
+    #: The kind of evidence within the rule; (rule, bucket) is what confidence is fitted on.
+    bucket: str = "default"
 
 
 # -- names ------------------------------------------------------------------------------------
-# Suffixes quantisers and converters append, by tool family. "Strong" tokens alone make a name a
-# quantised/converted copy; "weak" ones (precision, packaging words) are only stripped next to a
-# strong one, or as the last step of a precision-only conversion (``-bf16``).
-_STRONG = [
-    r"gguf", r"ggml", r"i?matrix", r"imat",  # llama.cpp
-    r"(?:i?q[1-8](?:_[0-9a-z]{1,3}){0,2})",  # llama.cpp quant types: Q4_K_M, IQ3_XS, Q8_0
-    r"awq", r"gptq(?:model)?", r"marlin", r"autoround", r"hqq", r"aqlm", r"eetq",
-    r"exl[23]", r"\d(?:\.\d+)?bpw(?:[-_]?h\d)?", r"h[68]",  # ExLlama
-    r"mlx", r"mlx[-_]?\d{1,2}[-_]?bits?",  # MLX
-    r"bnb", r"bitsandbytes", r"nf4", r"[1-8](?:\.\d)?[-_]?bits?",  # bitsandbytes / bit widths
-    r"fp8(?:[-_]dynamic)?", r"fp4", r"nvfp4", r"mxfp4", r"int[48]", r"w\d{1,2}a\d{1,2}",
-    r"onnx", r"openvino", r"ov", r"coreml", r"tflite",
-]  # fmt: skip
-_WEAK = [
-    r"bf16", r"fp16", r"f16", r"f32", r"fp32", r"(?:16|32)[-_]?bits?",  # precision
-    r"unsloth", r"dynamic", r"mixed", r"quant(?:s|ized)?", r"quantised", r"sym", r"asym",
-    r"g\d{2,3}", r"gs\d{2,3}", r"i1",
-]  # fmt: skip
-_STRONG_RE = re.compile(rf"[-_.](?:{'|'.join(_STRONG)})$", re.IGNORECASE)
-_WEAK_RE = re.compile(rf"[-_.](?:{'|'.join(_WEAK)})$", re.IGNORECASE)
-_PRECISION = re.compile(r"[-_.](?:bf16|fp16|f16|f32|fp32|(?:16|32)[-_]?bits?)$", re.IGNORECASE)
 _SIZE = re.compile(r"(?<![a-z0-9])\d+(?:\.\d+)?[bm](?![a-z])", re.IGNORECASE)
-_TOKEN_SEP = re.compile(r"[-_]")
 _LETTERS = re.compile(r"[a-z]{2}", re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
-_ANY_SUFFIX = re.compile(rf"[-_.](?:{'|'.join(_STRONG + _WEAK)})$", re.IGNORECASE)
-# Family-aware aliases: Meta renamed ``Meta-Llama-3.1-*`` to ``Llama-3.1-*``; quantisers kept
-# both spellings.
-_ALIASES: tuple[tuple[re.Pattern[str], str], ...] = ((re.compile(r"^meta-llama-", re.I), "llama-"),)
-
-
-def _strip_steps(name: str) -> list[tuple[str, str, bool]]:
-    """Suffixes stripped one at a time: (name left, suffix, strong)."""
-    steps: list[tuple[str, str, bool]] = []
-    rest = name
-    while True:
-        m = _STRONG_RE.search(rest)
-        strong = bool(m and m.start() > 0)
-        if not strong:
-            m = _WEAK_RE.search(rest)
-            if not m or m.start() == 0:
-                return steps
-        assert m is not None
-        steps.append((rest[: m.start()], rest[m.start() :], strong))
-        rest = rest[: m.start()]
-
-
-def quant_bases(name: str) -> list[tuple[str, bool]]:
-    """Names left by stripping suffixes, least stripped first, with "a strong one was stripped".
-
-    A name is given once a strong suffix has been stripped, or while only precision suffixes
-    (``-bf16``, ``-16bit``) have been: weak words alone (``-dynamic``) say nothing.
-
-    >>> quant_bases("Mentor-3B-16bit-4bit")
-    [('Mentor-3B-16bit', True), ('Mentor-3B', True)]
-    """
-    out: list[tuple[str, bool]] = []
-    strong = False
-    precision_only = True
-    for rest, suffix, is_strong in _strip_steps(name):
-        strong = strong or is_strong
-        precision_only = precision_only and not is_strong and bool(_PRECISION.match(suffix))
-        if strong or precision_only:
-            out.append((rest, strong))
-    return out
-
-
-def split_quant_suffix(name: str) -> tuple[str, list[str], bool]:
-    """Strip every quantisation/conversion suffix from a repo name.
-
-    Returns the remaining name, the stripped suffixes (outermost first) and whether a strong
-    (quantisation or format) suffix was among them.
-
-    >>> split_quant_suffix("Qwen2.5-7B-Instruct-Q4_K_M-GGUF")
-    ('Qwen2.5-7B-Instruct', ['-GGUF', '-Q4_K_M'], True)
-    >>> split_quant_suffix("Mistral-Small-24B-Instruct-2501-bf16")
-    ('Mistral-Small-24B-Instruct-2501', ['-bf16'], False)
-    >>> split_quant_suffix("gemma-2-9b-it")
-    ('gemma-2-9b-it', [], False)
-    """
-    bases = quant_bases(name)
-    if not bases:
-        return name, [], False
-    base = bases[-1][0]
-    steps = _strip_steps(name)
-    n = next(i for i, (rest, _, _) in enumerate(steps) if rest == base) + 1
-    return base, [sfx for _, sfx, _ in steps[:n]], any(st for _, _, st in steps[:n])
 
 
 def _name(model_id: str) -> str:
@@ -178,12 +113,6 @@ def _name(model_id: str) -> str:
 
 def _org(model_id: str) -> str:
     return model_id.rpartition("/")[0]
-
-
-def _alias_keys(name_lower: str) -> list[str]:
-    if "meta-" not in name_lower:  # the only alias family today; skips the regexes
-        return []
-    return [p.sub(r, name_lower) for p, r in _ALIASES if p.search(name_lower)]
 
 
 def _specific(name_lower: str) -> bool:
@@ -300,27 +229,36 @@ class InferenceContext:
         return out
 
     @cached_property
-    def by_name(self) -> dict[str, list[str]]:
-        """Lower-case repo name (and its family aliases) -> known ids with that name."""
-        out: dict[str, list[str]] = defaultdict(list)
-        for low, mid in self.known.items():
-            name = _name(low)
-            out[name].append(mid)
-            for alias in _alias_keys(name):
-                out[alias].append(mid)
-        return dict(out)
+    def by_key(self) -> dict[str, list[str]]:
+        """:func:`~hflineage.graph.hub_names.name_key` of a repo name -> known ids with it.
 
-    @cached_property
-    def by_stripped_name(self) -> dict[str, list[str]]:
-        """Lower-case name without a precision suffix (``-bf16``) -> known ids."""
+        A known name with a precision suffix (``X-bf16``) is also listed under ``X``'s key: a
+        quantiser's ``X-GGUF`` is as likely made from the bf16 copy as from ``X``.
+        """
         out: dict[str, list[str]] = defaultdict(list)
         keys = pa.array(list(self.known), pa.string())
-        hit = pc.match_substring_regex(keys, _PRECISION.pattern, ignore_case=True)
+        for key, mid in zip(name_keys(keys), self.known.values(), strict=True):
+            out[key].append(mid)
+        hit = pc.match_substring_regex(keys, PRECISION_SUFFIX.pattern, ignore_case=True)
         for low in keys.filter(hit).to_pylist():
             base, suffixes, strong = split_quant_suffix(_name(low))
             if suffixes and not strong:
-                out[base].append(self.known[low])
+                out[name_key(base)].append(self.known[low])
         return dict(out)
+
+    @cached_property
+    def row_keys(self) -> list[str]:
+        """:func:`~hflineage.graph.hub_names.name_key` of every table row's repo name."""
+        return name_keys(self.table.model_id)
+
+    def downloads(self, model_id: str) -> int:
+        """30-day downloads of a known model (0 for stubs)."""
+        row = self.row_of.get(model_id.lower())
+        return int(self.table.downloads[row]) if row is not None else 0
+
+    def authority(self, model_id: str) -> tuple[int, int]:
+        """How much the Hub treats a model as a base: (times declared as a parent, downloads)."""
+        return self.times_declared.get(model_id.lower(), 0), self.downloads(model_id)
 
     def targets_matching(self, pattern: re.Pattern[str]) -> list[int]:
         """Target rows whose id matches a regex (vectorised pre-filter for the name rules)."""
@@ -334,6 +272,17 @@ class InferenceContext:
     def curated_orgs(self) -> frozenset[str]:
         """Lower-case orgs that develop a curated family (``""``: legacy ids like ``gpt2``)."""
         return self.taxonomy.ruled_orgs()
+
+    @cached_property
+    def declared_or_curated(self) -> list[str]:
+        """Known ids that others declare as a parent or that a curated developer published."""
+        keys = pa.array(list(self.known), pa.string())
+        org = pc.replace_substring_regex(keys, r"/[^/]*$", "")
+        org = pc.if_else(pc.match_substring(keys, "/"), org, "")
+        curated = pc.is_in(org, pa.array(sorted(self.curated_orgs), pa.string()))
+        out = [self.known[k] for k in keys.filter(curated).to_pylist()]
+        out += [self.known[k] for k in self.times_declared if k in self.known]
+        return list(dict.fromkeys(out))
 
     def is_curated(self, model_id: str) -> bool:
         """True when a model's org is a curated family developer."""
@@ -356,10 +305,16 @@ class InferenceContext:
         st = int(self.evidence.safetensors_total[row])
         return st if st > 0 else int(self.evidence.gguf_total[row])
 
-    def created(self, model_id: str) -> np.datetime64:
-        """``createdAt`` of a model (NaT for stubs and unknown dates)."""
+    @cached_property
+    def _created_seconds(self) -> np.ndarray:
+        """``createdAt`` of every row in seconds, :data:`_NO_DATE` where unknown."""
+        created = self.table.created_at.astype("datetime64[s]")
+        return np.where(np.isnat(created), _NO_DATE, created.astype(np.int64))
+
+    def created(self, model_id: str) -> int:
+        """``createdAt`` of a model in seconds since 1970 (:data:`_NO_DATE` when unknown)."""
         row = self.row_of.get(model_id.lower())
-        return self.table.created_at[row] if row is not None else np.datetime64("NaT", "s")
+        return int(self._created_seconds[row]) if row is not None else _NO_DATE
 
     def is_ancestor(self, a: str, b: str, depth: int = 4) -> bool:
         """True when ``a`` is a declared ancestor of ``b`` (within ``depth`` steps)."""
@@ -378,16 +333,25 @@ class InferenceContext:
             frontier = nxt
         return False
 
-    def pick(self, candidates: Sequence[str], child: str) -> tuple[str, float, str] | None:
-        """Choose one of several known ids with the same name as the parent of ``child``.
+    def pick(self, candidates: Sequence[str], child: str) -> Choice | None:
+        """Choose one of several known ids with the same name key as the parent of ``child``.
 
-        Candidates created after the child are dropped (when both dates are known). Returns
-        (id, confidence penalty, note), or ``None`` when nothing is left or the name is shared
-        by more than :data:`MAX_CANDIDATES` models. In order: a single
-        candidate (0); the one every other candidate derives from, the original of re-uploads
-        (0.03); the one in the child's own namespace (0.05); the only one from a curated
-        developer org, if it is also the oldest (0.05); else the most-declared one, as
-        ambiguous (0.35).
+        Candidates created after the child are dropped (when both dates are known); ``None``
+        when nothing is left or the name is shared by more than :data:`MAX_CANDIDATES` models.
+        Then, in order, the choice and its evidence bucket:
+
+        - ``unique``: a single candidate;
+        - ``original``: the one every other candidate derives from (the original of mirrors);
+        - ``own-org``: the only one in the child's namespace (an org quantising its own model;
+          not for re-uploader namespaces, whose quants name the original);
+        - re-uploaders (:data:`~hflineage.graph.hub_names.REUPLOADERS`) are set aside unless
+          they are declared as a parent more than ten times as often as every other candidate;
+        - ``sole``: one candidate left;
+        - ``authority``: the one others declare as a parent clearly the most (at least three
+          times, and twice as often as the next);
+        - ``downloads``: the one declared at least as often as any other and downloaded ten
+          times as much (plus 1,000);
+        - ``ambiguous``: otherwise the most declared, then downloaded, one.
         """
         cl = child.lower()
         born = self.created(child)
@@ -399,26 +363,77 @@ class InferenceContext:
         if not cands or len(cands) > MAX_CANDIDATES:
             return None
         if len(cands) == 1:
-            return cands[0], 0.0, "unique known name"
+            return Choice(cands[0], "unique", "unique known name")
         originals = [c for c in cands if all(c == o or self.is_ancestor(c, o) for o in cands)]
         if len(originals) == 1:
-            return originals[0], 0.03, f"original of {len(cands) - 1} re-upload(s)"
-        org = _org(cl)
-        same = [c for c in cands if _org(c).lower() == org]
-        if len(same) == 1:
-            return same[0], 0.05, "same namespace"
-        curated = [c for c in cands if self.is_curated(c)]
-        if len(curated) == 1 and all(
-            not _younger(self.created(curated[0]), self.created(c)) for c in cands
-        ):
-            return curated[0], 0.05, "the oldest, from a curated developer org"
-        best = max(cands, key=lambda c: (self.times_declared.get(c.lower(), 0), c.lower()))
-        return best, 0.35, f"ambiguous among {len(cands)} known models"
+            return Choice(originals[0], "original", f"original of {len(cands) - 1} copies")
+        if not is_reuploader(child):
+            org = _org(cl)
+            same = [c for c in cands if _org(c).lower() == org]
+            if len(same) == 1:
+                return Choice(same[0], "own-org", "same namespace")
+        pool = self._without_reuploaders(cands)
+        if len(pool) == 1:
+            return Choice(pool[0], "sole", f"the only original among {len(cands)} copies")
+        ranked = sorted(pool, key=lambda c: (*self.authority(c), c.lower()), reverse=True)
+        (td1, dl1), (td2, dl2) = self.authority(ranked[0]), self.authority(ranked[1])
+        note = f"of {len(pool)} same-named: {td1} declarations, {dl1:,} downloads"
+        if td1 >= _WELL_KNOWN_BASE and td1 > 2 * td2:
+            return Choice(ranked[0], "authority", f"most declared as a parent {note}")
+        if td1 >= td2 and dl1 >= 10 * dl2 + _DOWNLOADS_LEAD:
+            return Choice(ranked[0], "downloads", f"by far the most downloaded {note}")
+        return Choice(ranked[0], "ambiguous", f"ambiguous {note}")
+
+    def canonical(self, model_id: str) -> str:
+        """The known spelling of an id a file or card names; a legacy id without a namespace
+        (``bert-base-uncased``) becomes the one known id of that name the Hub moved it to
+        (``google-bert/bert-base-uncased``) when exactly one non-re-uploader candidate, or a
+        clearly most-declared one, exists. Anything else is returned as given.
+        """
+        known = self.known.get(model_id.lower())
+        if known is not None or "/" in model_id:
+            return known or model_id
+        cands = self._without_reuploaders(self.by_key.get(name_key(model_id), []))
+        pool = [c for c in cands if _name(c).lower() == model_id.lower()]
+        if len(pool) == 1:
+            return pool[0]
+        ranked = sorted(pool, key=lambda c: (*self.authority(c), c.lower()), reverse=True)
+        if len(ranked) > 1 and self.authority(ranked[0])[0] > 2 * self.authority(ranked[1])[0]:
+            return ranked[0]
+        return model_id
+
+    def _without_reuploaders(self, cands: list[str]) -> list[str]:
+        """Candidates minus re-uploaders, unless a re-uploader is by far the most declared."""
+        others = [c for c in cands if not is_reuploader(c)]
+        if not others or len(others) == len(cands):
+            return cands
+        best_other = max(self.authority(c)[0] for c in others)
+        keep = [c for c in cands if is_reuploader(c) and self.authority(c)[0] > 10 * best_other + 2]
+        return others + keep
 
 
-def _younger(a: np.datetime64, b: np.datetime64) -> bool:
-    """True when both dates are known and ``a`` is later than ``b``."""
-    return bool(not np.isnat(a) and not np.isnat(b) and a > b)
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """The candidate :meth:`InferenceContext.pick` chose, its evidence bucket and a note."""
+
+    model_id: str
+    bucket: str
+    note: str
+
+
+#: The date of a stub or of a model whose ``createdAt`` is unknown.
+_NO_DATE = -(2**62)
+
+
+#: A model others declare as a parent this often is a base in its own right.
+_WELL_KNOWN_BASE = 3
+#: The downloads a candidate needs over ten times the runner-up's to win on downloads alone.
+_DOWNLOADS_LEAD = 1_000
+
+
+def _younger(a: int, b: int) -> bool:
+    """True when both dates (seconds) are known and ``a`` is later than ``b``."""
+    return a != _NO_DATE and b != _NO_DATE and a > b
 
 
 # -- rules --------------------------------------------------------------------------------------
@@ -437,7 +452,23 @@ def rule_adapter_config(ctx: InferenceContext) -> Iterator[Proposal]:
             continue
         if value.startswith((".", "/", "~")) or "\\" in value:
             continue
-        yield Proposal(row, pid, "adapter", "adapter_config", 0.95, f"adapter_config: {pid}")
+        pid = ctx.canonical(pid)
+        yield Proposal(row, pid, "adapter", "adapter_config", 0.95, f"adapter_config: {value}")
+
+
+def rule_config_name_or_path(ctx: InferenceContext) -> Iterator[Proposal]:
+    """``config.json``'s ``_name_or_path`` (fetched by ``crawl --evidence``): prior 0.70.
+
+    What transformers loaded before saving: the base of a finetune, but also, often, the
+    model's own id or a checkpoint of the same training run, hence below the default threshold
+    until held-out data says otherwise. The model's own id and local paths are ignored.
+    """
+    raw = ctx.evidence.config_base.take(pa.array(ctx.targets)).to_pylist()
+    for row, value in zip(ctx.targets.tolist(), raw, strict=True):
+        if not value or value.lower() == ctx.ids[row].lower():
+            continue
+        evidence = f"config.json _name_or_path: {value}"
+        yield Proposal(row, ctx.canonical(value), None, "config_name_or_path", 0.70, evidence)
 
 
 _CARD_VERB = (
@@ -484,8 +515,10 @@ def rule_card_text(ctx: InferenceContext) -> Iterator[Proposal]:
             pid = normalise_id(raw.rstrip(".)"))
         except InvalidId:
             continue
+        pid = ctx.canonical(pid)
         rel = _VERB_RELATION.get(verb.lower().replace(" ", "").replace("-", ""), "finetune")
-        yield Proposal(row, pid, rel, "card_text", conf, f"card text: {verb} ... {pid}")
+        bucket = "link" if conf >= 0.9 else "plain"
+        yield Proposal(row, pid, rel, "card_text", conf, f"card text: {verb} ... {pid}", bucket)
 
 
 def rule_gguf_base_model(ctx: InferenceContext) -> Iterator[Proposal]:
@@ -506,62 +539,171 @@ def rule_gguf_base_model(ctx: InferenceContext) -> Iterator[Proposal]:
             yield Proposal(row, str(pid), None, "gguf_base_model", 0.80, f"gguf base_model: {pid}")
 
 
-def _param_note(ctx: InferenceContext, child: str, parent: str) -> tuple[float, str]:
-    """Confidence adjustment and note from architectures and parameter counts."""
-    if architectures_conflict(ctx.architecture(child), ctx.architecture(parent)):
-        return -0.30, f"; architecture {ctx.architecture(child)} vs {ctx.architecture(parent)}"
+def _param_note(ctx: InferenceContext, child: str, parent: str) -> tuple[str | None, str]:
+    """Evidence bucket override and note from architectures and parameter counts.
+
+    ``("arch-clash", ...)`` when the architectures cannot be the same weights,
+    ``("same-params", ...)`` when the parameter counts agree within 0.5%, else ``(None, "")``.
+    """
+    a_arch, b_arch = ctx.architecture(child), ctx.architecture(parent)
+    if architectures_conflict(a_arch, b_arch):
+        return "arch-clash", f"; architecture {a_arch} vs {b_arch}"
     a, b = ctx.parameters(child), ctx.parameters(parent)
     if a > 0 and b > 0 and abs(a - b) <= 0.005 * max(a, b):
-        return 0.05, "; same parameter count"
-    return 0.0, ""
+        return "same-params", "; same parameter count"
+    return None, ""
+
+
+#: Prior confidence of each name-choice bucket (:meth:`InferenceContext.pick`), before the
+#: held-out calibration (graph/calibration.py) replaces it.
+_CHOICE_PRIOR = {
+    "unique": 0.95,
+    "original": 0.93,
+    "own-org": 0.92,
+    "sole": 0.90,
+    "authority": 0.88,
+    "downloads": 0.70,
+    "ambiguous": 0.60,
+}
+_ALIAS_PENALTY = 0.03
+_CLASH_PRIOR = 0.50
+
+
+def _known_quant_base(ctx: InferenceContext, name: str) -> tuple[str, bool, list[str]] | None:
+    """(base, strong, candidates): the least-stripped quantisation base of ``name`` that
+    names known models (by :func:`~hflineage.graph.hub_names.name_key`).
+
+    A base that still ends in a quantisation suffix (``X-GPTQ`` for ``X-GPTQ-Int4``) is more
+    likely a sibling quant than the source: it is used only when no further-stripped name is
+    known, and never when only re-uploaders published it.
+    """
+    fallback: tuple[str, bool, list[str]] | None = None
+    for base, strong in quant_bases(name):
+        cands = ctx.by_key.get(name_key(base))
+        if not cands:
+            continue
+        if not STRONG_SUFFIX.search(base):
+            return base, strong, cands
+        if fallback is None and not all(map(is_reuploader, cands)):
+            fallback = base, strong, cands
+    return fallback
+
+
+def _name_match(
+    ctx: InferenceContext, row: int, rule: str, base: str, cands: list[str], relation: str | None
+) -> Proposal | None:
+    """The proposal of a name rule once a base name and its candidates are known."""
+    mid = ctx.ids[row]
+    choice = ctx.pick(cands, mid)
+    if choice is None:
+        return None
+    pid = choice.model_id
+    alias = _name(pid).lower() != base.lower()
+    bucket = choice.bucket + ("-alias" if alias else "")
+    conf = _CHOICE_PRIOR[choice.bucket] - (_ALIAS_PENALTY if alias else 0.0)
+    override, extra = _param_note(ctx, mid, pid)
+    if override == "arch-clash":
+        bucket, conf = override, _CLASH_PRIOR
+    how = "aliased name" if alias else "name"
+    evidence = f"{_name(mid)!r}: re-upload of {how} {base!r} ({choice.note}){extra}"
+    return Proposal(row, pid, relation, rule, conf, evidence, bucket)
 
 
 def rule_repo_suffix(ctx: InferenceContext) -> Iterator[Proposal]:
-    """A quantised or converted re-upload: ``<known name>-GGUF``, ``-AWQ``, ``-4bit`` ...
+    """A quantised or converted re-upload: ``<known name>-GGUF``, ``-AWQ``, ``-4bit``, ``-ct2`` ...
 
-    Suffixes are stripped one at a time (:func:`quant_bases`) and the least-stripped name that
-    is a known model's name wins (``X-16bit-GGUF`` is a GGUF of ``X-16bit`` when that exists);
-    a family alias (``Meta-Llama-3.1-8B`` = ``Llama-3.1-8B``) or a known name minus its
-    precision suffix (``X-FP8`` from ``X-BF16``) also counts. Confidence 0.95, minus 0.05 for
-    an alias or precision match, minus :meth:`InferenceContext.pick`'s penalty when several
-    known models share the name, minus 0.30 when architectures clash. Relation ``quantized``
-    (``unknown`` for a precision-only conversion such as ``-bf16``).
+    Suffixes are stripped one at a time (:func:`quant_bases`) and the least-stripped name whose
+    :func:`~hflineage.graph.hub_names.name_key` is a known model's wins (``X-16bit-GGUF`` is a
+    GGUF of ``X-16bit`` when that exists); the key reads case, separators, ``Meta-Llama`` and
+    ``-hf`` alike, so ``TheBloke/Llama-2-7B-Chat-GPTQ`` finds ``meta-llama/Llama-2-7b-chat-hf``.
+    Among several candidates :meth:`InferenceContext.pick` decides; its choice is the evidence
+    bucket (``-alias`` added when the spelling differs; ``arch-clash`` when architectures
+    disagree). Relation ``quantized`` (``unknown`` for a precision-only conversion, ``-bf16``).
     """
-    ids = ctx.ids
-    for row in ctx.targets_matching(_ANY_SUFFIX):
-        mid = ids[row]
-        name = _name(mid)
-        found: tuple[str, bool, list[str], float, str] | None = None
-        for base, strong in quant_bases(name):
-            key = base.lower()
-            cands = ctx.by_name.get(key, [])
-            if cands:
-                found = (base, strong, cands, 0.95, "name")
-                break
-            for alias in _alias_keys(key):
-                if ctx.by_name.get(alias):
-                    found = (base, strong, ctx.by_name[alias], 0.90, "aliased name")
-                    break
-            if found is None and ctx.by_stripped_name.get(key):
-                found = (base, strong, ctx.by_stripped_name[key], 0.90, "name minus precision")
-            if found is not None:
-                break
+    for row in ctx.targets_matching(ANY_SUFFIX):
+        found = _known_quant_base(ctx, _name(ctx.ids[row]))
         if found is None:
             continue
-        base, strong, cands, conf, how = found
-        chosen = ctx.pick(cands, mid)
-        if chosen is None:
+        base, strong, cands = found
+        p = _name_match(ctx, row, "repo_suffix", base, cands, "quantized" if strong else None)
+        if p is not None:
+            yield p
+
+
+def rule_converter_prefix(ctx: InferenceContext) -> Iterator[Proposal]:
+    """A format conversion named with a converter prefix: ``Systran/faster-whisper-large-v3``.
+
+    The name minus the prefix (and any quantisation suffix) must be a known model's name
+    (``openai/whisper-large-v3``); candidates are chosen and bucketed as in
+    :func:`rule_repo_suffix`. Relation ``unknown`` (a conversion, not a quantisation).
+    """
+    for row in ctx.targets_matching(CONVERTER_ID):
+        rest = strip_converter_prefix(_name(ctx.ids[row]))
+        if rest is None:
             continue
-        pid, penalty, note = chosen
-        adj, extra = _param_note(ctx, mid, pid)
+        cands = ctx.by_key.get(name_key(rest))
+        base = rest
+        if not cands:
+            found = _known_quant_base(ctx, rest)
+            if found is None:
+                continue
+            base, _, cands = found
+        p = _name_match(ctx, row, "converter_prefix", base, cands, None)
+        if p is not None:
+            yield p
+
+
+_ORG_NAME_ID = re.compile(r"/[^/]+_-_.")
+
+
+def rule_org_name_id(ctx: InferenceContext) -> Iterator[Proposal]:
+    """A re-upload whose name spells the original id as ``org_-_name``.
+
+    ``RichardErkhov/01-ai_-_Yi-6B-4bits`` -> ``01-ai/Yi-6B``: quantisation suffixes are stripped
+    until ``org/name`` is a known id (bucket ``known``), or a known id of that org with the same
+    name key (``alias``); otherwise the fully stripped id is proposed as it is spelled
+    (``unseen``: the original may simply not be in the data).
+    """
+    for row in ctx.targets_matching(_ORG_NAME_ID):
+        mid = ctx.ids[row]
+        split = split_org_name_id(_name(mid))
+        if split is None:
+            continue
+        org, rest = split
+        steps = [(rest, False), *quant_bases(rest)]
+        strong = any(s for _, s in steps)
+        found = _org_name_lookup(ctx, org, [b for b, _ in steps])
+        if found is None:
+            bucket, pid, conf = "unseen", f"{org}/{steps[-1][0]}", 0.85
+        else:
+            bucket, pid, conf = found
+        if pid.lower() == mid.lower():
+            continue
         yield Proposal(
             row,
             pid,
             "quantized" if strong else None,
-            "repo_suffix",
-            round(conf - penalty + min(adj, 0.0), 4),
-            f"{name[len(base) :]!r} re-upload of {how} {base!r} ({note}){extra}",
+            "org_name_id",
+            conf,
+            f"name spells the id {org}/{rest!r} ({bucket})",
+            bucket,
         )
+
+
+def _org_name_lookup(
+    ctx: InferenceContext, org: str, bases: list[str]
+) -> tuple[str, str, float] | None:
+    """(bucket, id, prior) of the first of ``bases`` that is a known id under ``org``."""
+    org_low = org.lower()
+    for base in bases:
+        exact = ctx.known.get(f"{org_low}/{base.lower()}")
+        if exact is not None:
+            return "known", exact, 0.95
+    for base in bases:
+        for cand in ctx.by_key.get(name_key(base), []):
+            if _org(cand).lower() == org_low:
+                return "alias", cand, 0.90
+    return None
 
 
 _VERSION_BUMP = re.compile(r"^(?:v|p|r|ep|step)?\d+(?:[._]\d+)*[a-z]?$", re.IGNORECASE)
@@ -572,20 +714,21 @@ def rule_namespace_extension(ctx: InferenceContext) -> Iterator[Proposal]:
     """A model named after another model of the same namespace: ``org/X-Instruct`` from ``org/X``.
 
     The longest known ``org/X`` whose name followed by ``-``/``_`` starts the child's name wins;
-    the rest must not name a different size (``-7B``). Measured on the real sample this names
-    the exact parent less often than it names a sibling or an earlier stage of a training
-    pipeline (``-v2`` next to ``X``; ``X-Instruct`` made from ``X-DPO``), so confidences stay
-    below the default threshold: 0.75 for ``-Instruct``/``-it``/``-chat``, 0.40 for a version
-    bump (``-v2``, ``-1.1``), 0.60 otherwise.
+    the rest must not name a different size (``-7B``) or a sibling variant (``-large``,
+    ``-Lite``, ``-in21k``: :func:`~hflineage.graph.hub_names.is_variant_suffix`), so
+    ``gpt2-large`` never derives from ``gpt2``. On the real sample this names the exact parent
+    less often than a sibling or an earlier pipeline stage, so priors stay below the default
+    threshold: bucket ``chat-tune`` (``-Instruct``/``-it``/``-chat``) 0.75, ``version-bump``
+    (``-v2``, ``-1.1``) 0.40, ``extension`` 0.60; ``child-is-a-base`` 0.30 when others declare
+    the child as a parent at least three times and more often than ``X``.
     """
     by_org: dict[str, set[str]] = defaultdict(set)
     for low in ctx.known:
         org = _org(low)
         if org:
             by_org[org].add(_name(low))
-    ids = ctx.ids
     for row in ctx.targets.tolist():
-        mid = ids[row]
+        mid = ctx.ids[row]
         org, name = _org(mid).lower(), _name(mid).lower()
         names = by_org.get(org)
         if not names:
@@ -598,113 +741,130 @@ def rule_namespace_extension(ctx: InferenceContext) -> Iterator[Proposal]:
         if best is None:
             continue
         rest = name[len(best) + 1 :]
-        if not rest or _SIZE.search(rest):
+        if not rest or _SIZE.search(rest) or is_variant_suffix(rest):
             continue
         pid = ctx.known[f"{org}/{best}"]
-        adj, extra = _param_note(ctx, mid, pid)
-        if _VERSION_BUMP.match(rest):
-            conf, kind = 0.40, "version bump"
-        elif _CHAT_TUNE.match(rest):
-            conf, kind = 0.75, "chat tune"
-        else:
-            conf, kind = 0.60, "extension"
-        yield Proposal(
-            row,
-            pid,
-            None,
-            "namespace_extension",
-            round(conf + min(adj, 0.0), 4),
-            f"same namespace, {kind}: {_name(pid)!r} + {rest!r}{extra}",
-        )
+        yield _extension_proposal(ctx, row, pid, rest)
+
+
+def _extension_proposal(ctx: InferenceContext, row: int, pid: str, rest: str) -> Proposal:
+    mid = ctx.ids[row]
+    td_child, td_parent = ctx.authority(mid)[0], ctx.authority(pid)[0]
+    if _VERSION_BUMP.match(rest):
+        bucket, conf = "version-bump", 0.40
+    elif _CHAT_TUNE.match(rest):
+        bucket, conf = "chat-tune", 0.75
+    else:
+        bucket, conf = "extension", 0.60
+    if td_child >= _WELL_KNOWN_BASE and td_child > td_parent:
+        bucket, conf = "child-is-a-base", 0.30
+    override, extra = _param_note(ctx, mid, pid)
+    if override == "arch-clash":
+        bucket, conf = override, 0.30
+    evidence = f"same namespace, {bucket}: {_name(pid)!r} + {rest!r}{extra}"
+    return Proposal(row, pid, None, "namespace_extension", conf, evidence, bucket)
 
 
 def rule_mirror(ctx: InferenceContext) -> Iterator[Proposal]:
-    """A copy under another namespace with the same name as a curated developer's model.
+    """A copy under another namespace with the same name (key) as a well-known base.
 
-    ``someone/gemma-2-9b-it`` -> ``google/gemma-2-9b-it`` when the child's org is not itself a
-    curated developer and the original is not younger. Confidence 0.60: on the real sample
-    and the synthetic Hub, same-named repos are as often finetunes that kept the name.
+    ``unsloth/gemma-2-9b-it`` -> ``google/gemma-2-9b-it``. Candidates are the same-named
+    models of other namespaces that others declare as a parent at least three times (a
+    generic name such as ``bert-base-cased-sst2`` is shared by unrelated finetunes, not
+    copies); :meth:`InferenceContext.pick` chooses, and the parent must be more of a base than
+    the child (declared as a parent more often, then more downloaded), so a stranger's copy
+    never becomes the base of the original, and two quantisers' copies are siblings.
+    Buckets: ``by-reuploader`` (the child's namespace is a known re-uploader, prior 0.90),
+    ``stranger`` (0.60), ``ambiguous`` (several comparable originals, 0.40).
     """
-    curated: dict[str, list[str]] = defaultdict(list)
-    for low, mid in ctx.known.items():
-        if _org(low) in ctx.curated_orgs and "/" in low:
-            curated[_name(low)].append(mid)
-    ids = ctx.ids
+    bases: dict[str, list[str]] = defaultdict(list)
+    for low, n in ctx.times_declared.items():
+        if n >= _WELL_KNOWN_BASE and low in ctx.known and not is_reuploader(low):
+            bases[name_key(_name(low))].append(ctx.known[low])
+    if not bases:
+        return
     for row in ctx.targets.tolist():
-        mid = ids[row]
-        if "/" not in mid or ctx.is_curated(mid):
+        cands = bases.get(ctx.row_keys[row])
+        if not cands:
             continue
-        cands = curated.get(_name(mid).lower(), [])
-        if len(cands) != 1 or not _specific(_name(mid).lower()):
+        mid = ctx.ids[row]
+        org = _org(mid).lower()
+        cands = [c for c in cands if _org(c).lower() != org]
+        choice = ctx.pick(cands, mid) if cands else None
+        mine = ctx.authority(mid)
+        if choice is None or ctx.authority(choice.model_id) <= mine:
             continue
-        pid = cands[0]
-        if _younger(ctx.created(pid), ctx.table.created_at[row]):
-            continue
-        adj, extra = _param_note(ctx, mid, pid)
-        yield Proposal(
-            row, pid, None, "mirror", round(0.60 + min(adj, 0.0), 4), f"same name as {pid}{extra}"
-        )
+        if choice.bucket == "ambiguous":
+            bucket, conf = "ambiguous", 0.40
+        elif is_reuploader(mid):
+            bucket, conf = "by-reuploader", 0.90
+        else:
+            bucket, conf = "stranger", 0.60
+        override, extra = _param_note(ctx, mid, choice.model_id)
+        if override == "arch-clash":
+            bucket, conf = override, 0.30
+        evidence = f"same name as {choice.model_id} ({choice.note}){extra}"
+        yield Proposal(row, choice.model_id, None, "mirror", conf, evidence, bucket)
 
 
 def rule_base_name_in_repo(ctx: InferenceContext) -> Iterator[Proposal]:
     """A known base model's name inside the repo name: ``acme/Qwen2.5-7B-Instruct-abliterated``.
 
     Candidates are specific names (a digit and letters) of known models that other models
-    declare as a parent or that a curated developer published; the longest token-aligned match
-    wins. It guesses the family well but the exact parent poorly (a finetune of
-    ``X-Instruct`` called ``X-math``; merges), hence confidence 0.60 (+0.05 when parameter
-    counts agree, -0.30 when architectures clash, -0.30 when a second, different base name also
-    matches, minus the :meth:`InferenceContext.pick` penalty).
+    declare as a parent or that a curated developer published, compared by name key; the
+    longest token-aligned match wins. It guesses the family well but the exact parent poorly
+    (a finetune of ``X-Instruct`` called ``X-math``; merges). Buckets: ``clear`` (prior 0.60),
+    ``same-params`` (0.65), ``ambiguous`` (several same-named bases, 0.25), ``two-bases`` (a
+    second, different base name also matches, 0.30), ``arch-clash`` (0.30).
     """
     vocab: dict[str, list[str]] = {}
-    for low, mid in ctx.known.items():
-        name = _name(low)
-        if not _specific(name):
-            continue
-        if ctx.times_declared.get(low, 0) > 0 or ctx.is_curated(mid):
-            for key in (name, *_alias_keys(name)):
-                vocab.setdefault(key, []).append(mid)
-    first_tokens = {_TOKEN_SEP.split(name, maxsplit=1)[0] for name in vocab}
-    max_tokens = max((len(_TOKEN_SEP.split(name)) for name in vocab), default=0)
-    ids = ctx.ids
+    for mid in ctx.declared_or_curated:
+        key = name_key(_name(mid))
+        if _specific(key):
+            vocab.setdefault(key, []).append(mid)
+    first_tokens = {name.split("-", maxsplit=1)[0] for name in vocab}
+    max_tokens = max((len(name.split("-")) for name in vocab), default=0)
     for row in ctx.targets.tolist():
-        mid = ids[row]
-        name = _name(mid).lower()
-        toks = _TOKEN_SEP.split(name)
-        seps = _TOKEN_SEP.findall(name)
+        toks = ctx.row_keys[row].split("-")
         spans: list[tuple[int, int, str]] = []
         for i, t in enumerate(toks):
             if t not in first_tokens:
                 continue
-            text = t
             for j in range(i + 1, min(len(toks), i + max_tokens) + 1):
-                if j > i + 1:
-                    text += seps[j - 2] + toks[j - 1]
+                text = "-".join(toks[i:j])
                 if text in vocab:
                     spans.append((i, j, text))
         if not spans:
             continue
         spans.sort(key=lambda s: (-(s[1] - s[0]), s[0]))
         i0, j0, text = spans[0]
-        if i0 == 0 and j0 == len(toks):
-            continue  # the whole name: a mirror, not a derivative
+        if i0 == 0 and (j0 == len(toks) or is_variant_suffix("-".join(toks[j0:]))):
+            continue  # the whole name (a mirror), or a sibling variant (``X-large``, ``X-Lite``)
         others = {s[2] for s in spans[1:] if (s[1] <= i0 or s[0] >= j0) and s[2] not in text}
-        chosen = ctx.pick(vocab[text], mid)
-        if chosen is None:
+        mid = ctx.ids[row]
+        choice = ctx.pick(vocab[text], mid)
+        if choice is None:
             continue
-        pid, penalty, note = chosen
-        adj, extra = _param_note(ctx, mid, pid)
-        conf = 0.60 - penalty + adj
-        if others:
-            conf -= 0.30
+        override, extra = _param_note(ctx, mid, choice.model_id)
+        if override == "arch-clash":
+            bucket, conf = "arch-clash", 0.30
+        elif others:
+            bucket, conf = "two-bases", 0.30
             extra += f"; also names {sorted(others)[0]!r}"
+        elif choice.bucket == "ambiguous":
+            bucket, conf = "ambiguous", 0.25
+        elif override == "same-params":
+            bucket, conf = "same-params", 0.65
+        else:
+            bucket, conf = "clear", 0.60
         yield Proposal(
             row,
-            pid,
+            choice.model_id,
             "adapter" if _lib(ctx, row) == "peft" else None,
             "base_name_in_repo",
-            round(conf, 4),
-            f"repo name contains {text!r} ({note}){extra}",
+            conf,
+            f"repo name contains {text!r} ({choice.note}){extra}",
+            bucket,
         )
 
 
@@ -720,7 +880,10 @@ RULES: dict[str, Rule] = {
     "adapter_config": rule_adapter_config,
     "card_text": rule_card_text,
     "gguf_base_model": rule_gguf_base_model,
+    "config_name_or_path": rule_config_name_or_path,
+    "org_name_id": rule_org_name_id,
     "repo_suffix": rule_repo_suffix,
+    "converter_prefix": rule_converter_prefix,
     "namespace_extension": rule_namespace_extension,
     "mirror": rule_mirror,
     "base_name_in_repo": rule_base_name_in_repo,
@@ -743,6 +906,7 @@ class InferredDeclarations:
     rule: pa.Array
     confidence: np.ndarray
     evidence: pa.Array
+    bucket: pa.Array
     proposals: Counter[str] = field(default_factory=Counter)
 
     def __len__(self) -> int:
@@ -761,6 +925,7 @@ class InferredDeclarations:
             rule=pa.array([p.rule for p in chosen], pa.string()),
             confidence=np.array([p.confidence for p in chosen], dtype=np.float64),
             evidence=pa.array([p.evidence for p in chosen], pa.string()),
+            bucket=pa.array([p.bucket for p in chosen], pa.string()),
             proposals=proposals,
         )
 
@@ -776,6 +941,7 @@ class InferredDeclarations:
             rule=self.rule.filter(mask),
             confidence=self.confidence[keep],
             evidence=self.evidence.filter(mask),
+            bucket=self.bucket.filter(mask),
             proposals=self.proposals,
         )
 
@@ -788,10 +954,11 @@ class InferredDeclarations:
             self.rule.to_pylist(),
             self.confidence.tolist(),
             self.evidence.to_pylist(),
+            self.bucket.to_pylist(),
             strict=True,
         )
-        for c, p, rel, rule, conf, ev in cols:
-            yield Proposal(int(c), str(p), rel, str(rule), float(conf), str(ev))
+        for c, p, rel, rule, conf, ev, bucket in cols:
+            yield Proposal(int(c), str(p), rel, str(rule), float(conf), str(ev), str(bucket))
 
     def by_rule(self) -> dict[str, int]:
         """How many inferred parents each rule gave."""
@@ -807,14 +974,25 @@ class InferredDeclarations:
                 "relation": p.relation or "unknown",
                 "rule": p.rule,
                 "confidence": p.confidence,
+                "bucket": p.bucket,
                 "evidence": p.evidence,
             }
             for mid, p in zip(ids, self.rows(), strict=True)
         ]
 
 
+#: A rival parent this close to the best one (in prior confidence) makes the edge a conflict.
+_RIVAL_MARGIN = 0.10
+_CONFLICT_PRIOR = 0.40
+
+
 def _combine(props: list[Proposal]) -> list[Proposal]:
-    """The proposals kept for one model (see :func:`infer_lineage`)."""
+    """The proposals kept for one model (see :func:`infer_lineage`).
+
+    Proposals naming the same parent merge into the best of them (the others are listed in
+    its evidence). When another parent's best proposal is within :data:`_RIVAL_MARGIN`, the
+    edge goes to the rule's ``conflict`` bucket.
+    """
     order = list(RULES)
     by_parent: dict[str, list[Proposal]] = defaultdict(list)
     for p in props:
@@ -824,22 +1002,22 @@ def _combine(props: list[Proposal]) -> list[Proposal]:
         group.sort(key=lambda p: (-p.confidence, order.index(p.rule)))
         top = group[0]
         rules = list(dict.fromkeys(p.rule for p in group))
-        conf = min(0.99, top.confidence + 0.03 * (len(rules) - 1))
         evidence = top.evidence
         if len(rules) > 1:
             evidence += " [also: " + ", ".join(rules[1:]) + "]"
         rel = top.relation or next((p.relation for p in group if p.relation), None)
-        merged.append(replace(top, confidence=round(conf, 4), evidence=evidence, relation=rel))
+        merged.append(replace(top, evidence=evidence, relation=rel))
     merged.sort(key=lambda p: (-p.confidence, order.index(p.rule), p.parent_id.lower()))
     best = merged[0]
     if best.rule == "gguf_base_model":
         return [p for p in merged if p.rule == best.rule]
-    rivals = [p for p in merged[1:] if p.confidence >= best.confidence - 0.10]
+    rivals = [p for p in merged[1:] if p.confidence >= best.confidence - _RIVAL_MARGIN]
     if rivals:
         r = rivals[0]
         best = replace(
             best,
-            confidence=round(best.confidence - 0.20, 4),
+            confidence=min(best.confidence, _CONFLICT_PRIOR),
+            bucket="conflict",
             evidence=f"{best.evidence}; conflicts with {r.rule} -> {r.parent_id}",
         )
     return [best]
@@ -852,6 +1030,7 @@ def infer_lineage(
     targets: np.ndarray | None = None,
     rules: Sequence[str] | None = None,
     taxonomy: Taxonomy | None = None,
+    calibration: Calibration | None = None,
 ) -> InferredDeclarations:
     """Infer parents for the models that declare none.
 
@@ -863,11 +1042,14 @@ def infer_lineage(
             of target rows are hidden from the rules (the held-out evaluation relies on it).
         rules: rule names to run (default all, see :data:`RULES`).
         taxonomy: curated developer orgs (default the shipped taxonomy).
+        calibration: held-out precision per rule and evidence bucket, which becomes each
+            edge's confidence (default the shipped table; ``Calibration({})`` keeps the rules'
+            priors, as when fitting a new table).
 
     Returns:
         At most one parent per model (several only for multi-parent GGUF metadata). When rules
-        name different parents, the best is kept and, if a rival is within 0.10, lowered by
-        0.20; agreeing rules add 0.03 each.
+        name different parents, the one with the best prior is kept, in the ``conflict``
+        bucket when a rival is close.
     """
     if evidence is None:
         evidence = ModelEvidence.empty()
@@ -891,9 +1073,12 @@ def infer_lineage(
                 continue
             per_child[p.child].append(p)
             counts[name] += 1
+    table_of = default_calibration() if calibration is None else calibration
     chosen: list[Proposal] = []
     for child in sorted(per_child):
-        chosen.extend(_combine(per_child[child]))
+        for p in _combine(per_child[child]):
+            conf = table_of.confidence(p.rule, p.bucket, p.confidence)
+            chosen.append(replace(p, confidence=round(conf, 4)))
     return InferredDeclarations.from_proposals(chosen, ctx.ids, counts)
 
 

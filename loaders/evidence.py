@@ -22,7 +22,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ from hflineage.errors import InputError
 from hflineage.loaders.cards import read_front_matter
 from hflineage.loaders.ids import InvalidId, normalise_id
 from hflineage.loaders.jsonl import _open
+from hflineage.loaders.repo_evidence import load_repo_evidence, sidecar_of
 from hflineage.loaders.snapshot import snapshot_format
 
 __all__ = [
@@ -104,6 +105,8 @@ class ModelEvidence:
     safetensors_total: np.ndarray
     card_text: pa.Array
     adapter_base: pa.Array
+    #: ``config.json`` ``_name_or_path`` (fetched by ``crawl --evidence``; see repo_evidence.py)
+    config_base: pa.Array
     gguf_child: np.ndarray
     gguf_parent: pa.Array
     report: EvidenceReport = field(default_factory=EvidenceReport)
@@ -147,6 +150,7 @@ class ModelEvidence:
             safetensors_total=ints("safetensors_total"),
             card_text=strings("card_text"),
             adapter_base=strings("adapter_base"),
+            config_base=strings("config_base"),
             gguf_child=np.array(child, dtype=np.int64),
             gguf_parent=pa.array(parent, pa.string()),
             report=report or EvidenceReport(rows=len(rows)),
@@ -207,6 +211,7 @@ class ModelEvidence:
             else np.full(len(rows), -1, np.int64),
             card_text=self.card_text.take(idx),
             adapter_base=self.adapter_base.take(idx),
+            config_base=self.config_base.take(idx),
             gguf_child=new_of_old[self.gguf_child[keep]],
             gguf_parent=self.gguf_parent.filter(pa.array(keep)),
             report=self.report,
@@ -344,6 +349,7 @@ def _parquet_batch(batch: pa.Table, report: EvidenceReport) -> ModelEvidence:
         safetensors_total=st_total,
         card_text=pa.nulls(n, pa.string()),
         adapter_base=pa.nulls(n, pa.string()),
+        config_base=pa.nulls(n, pa.string()),
         gguf_child=np.array(child, dtype=np.int64),
         gguf_parent=pa.array(parent, pa.string()),
         report=EvidenceReport(),
@@ -495,10 +501,26 @@ def load_evidence(path: str | os.PathLike[str]) -> ModelEvidence:
     p = Path(path)
     fmt = snapshot_format(p)
     if fmt == "parquet":
-        return _load_parquet(p)
-    if fmt == "jsonl":
-        return _load_jsonl(p)
-    return _load_cards(p)
+        evidence = _load_parquet(p)
+    elif fmt == "jsonl":
+        evidence = _load_jsonl(p)
+    else:
+        evidence = _load_cards(p)
+    sidecar = sidecar_of(p)
+    return _with_repo_evidence(evidence, sidecar) if sidecar.is_file() else evidence
+
+
+def _with_repo_evidence(evidence: ModelEvidence, sidecar: Path) -> ModelEvidence:
+    """Evidence completed with what ``crawl --evidence`` read from the repositories."""
+    fetched = ModelEvidence.from_rows(load_repo_evidence(sidecar)).aligned_to(evidence.model_id)
+    evidence.report.notes["models with repository evidence"] += int(
+        pc.sum(pc.is_valid(pc.coalesce(fetched.adapter_base, fetched.config_base))).as_py() or 0
+    )
+    return replace(
+        evidence,
+        adapter_base=pc.coalesce(evidence.adapter_base, fetched.adapter_base),
+        config_base=pc.coalesce(evidence.config_base, fetched.config_base),
+    )
 
 
 def load_evidences(paths: Sequence[str | os.PathLike[str]]) -> ModelEvidence:

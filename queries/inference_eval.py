@@ -24,11 +24,14 @@ import numpy as np
 import pyarrow as pa
 
 from hflineage.graph import LineageGraph, Relation, build_lineage_graph
+from hflineage.graph.calibration import Calibration
+from hflineage.graph.hub_names import split_org_name_id, strip_converter_prefix
 from hflineage.graph.inference import (
     DEFAULT_MIN_CONFIDENCE,
     RULES,
     InferredDeclarations,
     infer_lineage,
+    split_quant_suffix,
 )
 from hflineage.graph.taxonomy import Taxonomy
 from hflineage.loaders.evidence import ModelEvidence
@@ -41,9 +44,13 @@ __all__ = [
     "DEFAULT_THRESHOLDS",
     "EvalRow",
     "InferenceEvaluation",
+    "Outcome",
+    "bucket_markdown",
     "evaluate_inference",
     "inferred_credit",
     "relation_markdown",
+    "reliability_markdown",
+    "split_declared",
     "with_inferred_shares",
 ]
 
@@ -91,12 +98,26 @@ class EvalRow:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One inferred edge of a held-out model: rule, evidence bucket, confidence, right or not."""
+
+    child: int
+    parent: str
+    rule: str
+    bucket: str
+    confidence: float
+    correct: bool
+
+
 @dataclass
 class InferenceEvaluation:
     """Per-rule and overall rows at every threshold, and what was held out."""
 
     rows: list[EvalRow]
     meta: dict[str, object] = field(default_factory=dict)
+    #: Every inferred edge of the held-out models (at any confidence) and whether it was right.
+    outcomes: list[Outcome] = field(default_factory=list)
 
     def at(self, threshold: float) -> list[EvalRow]:
         """Rows at one threshold (overall first)."""
@@ -140,8 +161,65 @@ def relation_markdown(evaluation: InferenceEvaluation, threshold: float) -> str:
     lines = ["| declared relation | held-out edges | recovered | recall |", "|---|---|---|---|"]
     for rel in sorted(counts, key=lambda r: -counts[r]["edges"]):
         c = counts[rel]
+        if "wrong" in c:  # models whose truth is "no parent": every inferred edge is wrong
+            wrong = f"{c['wrong']} given a parent (wrong)"
+            lines.append(f"| {rel} | {c['edges']} models | {wrong} | - |")
+            continue
         rate = c["correct"] / c["edges"] if c["edges"] else 0.0
         lines.append(f"| {rel} | {c['edges']} | {c['correct']} | {rate:.3f} |")
+    return "\n".join(lines)
+
+
+#: A bucket with at least this many held-out edges is "well populated" in the tables.
+WELL_POPULATED = 20
+
+
+def bucket_markdown(outcomes: Sequence[Outcome], min_confidence: float = 0.0) -> str:
+    """Per rule and evidence bucket: edges, observed precision and stated confidence.
+
+    Rows with at least :data:`WELL_POPULATED` edges are the ones calibration answers for; the
+    gap is stated minus observed.
+    """
+    groups: dict[tuple[str, str], list[Outcome]] = defaultdict(list)
+    for o in outcomes:
+        if o.confidence >= min_confidence - 1e-9:
+            groups[(o.rule, o.bucket)].append(o)
+    order = list(RULES)
+    lines = [
+        "| rule | bucket | edges | correct | observed precision | stated confidence | gap |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for rule, bucket in sorted(groups, key=lambda k: (order.index(k[0]), -len(groups[k]))):
+        g = groups[(rule, bucket)]
+        k = sum(o.correct for o in g)
+        observed = k / len(g)
+        stated = float(np.mean([o.confidence for o in g]))
+        mark = "" if len(g) >= WELL_POPULATED else " (few)"
+        lines.append(
+            f"| `{rule}` | {bucket}{mark} | {len(g)} | {k} | {observed:.3f} | {stated:.3f} | "
+            f"{stated - observed:+.3f} |"
+        )
+    return "\n".join(lines)
+
+
+_BINS = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 1.0001)
+
+
+def reliability_markdown(outcomes: Sequence[Outcome]) -> str:
+    """Stated confidence against observed precision, by confidence bin (a reliability table)."""
+    conf = np.array([o.confidence for o in outcomes], dtype=np.float64)
+    ok = np.array([o.correct for o in outcomes], dtype=bool)
+    lines = [
+        "| stated confidence | edges | mean stated | observed precision |",
+        "|---|---|---|---|",
+    ]
+    for lo, hi in pairwise(_BINS):
+        sel = (conf >= lo) & (conf < hi)
+        if sel.any():
+            lines.append(
+                f"| {lo:.2f}-{min(hi, 1.0):.2f} | {int(sel.sum())} | {conf[sel].mean():.3f} | "
+                f"{ok[sel].mean():.3f} |"
+            )
     return "\n".join(lines)
 
 
@@ -193,6 +271,28 @@ def _first_roots(graph: LineageGraph) -> dict[str, str]:
     return {ids[v]: ids[int(of[v])] for v in range(graph.n)}
 
 
+def _named_as_reupload(model_id: str) -> bool:
+    """True when an id's name says re-upload: a quantisation/format suffix, a converter
+    prefix or an ``org_-_name`` spelling (what the name rules can possibly recover)."""
+    name = model_id.rpartition("/")[2]
+    return (
+        split_quant_suffix(name)[2]
+        or strip_converter_prefix(name) is not None
+        or split_org_name_id(name) is not None
+    )
+
+
+def split_declared(table: ModelTable, seed: int, parts: int = 2) -> list[np.ndarray]:
+    """The rows that declare parents, split at random into ``parts`` disjoint sorted sets.
+
+    One set fits the calibration, another reports on it (:func:`evaluate_inference`'s
+    ``held_out_rows``).
+    """
+    rows = np.array(sorted(_truth(table)), dtype=np.int64)
+    part = np.random.default_rng(seed).permutation(len(rows)) % parts
+    return [np.sort(rows[part == k]) for k in range(parts)]
+
+
 def evaluate_inference(
     table: ModelTable,
     evidence: ModelEvidence | None = None,
@@ -202,6 +302,9 @@ def evaluate_inference(
     seed: int = 0,
     rules: Sequence[str] | None = None,
     taxonomy: Taxonomy | None = None,
+    calibration: Calibration | None = None,
+    no_parent: Sequence[str] = (),
+    held_out_rows: Sequence[int] | None = None,
 ) -> InferenceEvaluation:
     """Hold out declared parents and measure inference against them.
 
@@ -214,11 +317,21 @@ def evaluate_inference(
         seed: fold assignment seed.
         rules: rules to run (default all).
         taxonomy: curated orgs (default the shipped taxonomy).
+        calibration: confidence table (default the shipped one; ``Calibration({})``: priors).
+        no_parent: ids known to have no parent (a generated corpus's distractor variants):
+            held out too, and any parent inferred for them counts as wrong.
+        held_out_rows: hold out only these rows (one split of a corpus; the others'
+            declarations stay visible). Default: every row with declared parents.
     """
     if folds < 1:
         raise ValueError(f"folds must be at least 1, got {folds}")
     truth = _truth(table)
-    held = np.array(sorted(truth), dtype=np.int64)
+    if held_out_rows is not None:
+        keep = {int(r) for r in held_out_rows}
+        truth = {c: ps for c, ps in truth.items() if c in keep}
+    row_of = {str(m).lower(): i for i, m in enumerate(table.model_id.to_pylist())}
+    negatives = sorted({row_of[m.lower()] for m in no_parent if m.lower() in row_of} - set(truth))
+    held = np.array(sorted(truth) + negatives, dtype=np.int64)
     rng = np.random.default_rng(seed)
     fold_of = rng.permutation(len(held)) % folds
     parts: list[InferredDeclarations] = []
@@ -226,14 +339,24 @@ def evaluate_inference(
         targets = held[fold_of == f]
         if len(targets):
             parts.append(
-                infer_lineage(table, evidence, targets=targets, rules=rules, taxonomy=taxonomy)
+                infer_lineage(
+                    table,
+                    evidence,
+                    targets=targets,
+                    rules=rules,
+                    taxonomy=taxonomy,
+                    calibration=calibration,
+                )
             )
     roots = _first_roots(build_lineage_graph(table))
     child = np.concatenate([p.child for p in parts]) if parts else np.zeros(0, np.int64)
     conf = np.concatenate([p.confidence for p in parts]) if parts else np.zeros(0)
     parent = [str(x).lower() for p in parts for x in p.parent.to_pylist()]
     rule = [str(x) for p in parts for x in p.rule.to_pylist()]
-    correct = np.array([parent[i] in truth[int(c)] for i, c in enumerate(child.tolist())], bool)
+    bucket = [str(x) for p in parts for x in p.bucket.to_pylist()]
+    correct = np.array(
+        [parent[i] in truth.get(int(c), ()) for i, c in enumerate(child.tolist())], dtype=bool
+    )
     ids_lower = [str(x).lower() for x in table.model_id.to_pylist()]
     root_ok = np.array(
         [
@@ -270,6 +393,18 @@ def evaluate_inference(
             counts.setdefault(relation_of[c], {"edges": 0, "correct": 0})["edges"] += len(parents)
         for i in np.flatnonzero(above & correct).tolist():
             counts[relation_of[int(child[i])]]["correct"] += 1
+        named = {"edges": 0, "correct": 0}  # declared quantized and named as a re-upload
+        for c, parents in truth.items():
+            if relation_of[c] == "quantized" and _named_as_reupload(ids_lower[c]):
+                named["edges"] += len(parents)
+        for i in np.flatnonzero(above & correct).tolist():
+            c = int(child[i])
+            if relation_of[c] == "quantized" and _named_as_reupload(ids_lower[c]):
+                named["correct"] += 1
+        counts["quantized, named as a re-upload"] = named
+        if negatives:
+            wrong = int(np.isin(child[above], negatives).sum())
+            counts["(no parent)"] = {"edges": len(negatives), "correct": 0, "wrong": wrong}
         by_relation[f"{t:g}"] = counts
     meta: dict[str, object] = {
         "recall_by_declared_relation": by_relation,
@@ -281,8 +416,13 @@ def evaluate_inference(
         "thresholds": list(thresholds),
         "default_threshold": DEFAULT_MIN_CONFIDENCE,
         "models_with_an_inferred_parent": len(np.unique(child)),
+        "no_parent_models": len(negatives),
     }
-    return InferenceEvaluation(rows, meta)
+    outcomes = [
+        Outcome(int(c), parent[i], rule[i], bucket[i], float(conf[i]), bool(correct[i]))
+        for i, c in enumerate(child.tolist())
+    ]
+    return InferenceEvaluation(rows, meta, outcomes)
 
 
 def inferred_credit(
