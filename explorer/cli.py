@@ -2,22 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import traceback
-from typing import Any
-
-# No command uses BLAS: without this, numpy's import starts an OpenBLAS worker thread that
-# spins for a while, taking CPU from Arrow's decoding threads on small machines.
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-# A command lives for seconds and touches each array once: numpy's transparent-huge-page
-# advice makes the kernel zero (and, on a fragmented or virtualised host, compact) 2 MB at
-# every first touch, which costs more than it saves here (measured in bench/RESULTS.md).
-os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
-# Arrow's allocator (mimalloc) hands freed memory back to the kernel after 10 ms, and a
-# command that decodes row group after row group then page-faults (and the kernel zeroes)
-# the same amount again for the next one; a second's delay keeps it for reuse.
-os.environ.setdefault("MIMALLOC_PURGE_DELAY", "1000")
+from typing import Any, NoReturn
 
 import click
 
@@ -335,10 +322,10 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(0)
 
 
-def run() -> None:
-    """The ``hf-lineage`` command: :func:`main`, then an exit that skips the interpreter's
-    teardown (freeing a whole-Hub graph object by object takes a tenth of a second the
-    kernel does anyway when the process ends)."""
+def run() -> NoReturn:
+    """The command (after :func:`hflineage.explorer.entry.run`): :func:`main`, then an exit
+    that skips the interpreter's teardown (freeing a whole-Hub graph object by object takes
+    a tenth of a second the kernel does anyway when the process ends)."""
     try:
         main()
         code = 0

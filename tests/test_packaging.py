@@ -46,4 +46,5 @@ def test_wheel_installs_only_the_hflineage_namespace(tmp_path: Path) -> None:
     ):
         assert needed in names, needed
     entry = next(n for n in names if n.endswith("entry_points.txt"))
-    assert "hf-lineage = hflineage.explorer.cli:run" in zipfile.ZipFile(wheel).read(entry).decode()
+    entry_points = zipfile.ZipFile(wheel).read(entry).decode()
+    assert "hf-lineage = hflineage.explorer.entry:run" in entry_points

@@ -564,9 +564,7 @@ def test_an_error_in_any_batch_stops_the_load_with_that_error(
     seen = [0]
     lock = threading.Lock()
 
-    def fail_once(
-        batch: pa.Table, report: LoadReport, where: str, tags: Any = None
-    ) -> ModelTable:
+    def fail_once(batch: pa.Table, report: LoadReport, where: str, tags: Any = None) -> ModelTable:
         with lock:
             seen[0] += 1
             mine = seen[0] - 1
@@ -793,19 +791,23 @@ def test_freed_arrays_are_reused_without_page_faults(mode: str, freed_by: str) -
 
 
 def test_the_command_sets_allocator_defaults_a_user_can_override() -> None:
-    code = (
-        "import os, hflineage.explorer.cli; "
-        "print([os.environ.get(k) for k in "
-        "('NUMPY_MADVISE_HUGEPAGE', 'MIMALLOC_PURGE_DELAY', 'OPENBLAS_NUM_THREADS')])"
+    keys = ("NUMPY_MADVISE_HUGEPAGE", "MIMALLOC_PURGE_DELAY", "OPENBLAS_NUM_THREADS")
+    env = {k: v for k, v in os.environ.items() if k not in keys}
+    show = f"print([os.environ.get(k) for k in {keys!r}])"
+    imported = f"import os, hflineage, hflineage.explorer.cli; {show}"
+    out = subprocess.run([sys.executable, "-c", imported], env=env, capture_output=True, text=True)
+    assert out.stdout.strip() == "[None, None, None]"  # importing the CLI changes nothing
+    command = (
+        f"import os, sys, atexit; atexit.register(lambda: {show}); "
+        "sys.argv = ['hf-lineage', '--version']; "
+        "from hflineage.explorer.entry import run; run()"
     )
-    names = ("NUMPY_MADVISE_HUGEPAGE", "MIMALLOC_PURGE_DELAY", "OPENBLAS_NUM_THREADS")
-    env = {k: v for k, v in os.environ.items() if k not in names}
-    run = [sys.executable, "-c", code]
+    run = [sys.executable, "-c", command]
     out = subprocess.run(run, env=env, capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "['0', '1000', '1']"
+    assert out.stdout.strip().splitlines()[-1] == "['0', '1000', '1']"
     env["MIMALLOC_PURGE_DELAY"] = "10"
     out = subprocess.run(run, env=env, capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "['0', '10', '1']"
+    assert out.stdout.strip().splitlines()[-1] == "['0', '10', '1']"
 
 
 def test_the_low_bits_filter_keeps_every_member() -> None:
