@@ -29,7 +29,7 @@ from hflineage.explorer.cmd_crawl import crawl
 from hflineage.loaders import crawl as crawl_module
 from hflineage.loaders import crawl_http, crawl_parquet, crawl_progress, crawl_store
 from hflineage.loaders.crawl import LIST_EXPAND, crawl_family, crawl_hub, crawl_model
-from hflineage.loaders.crawl_http import HubClient
+from hflineage.loaders.crawl_http import HubClient, PageFailed
 from hflineage.loaders.crawl_parquet import HUB_STATS_SCHEMA
 from hflineage.loaders.crawl_progress import CrawlProgress
 from hflineage.loaders.crawl_store import CrawlStore
@@ -306,7 +306,7 @@ def test_retries_run_out_with_one_line_error_and_the_crawl_resumes(
 
 def test_backoff_is_capped_by_max_wait(tmp_path: Path, hub: FakeHub, sleeps: list[float]) -> None:
     hub.faults.append(Fault("status", times=6, status=502))
-    client = HubClient(hub.url, token=TOKEN, max_retries=6, max_wait=5.0, sleep=sleeps.append)
+    client = HubClient(hub.url, token=TOKEN, max_retries=6, max_backoff=5.0, sleep=sleeps.append)
     crawl_hub(tmp_path / "hub.jsonl.gz", client, page_size=PAGE, progress=False)
     assert sleeps == [1.0, 2.0, 4.0, 5.0, 5.0, 5.0]
 
@@ -330,6 +330,33 @@ def test_a_used_up_rate_limit_window_pauses_the_next_request(
     assert out.read_bytes() == baseline
 
 
+def test_cross_origin_next_links_are_refused_by_default_and_resumable(
+    tmp_path: Path, sample_models: list[dict[str, Any]], baseline: bytes
+) -> None:
+    out = tmp_path / "hub.jsonl.gz"
+    with (
+        running_fake_hub(sample_models) as foreign,
+        running_fake_hub(sample_models, link_base=foreign.url) as home,
+    ):
+        client = HubClient(home.url, token=TOKEN)
+        with pytest.raises(PageFailed) as caught:
+            crawl_hub(out, client, page_size=PAGE, progress=False)
+        assert foreign.requests == []
+        checkpoint = CrawlStore(out).checkpoint.read_text()
+        # Allowed on the rerun: the crawl resumes at the page whose link was refused.
+        client.allow_cross_origin = True
+        crawl_hub(out, client, page_size=PAGE, progress=False)
+    message = str(caught.value)
+    assert "\n" not in message and "another origin" in message and foreign.url[7:] in message
+    assert foreign.url not in checkpoint
+    assert out.read_bytes() == baseline
+    manifest = manifest_of(out)
+    assert manifest["cross_origin"] == {
+        "allowed": True,
+        "origins_fetched": [foreign.url],
+    }
+
+
 def test_token_goes_only_to_the_configured_endpoint(
     tmp_path: Path, sample_models: list[dict[str, Any]], baseline: bytes
 ) -> None:
@@ -338,7 +365,8 @@ def test_token_goes_only_to_the_configured_endpoint(
         running_fake_hub(sample_models) as foreign,
         running_fake_hub(sample_models, link_base=foreign.url) as home,
     ):
-        crawl_hub(out, HubClient(home.url, token=TOKEN), page_size=PAGE, progress=False)
+        client = HubClient(home.url, token=TOKEN, allow_cross_origin=True)
+        crawl_hub(out, client, page_size=PAGE, progress=False)
     assert [r.headers.get("authorization") for r in home.requests] == [f"Bearer {TOKEN}"]
     assert len(foreign.requests) == 8
     assert all("authorization" not in r.headers for r in foreign.requests)
@@ -468,9 +496,12 @@ def test_temp_files_of_a_killed_run_are_removed(
 
 
 def test_the_main_cli_has_the_crawl_command() -> None:
+    import click
+
     from hflineage.explorer.cli import cli
 
-    assert cli.commands["crawl"] is crawl
+    # Commands in their own modules are loaded when asked for.
+    assert cli.get_command(click.Context(cli), "crawl") is crawl
 
 
 def test_killed_three_times_at_random_points_resumes_to_identical_snapshot(
