@@ -111,4 +111,4 @@ def rejection_reason(model: object) -> str | None:
     """
     if not isinstance(model, dict):
         return f"record is {_type_name(model)}, not an object"
-    return _id_problem(model.get("id")) or _field_problem(model) or _value_problem(model)
+    return _id_problem(model.get("id")) or _value_problem(model) or _field_problem(model)

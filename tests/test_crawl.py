@@ -13,6 +13,7 @@ import random
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -395,6 +396,309 @@ def test_refused_requests_are_input_errors(tmp_path: Path, client: HubClient) ->
         and "nobody/no-such-model" in message
         and "check the model id" in message
     )
+
+
+# -- a hostile Hub ---------------------------------------------------------------------------
+# Each case ends within a bounded time (measured below, nothing really sleeps between
+# attempts) with one line naming the URL and the cause, or with counted rejections.
+
+SMALL = 10  # models per page on the small Hub: 6 pages over 60 models
+
+
+@pytest.fixture
+def small_hub(sample_models: list[dict[str, Any]]) -> Iterator[FakeHub]:
+    """A fake Hub of the 60 newest sample models (6 pages of 10), for quick hostile runs."""
+    newest = sorted(sample_models, key=lambda m: (m["createdAt"], m["id"]), reverse=True)[:60]
+    with running_fake_hub(newest) as fake:
+        yield fake
+
+
+@pytest.fixture
+def small_client(small_hub: FakeHub, sleeps: list[float]) -> HubClient:
+    """A client of the small Hub: recording sleep, short bounds."""
+    return HubClient(small_hub.url, token=TOKEN, timeout=2.0, deadline=2.0, sleep=sleeps.append)
+
+
+def clean_crawl(hub: FakeHub, out: Path) -> bytes:
+    """The bytes of an uninterrupted crawl of ``hub`` without its faults.
+
+    The faults are kept for the next crawl, and the request log is cleared so that their
+    request numbers count from it.
+    """
+    faults, hub.faults = hub.faults, []
+    try:
+        crawl_hub(out, HubClient(hub.url, token=TOKEN), page_size=SMALL, progress=False)
+    finally:
+        hub.faults = faults
+        hub.requests.clear()
+    return out.read_bytes()
+
+
+def one_line_failure(call: Callable[[], object], bound: float) -> tuple[str, float]:
+    """Run ``call``; it must raise a one-line PageFailed within ``bound`` seconds."""
+    started = time.monotonic()
+    with pytest.raises(PageFailed) as caught:
+        call()
+    elapsed = time.monotonic() - started
+    message = str(caught.value)
+    assert "\n" not in message and message.startswith("GET http")
+    assert elapsed < bound, f"took {elapsed:.2f} s"
+    return message, elapsed
+
+
+def test_a_next_link_to_itself_stops_with_a_resumable_checkpoint(
+    tmp_path: Path, small_hub: FakeHub, small_client: HubClient
+) -> None:
+    clean = clean_crawl(small_hub, tmp_path / "clean.jsonl.gz")
+    small_hub.faults.append(Fault("selflink", at=3))
+    out = tmp_path / "hub.jsonl.gz"
+    message, _ = one_line_failure(
+        lambda: crawl_hub(out, small_client, page_size=SMALL, progress=False), 5.0
+    )
+    assert "was already fetched in this listing" in message and "--skip-failed-pages" in message
+    assert len(small_hub.requests) == 3  # not a single request more
+    state = json.loads(CrawlStore(out).checkpoint.read_text())
+    assert (state["pages"], state["models"]) == (3, 30)
+    result = crawl_hub(out, small_client, page_size=SMALL, progress=False)
+    assert (result.runs, result.complete) == (2, True)
+    assert out.read_bytes() == clean
+
+
+def test_a_looping_listing_can_be_skipped_and_is_recorded(
+    tmp_path: Path, small_hub: FakeHub, small_client: HubClient
+) -> None:
+    small_hub.faults.append(Fault("selflink", at=3))
+    out = tmp_path / "hub.jsonl.gz"
+    result = crawl_hub(out, small_client, page_size=SMALL, progress=False, skip_failed=True)
+    assert (result.models, result.skipped, result.complete) == (30, 1, False)
+    manifest = manifest_of(out)
+    assert manifest["complete"] is False
+    (skipped,) = manifest["skipped"]
+    assert "already fetched" in skipped["reason"] and skipped["url"].startswith(small_hub.url)
+    counts = [manifest[k] for k in ("pages_fetched", "pages_saved", "pages_skipped")]
+    assert counts == [3, 3, 1]
+
+
+def test_empty_pages_that_link_onwards_stop_after_a_bound(
+    tmp_path: Path, small_hub: FakeHub, small_client: HubClient
+) -> None:
+    small_hub.faults.append(Fault("endless", at=2, times=10_000))
+    out = tmp_path / "hub.jsonl.gz"
+    message, _ = one_line_failure(
+        lambda: crawl_hub(out, small_client, page_size=SMALL, progress=False, max_empty_pages=4),
+        5.0,
+    )
+    assert "4 pages in a row brought no new model" in message
+    assert len(small_hub.requests) == 5  # the first page, then four empty ones
+    assert json.loads(CrawlStore(out).checkpoint.read_text())["models"] == 10
+
+
+@pytest.mark.parametrize(
+    ("fault", "cause"),
+    [
+        (Fault("redirect", at=2, times=50), "redirect loop"),
+        (Fault("redirect", at=2, location="file:///etc/passwd"), "not an http(s) URL"),
+        (Fault("redirect", at=2, location="http://127.0.0.2:9/api/models"), "another origin"),
+        (Fault("next", at=2, location="file:///etc/passwd"), "not an http(s) URL"),
+        (Fault("next", at=2, location="ftp://127.0.0.1/x"), "not an http(s) URL"),
+        (Fault("body", at=2, body=b"[" * 100_000 + b"]" * 100_000), "nested too deeply"),
+        (
+            Fault(
+                "body", at=2, body=gzip.compress(b" " * 2**25), headers={"Content-Encoding": "gzip"}
+            ),
+            "larger than the 4,194,304-byte cap",
+        ),
+        (Fault("body", at=2, body=b"[]", headers={"Content-Encoding": "br"}), "unsupported"),
+    ],
+    ids=[
+        "redirect loop",
+        "redirect to file",
+        "redirect away",
+        "next to file",
+        "next to ftp",
+        "100,000 deep",
+        "gzip bomb",
+        "unknown encoding",
+    ],
+)
+def test_unusable_replies_end_in_one_line_without_retries(
+    tmp_path: Path,
+    small_hub: FakeHub,
+    small_client: HubClient,
+    sleeps: list[float],
+    fault: Fault,
+    cause: str,
+) -> None:
+    small_hub.faults.append(fault)
+    small_client.max_body = 4 * 2**20
+    out = tmp_path / "hub.jsonl.gz"
+    message, _ = one_line_failure(
+        lambda: crawl_hub(out, small_client, page_size=SMALL, progress=False), 5.0
+    )
+    assert cause in message
+    assert sleeps == []  # nothing worth retrying
+    checkpoint = CrawlStore(out).checkpoint.read_text()
+    assert "file:" not in checkpoint and "ftp:" not in checkpoint and "127.0.0.2" not in checkpoint
+    # A refused next link fails after its page is saved; the checkpoint points at that page.
+    assert json.loads(checkpoint)["models"] == (20 if fault.kind == "next" else 10)
+    assert len(small_hub.requests) <= 2 + 6  # page 1, page 2 and at most 5 redirects
+
+
+def test_a_body_that_is_not_gzip_is_retried_then_reported(
+    tmp_path: Path, small_hub: FakeHub, small_client: HubClient, sleeps: list[float]
+) -> None:
+    bad = {"Content-Encoding": "gzip"}
+    small_hub.faults.append(Fault("body", at=2, body=b"not gzip at all", headers=bad))
+    clean = clean_crawl(small_hub, tmp_path / "clean.jsonl.gz")
+    out = tmp_path / "hub.jsonl.gz"
+    crawl_hub(out, small_client, page_size=SMALL, progress=False)
+    assert sleeps == [1.0] and out.read_bytes() == clean
+    assert "not valid gzip" in manifest_of(out)["errors"][0]["error"]
+    small_hub.faults.append(Fault("body", times=10_000, body=b"\x1f\x8b\x08garbage", headers=bad))
+    small_client.max_wait = 100.0
+    again = tmp_path / "again.jsonl.gz"
+    message, _ = one_line_failure(
+        lambda: crawl_hub(again, small_client, page_size=SMALL, progress=False), 10.0
+    )
+    assert "not valid gzip" in message and "after 7 attempts" in message
+    assert sleeps[1:] == [1.0, 2.0, 4.0, 8.0, 16.0, 32.0]  # 63 s; 64 more would pass 100
+
+
+def test_a_trickling_reply_is_cut_at_the_deadline(
+    tmp_path: Path, small_hub: FakeHub, small_client: HubClient, sleeps: list[float]
+) -> None:
+    clean = clean_crawl(small_hub, tmp_path / "clean.jsonl.gz")
+    small_hub.faults.append(Fault("trickle", at=2, delay=0.01))
+    small_client.deadline = 0.5
+    out = tmp_path / "hub.jsonl.gz"
+    started = time.monotonic()
+    crawl_hub(out, small_client, page_size=SMALL, progress=False)
+    elapsed = time.monotonic() - started
+    assert elapsed < 0.5 + 2.0, f"took {elapsed:.2f} s"
+    assert sleeps == [1.0] and out.read_bytes() == clean
+    assert "0.5 s deadline" in manifest_of(out)["errors"][0]["error"]
+
+
+def test_malformed_records_are_rejected_one_by_one(
+    tmp_path: Path, small_hub: FakeHub, small_client: HubClient
+) -> None:
+    records = {
+        '{"id": "acme/new\\nline"}': "control characters",
+        '{"id": "acme/tab\\there"}': "control characters",
+        '{"id": "../../etc/passwd"}': "not a Hub id",
+        '{"id": "acme/a/b"}': "not a Hub id",
+        '{"id": 42}': "not a string",
+        '"just a string"': "not an object",
+        '{"id": "acme/surrogate", "cardData": {"x": ["\\udfff"]}}': "lone surrogate",
+        '{"id": "acme/key", "cardData": {"\\ud800": 1}}': "lone surrogate in a key",
+        '{"id": "acme/big", "downloads": 123456789012345678901234567890}': "out of range",
+        '{"id": "acme/big64", "likes": 9999999999999999999}': "beyond 64 bits",
+        '{"id": "acme/nan", "safetensors": {"total": NaN}}': "out of range",
+        '{"id": "acme/inf", "trendingScore": 1e400}': "not finite",
+        '{"id": "acme/type", "downloads": "12"}': "not an integer",
+        '{"id": "acme/tags", "tags": [1, 2]}': "not a list of strings",
+        '{"id": "acme/card", "cardData": "text"}': "not an object",
+        '{"id": "acme/deep", "cardData": ' + "[" * 150 + "]" * 150 + "}": "nested deeper",
+        f'{{"id": "acme/leak", "cardData": {{"note": "{TOKEN}"}}}}': "access token",
+    }
+    small_hub.faults.append(Fault("inject", at=2, records=list(records)))
+    for name in ("hub.jsonl.gz", "hub.parquet"):
+        clean = clean_crawl(small_hub, tmp_path / f"clean-{name}")
+        out = tmp_path / name
+        small_hub.faults[0].fired = 0
+        result = crawl_hub(out, small_client, page_size=SMALL, progress=False)
+        assert (result.models, result.rejected, result.complete) == (60, len(records), True)
+        assert out.read_bytes() == clean
+        manifest = manifest_of(out)
+        reasons = [r["reason"] for r in manifest["rejections"]]
+        assert len(reasons) == len(records)
+        for got, want in zip(reasons, records.values(), strict=True):
+            assert want in got
+        assert manifest["models_rejected"] == len(records)
+        assert TOKEN not in json.dumps(manifest)
+
+
+def test_retry_after_as_an_http_date_is_honoured(
+    tmp_path: Path, small_hub: FakeHub, small_client: HubClient, sleeps: list[float]
+) -> None:
+    now = datetime(2026, 10, 21, 7, 26, 30, tzinfo=UTC).timestamp()
+    small_client.wall_clock = lambda: now
+    when = "Wed, 21 Oct 2026 07:28:00 GMT"
+    small_hub.faults.append(Fault("status", at=2, status=503, headers={"Retry-After": when}))
+    crawl_hub(tmp_path / "hub.jsonl.gz", small_client, page_size=SMALL, progress=False)
+    assert sleeps == [90.0]
+
+
+def test_the_default_retry_budget_rides_out_a_five_minute_outage(
+    tmp_path: Path, small_hub: FakeHub, sleeps: list[float]
+) -> None:
+    small_hub.faults.append(Fault("status", at=2, times=10, status=503))
+    client = HubClient(small_hub.url, token=TOKEN, sleep=sleeps.append)
+    out = tmp_path / "hub.jsonl.gz"
+    result = crawl_hub(out, client, page_size=SMALL, progress=False)
+    assert sleeps == [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 60.0, 60.0, 60.0]  # 303 s
+    assert (result.models, result.complete) == (60, True)
+    manifest = manifest_of(out)
+    counts = [manifest[k] for k in ("pages_fetched", "pages_saved", "pages_retried")]
+    assert counts == [6, 6, 1] and manifest["errors_total"] == 10
+
+
+def test_a_persistently_failing_family_page_is_skipped_only_when_asked(
+    tmp_path: Path, client: HubClient, hub: FakeHub
+) -> None:
+    roots = ["mistralai/Mistral-7B-v0.1", "meta-llama/Meta-Llama-3-8B"]
+    client.max_wait = 10.0
+    # The first children page of the first root fails for good.
+    hub.faults.append(Fault("status", at=3, times=10_000, status=500))
+    hub.faults[0].path = "/api/models"
+    out = tmp_path / "family.jsonl.gz"
+    with pytest.raises(PageFailed, match=r"HTTP 500 .* after \d+ attempts"):
+        crawl_family(out, client, roots, depth=1, page_size=1000, progress=False)
+    hub.faults[0].times = hub.faults[0].fired + 4  # still failing for this run's attempts
+    result = crawl_family(
+        out, client, roots, depth=1, page_size=1000, progress=False, skip_failed=True
+    )
+    assert (result.skipped, result.complete) == (1, False)
+    manifest = manifest_of(out)
+    (skipped,) = manifest["skipped"]
+    assert "base_model%3Amistralai%2FMistral-7B-v0.1" in skipped["url"]
+    assert "HTTP 500" in skipped["reason"]
+    ids = {m["id"] for m in read_snapshot(out)}
+    assert "meta-llama/Meta-Llama-3-8B" in ids and len(ids) > 2  # the other root's children
+
+
+def test_a_token_echoed_by_the_server_is_written_nowhere(
+    tmp_path: Path, small_hub: FakeHub, small_client: HubClient
+) -> None:
+    small_hub.faults.append(Fault("echo", at=2, times=3, status=503))
+    out = tmp_path / "hub.jsonl.gz"
+    with pytest.MonkeyPatch.context() as patch:
+        kill_at_checkpoint(patch, 4)  # die at page 3, the echoes of page 2 checkpointed
+        with pytest.raises(Killed):
+            crawl_hub(out, small_client, page_size=SMALL, progress=False)
+    checkpoint = CrawlStore(out).checkpoint.read_text()
+    assert "denied: you sent Authorization: Bearer ***" in checkpoint
+    assert TOKEN not in checkpoint
+    crawl_hub(out, small_client, page_size=SMALL, progress=False)
+    assert TOKEN not in out.with_name(out.name + ".manifest.json").read_text()
+    small_hub.faults.append(Fault("echo", status=400))
+    with pytest.raises(InputError) as caught:
+        crawl_hub(tmp_path / "again.jsonl.gz", small_client, page_size=SMALL, progress=False)
+    assert TOKEN not in str(caught.value) and "Bearer ***" in str(caught.value)
+
+
+def test_a_finished_crawl_is_not_redone_without_refresh(
+    tmp_path: Path, small_hub: FakeHub, small_client: HubClient
+) -> None:
+    out = tmp_path / "hub.jsonl.gz"
+    crawl_hub(out, small_client, page_size=SMALL, progress=False)
+    first = out.read_bytes()
+    requests = len(small_hub.requests)
+    with pytest.raises(InputError, match=r"already holds a finished crawl \(finished at 20"):
+        crawl_hub(out, small_client, page_size=SMALL, progress=False)
+    assert len(small_hub.requests) == requests and out.read_bytes() == first
+    result = crawl_hub(out, small_client, page_size=SMALL, progress=False, refresh=True)
+    assert result.runs == 1 and out.read_bytes() == first
 
 
 # -- resuming after a kill --------------------------------------------------------------------
