@@ -127,7 +127,8 @@ class CrawlProgress:
         self._retries += 1
         self._waiting = _retry_text(event)
         if self._progress is not None and self._task is not None:
-            self._progress.update(self._task, status=self._waiting)
+            # Drawn at once: the wait that follows may be long.
+            self._progress.update(self._task, status=self._waiting, refresh=True)
         if self._log is not None:
             self._write_line(self._log)
 

@@ -10,6 +10,7 @@ import json
 import math
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -699,6 +700,104 @@ def test_a_finished_crawl_is_not_redone_without_refresh(
     assert len(small_hub.requests) == requests and out.read_bytes() == first
     result = crawl_hub(out, small_client, page_size=SMALL, progress=False, refresh=True)
     assert result.runs == 1 and out.read_bytes() == first
+
+
+def test_a_hostile_reply_is_one_line_on_the_command_line(
+    tmp_path: Path, small_hub: FakeHub
+) -> None:
+    small_hub.faults.append(Fault("next", at=2, location="file:///etc/passwd"))
+    out = tmp_path / "hub.jsonl.gz"
+    argv = [sys.executable, "-m", "hflineage", "crawl", "--out", str(out), "--no-progress"]
+    argv += ["--endpoint", small_hub.url, "--token", TOKEN, "--limit", str(SMALL)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HF_")}
+    env["HF_HOME"] = str(tmp_path / "hf-home")
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(f"hf-lineage: error: GET {small_hub.url}/api/models?")
+    assert "'file:///etc/passwd', which is not an http(s) URL (refused)" in line
+    assert "Traceback" not in done.stderr and TOKEN not in done.stderr
+    # The rerun refetches page 2, still with that link: skipped, the crawl ends there.
+    small_hub.faults.append(
+        Fault("next", at=len(small_hub.requests) + 1, location="file:///etc/passwd")
+    )
+    skipped = subprocess.run(
+        [*argv, "--skip-failed-pages"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert skipped.returncode == 0, skipped.stderr
+    assert "wrote 20 models" in skipped.stderr and "1 failed pages skipped" in skipped.stderr
+    again = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+    assert again.returncode == 1 and "pass --refresh to crawl again" in again.stderr.lower()
+
+
+class StepClock:
+    """Monotonic seconds that advance ``step`` per reading."""
+
+    def __init__(self, step: float) -> None:
+        self.now, self.step = 0.0, step
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now
+
+
+def test_off_a_terminal_progress_is_a_log_line_with_retries_and_waits(
+    tmp_path: Path, small_hub: FakeHub, small_client: HubClient
+) -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    small_hub.faults.append(Fault("status", at=3, times=2, status=503))
+    log = StringIO()
+    progress = CrawlProgress(
+        console=Console(file=log, force_terminal=False), log_every=25.0, clock=StepClock(10.0)
+    )
+    out = tmp_path / "hub.jsonl.gz"
+    crawl_hub(out, small_client, page_size=SMALL, progress=progress)
+    lines = log.getvalue().splitlines()
+    # The clock reads 10 s later at each look: a line for each retry as it starts, then one
+    # when 25 s have passed since the last line, and a last one at the end.
+    assert lines == [
+        "crawling the Hub: 20 models, 2 pages, 0.7 models/s, 1 retries, 30 s; "
+        "retry 1 in 1 s (HTTP 503 (fake fault 503))",
+        "crawling the Hub: 20 models, 2 pages, 0.5 models/s, 2 retries, 40 s; "
+        "retry 2 in 2 s (HTTP 503 (fake fault 503))",
+        "crawling the Hub: 50 models, 5 pages, 0.6 models/s, 2 retries, 80 s",
+        "crawling the Hub: 60 models, 6 pages, 0.6 models/s, 2 retries, 100 s",
+    ]
+
+
+def test_on_a_terminal_progress_shows_the_retry_in_progress(
+    tmp_path: Path, small_hub: FakeHub, small_client: HubClient
+) -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    buffer = StringIO()
+    progress = CrawlProgress(console=Console(file=buffer, width=200, force_terminal=True))
+    small_hub.faults.append(Fault("status", at=2, status=429, headers={"Retry-After": "16"}))
+    crawl_hub(tmp_path / "hub.jsonl.gz", small_client, page_size=SMALL, progress=progress)
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", buffer.getvalue())  # without the styles
+    assert "retry 1 in 16 s (HTTP 429 (fake fault 429))" in text
+    assert "60 models 6 pages" in text
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"), [("90", 90.0), ("90s", 90.0), ("30m", 1800.0), ("2h", 7200.0)]
+)
+def test_durations_are_read_with_units(value: str, seconds: float) -> None:
+    from hflineage.explorer import cmd_crawl
+
+    assert cmd_crawl._Duration().convert(value, None, None) == seconds
+
+
+def test_a_bad_duration_is_a_usage_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        crawl, ["--out", str(tmp_path / "x.jsonl.gz"), "--max-wait", "soon"]
+    )
+    assert result.exit_code == 2 and "'soon' is not a duration" in result.output
 
 
 # -- resuming after a kill --------------------------------------------------------------------
