@@ -800,6 +800,28 @@ def test_a_bad_duration_is_a_usage_error(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "'soon' is not a duration" in result.output
 
 
+def test_loaders_count_numbers_beyond_64_bits_instead_of_failing(tmp_path: Path) -> None:
+    from hflineage.loaders.snapshot import load_snapshot
+
+    rows = [
+        '{"id": "acme/huge", "downloads": 1180591620717411303424, "tags": []}',
+        '{"id": "acme/huge-float", "downloadsAllTime": 1e30, "likes": 1e400, "tags": []}',
+        '{"id": "acme/fine", "downloads": 5, "tags": []}',
+        '{"id": "acme/digits", "downloads": 1' + "0" * 5000 + "}",
+    ]
+    path = tmp_path / "s.jsonl.gz"
+    path.write_bytes(gzip.compress(("\n".join(rows) + "\n").encode()))
+    table, report = load_snapshot(path)
+    assert (report.rows_loaded, sum(report.rejected.values())) == (3, 1)
+    assert report.notes["downloads beyond 64 bits (read as 0)"] == 1
+    assert report.notes["downloadsAllTime beyond 64 bits (read as 0)"] == 1
+    assert report.notes["likes not a number (read as 0)"] == 1
+    assert report.rejected["malformed JSON line"] == 1
+    assert sorted(int(d) for d in table.downloads) == [0, 0, 5]
+    row = crawl_parquet.hub_stats_row({"id": "acme/m", "downloads": 2**64, "likes": -(2**63)})
+    assert (row["downloads"], row["likes"]) == (None, -(2**63))
+
+
 # -- resuming after a kill --------------------------------------------------------------------
 
 
