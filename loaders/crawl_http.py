@@ -140,13 +140,25 @@ def origin_of(url: str) -> tuple[str, str, int]:
     >>> origin_of("https://huggingface.co/api/models?limit=5")
     ('https', 'huggingface.co', 443)
     """
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed IPv6 bracket: no origin at all
+        return "", "", 0
     scheme = parts.scheme.lower()
     try:
         port = parts.port
     except ValueError:  # a port that is not a number: an origin shared with nothing
         port = -1
     return scheme, (parts.hostname or "").lower(), port or _DEFAULT_PORTS.get(scheme, 0)
+
+
+def _absolute(base: str, link: str) -> str:
+    """``link`` made absolute against ``base``; unchanged when it cannot be parsed as a URL
+    (:meth:`HubClient.refusal` then refuses it)."""
+    try:
+        return urljoin(base, link)
+    except ValueError:
+        return link
 
 
 def retry_after_seconds(value: str, now: float) -> float | None:
@@ -336,8 +348,8 @@ class HubClient:
     def refusal(self, url: str) -> str | None:
         """Why ``url`` must not be fetched (not http(s), or another origin), else ``None``."""
         scheme, host, port = origin_of(url)
-        if scheme not in ("http", "https") or not host:
-            return f"a link to {url[:200]!r}, which is not an http(s) URL (refused)"
+        if scheme not in ("http", "https") or not host or not url.isprintable():
+            return f"a link to {url[:200]!r}, which is not a well-formed http(s) URL (refused)"
         if (scheme, host, port) != origin_of(self.endpoint) and not self.allow_cross_origin:
             return (
                 f"a link to another origin, {scheme}://{host}:{port}, not {self.endpoint} "
@@ -389,6 +401,9 @@ class HubClient:
                     close_session()  # as http_backoff does: a fresh client after SSL/DNS trouble
             except _Transient as exc:
                 error = str(exc)
+            except (httpx2.HTTPError, httpx2.InvalidURL) as exc:
+                # A URL or header httpx cannot send, a proxy refusing it: retrying cannot help.
+                raise self._failed(url, f"{type(exc).__name__}: {exc}") from None
             error = self.scrub(error)
             spent += time.monotonic() - started
             if server_wait is not None and server_wait > self.max_retry_after:
@@ -433,7 +448,7 @@ class HubClient:
         next_url = response.links.get("next", {}).get("url")
         refused_next = None
         if next_url is not None:
-            next_url = urljoin(reply.url, next_url)
+            next_url = _absolute(reply.url, next_url)
             refused = self.refusal(next_url)
             refused_next = None if refused is None else self.scrub(f"next {refused}")
         return HubResponse(data, next_url, reply.url, refused_next, attempts)
@@ -447,7 +462,7 @@ class HubClient:
             location = reply.headers.get("location")
             if reply.status not in _REDIRECT_STATUSES or not location:
                 return reply
-            target = urljoin(current, location)
+            target = _absolute(current, location)
             refused = self.refusal(target)
             if refused is not None:
                 raise self._failed(url, f"HTTP {reply.status} redirect to {refused}")

@@ -234,7 +234,7 @@ FAULTS = {
     "500 burst": (Fault("status", at=1, times=2, status=500), [1.0, 2.0]),
     "reset mid-body": (Fault("reset", at=5), [1.0]),
     "truncated JSON": (Fault("truncate", at=2), [1.0]),
-    "slow response": (Fault("slow", at=6, delay=4.0), [1.0]),
+    "slow response": (Fault("slow", at=6, delay=6.0), [1.0]),
 }
 
 
@@ -250,7 +250,7 @@ def test_transient_faults_are_retried_and_lose_nothing(
     fault, waits = FAULTS[name]
     hub.faults.append(fault)
     if fault.kind == "slow":
-        client.timeout = 1.0  # well above a normal page, well below the slow one
+        client.timeout = 2.5  # well above a normal page, well below the slow one
     out = tmp_path / "hub.jsonl.gz"
     crawl_hub(out, client, page_size=PAGE, progress=False)
     assert fault.fired == fault.times
@@ -498,10 +498,12 @@ def test_empty_pages_that_link_onwards_stop_after_a_bound(
     ("fault", "cause"),
     [
         (Fault("redirect", at=2, times=50), "redirect loop"),
-        (Fault("redirect", at=2, location="file:///etc/passwd"), "not an http(s) URL"),
+        (Fault("redirect", at=2, location="file:///etc/passwd"), "not a well-formed http(s) URL"),
         (Fault("redirect", at=2, location="http://127.0.0.2:9/api/models"), "another origin"),
-        (Fault("next", at=2, location="file:///etc/passwd"), "not an http(s) URL"),
-        (Fault("next", at=2, location="ftp://127.0.0.1/x"), "not an http(s) URL"),
+        (Fault("next", at=2, location="file:///etc/passwd"), "not a well-formed http(s) URL"),
+        (Fault("next", at=2, location="ftp://127.0.0.1/x"), "not a well-formed http(s) URL"),
+        (Fault("next", at=2, location="http://[::1"), "not a well-formed http(s) URL"),
+        (Fault("redirect", at=2, location="/api/models?\x01"), "not a well-formed http(s) URL"),
         (Fault("body", at=2, body=b"[" * 100_000 + b"]" * 100_000), "nested too deeply"),
         (
             Fault(
@@ -517,6 +519,8 @@ def test_empty_pages_that_link_onwards_stop_after_a_bound(
         "redirect away",
         "next to file",
         "next to ftp",
+        "next unparsable",
+        "redirect with a control character",
         "100,000 deep",
         "gzip bomb",
         "unknown encoding",
@@ -715,7 +719,7 @@ def test_a_hostile_reply_is_one_line_on_the_command_line(
     assert done.returncode == 1
     (line,) = done.stderr.splitlines()
     assert line.startswith(f"hf-lineage: error: GET {small_hub.url}/api/models?")
-    assert "'file:///etc/passwd', which is not an http(s) URL (refused)" in line
+    assert "'file:///etc/passwd', which is not a well-formed http(s) URL (refused)" in line
     assert "Traceback" not in done.stderr and TOKEN not in done.stderr
     # The rerun refetches page 2, still with that link: skipped, the crawl ends there.
     small_hub.faults.append(
