@@ -221,11 +221,17 @@ def crawl(
         allow_cross_origin=allow_cross_origin,
     )
     progress = CrawlProgress(enabled=not no_progress, log_every=log_every)
-    options: dict[str, Any] = {"refresh": refresh, "skip_failed": skip_failed_pages}
     try:
         result: CrawlResult
         if model_ids:
-            result = crawl_model(out, client, model_ids, progress=progress, **options)
+            result = crawl_model(
+                out,
+                client,
+                model_ids,
+                progress=progress,
+                refresh=refresh,
+                skip_failed=skip_failed_pages,
+            )
         elif roots:
             result = crawl_family(
                 out,
@@ -236,7 +242,8 @@ def crawl(
                 max_pages=max_pages,
                 progress=progress,
                 max_empty_pages=max_empty_pages,
-                **options,
+                refresh=refresh,
+                skip_failed=skip_failed_pages,
             )
         else:
             result = crawl_hub(
@@ -246,7 +253,8 @@ def crawl(
                 max_pages=max_pages,
                 progress=progress,
                 max_empty_pages=max_empty_pages,
-                **options,
+                refresh=refresh,
+                skip_failed=skip_failed_pages,
             )
     except KeyboardInterrupt:
         click.echo("interrupted: run the same command again to resume", err=True)

@@ -503,7 +503,9 @@ def crawl_hub(
     max_pages: int | None = None,
     progress: bool | CrawlProgress = True,
     clock: Clock = _utcnow,
-    **options: Any,
+    refresh: bool = False,
+    skip_failed: bool = False,
+    max_empty_pages: int = DEFAULT_MAX_EMPTY_PAGES,
 ) -> CrawlResult:
     """Crawl every model of the Hub, sorted by creation date, into the snapshot ``out``.
 
@@ -515,7 +517,7 @@ def crawl_hub(
         max_pages: stop after this many pages in all and write what was fetched.
         progress: show progress on stderr (or this :class:`CrawlProgress`).
         clock: the wall clock for the manifest (injected by tests).
-        options: ``refresh``, ``skip_failed``, ``max_empty_pages`` (see :class:`CrawlOptions`).
+        refresh, skip_failed, max_empty_pages: see :class:`CrawlOptions`.
 
     Raises:
         HubUnavailable: retries ran out or a page cannot be used (:class:`PageFailed`);
@@ -536,7 +538,7 @@ def crawl_hub(
         "limit": page_size,
         "expand": list(LIST_EXPAND),
     }
-    settings = CrawlOptions(max_pages=max_pages, progress=progress, **options)
+    settings = CrawlOptions(max_pages, progress, refresh, skip_failed, max_empty_pages)
     with _Crawl(out, client, identity, options=settings, clock=clock) as crawl:
         state = crawl.state
         with crawl.running("crawling the Hub"):
@@ -566,7 +568,9 @@ def crawl_family(
     max_pages: int | None = None,
     progress: bool | CrawlProgress = True,
     clock: Clock = _utcnow,
-    **options: Any,
+    refresh: bool = False,
+    skip_failed: bool = False,
+    max_empty_pages: int = DEFAULT_MAX_EMPTY_PAGES,
 ) -> CrawlResult:
     """Crawl the roots and their descendants, breadth-first, down to ``depth`` generations.
 
@@ -582,7 +586,7 @@ def crawl_family(
         max_pages: stop after this many pages in all and write what was fetched.
         progress: show progress on stderr (or this :class:`CrawlProgress`).
         clock: the wall clock for the manifest (injected by tests).
-        options: ``refresh``, ``skip_failed``, ``max_empty_pages`` (see :class:`CrawlOptions`).
+        refresh, skip_failed, max_empty_pages: see :class:`CrawlOptions`.
 
     Raises:
         HubUnavailable: retries ran out or a page cannot be used (:class:`PageFailed`);
@@ -606,7 +610,7 @@ def crawl_family(
         "limit": page_size,
         "expand": list(LIST_EXPAND),
     }
-    settings = CrawlOptions(max_pages=max_pages, progress=progress, **options)
+    settings = CrawlOptions(max_pages, progress, refresh, skip_failed, max_empty_pages)
     with _Crawl(out, client, identity, options=settings, clock=clock) as crawl:
         state = crawl.state
         with crawl.running("crawling families"):
@@ -651,7 +655,8 @@ def crawl_model(
     *,
     progress: bool | CrawlProgress = True,
     clock: Clock = _utcnow,
-    **options: Any,
+    refresh: bool = False,
+    skip_failed: bool = False,
 ) -> CrawlResult:
     """Fetch one or more models with ``/api/models/{id}`` into the snapshot ``out``.
 
@@ -659,7 +664,7 @@ def crawl_model(
     snapshot holds the Hub's objects unchanged; it adds ``baseModels`` (the Hub's resolved
     parents) and ``childrenModelCount``, which the list endpoint cannot give.
 
-    ``options`` are ``refresh`` and ``skip_failed`` (see :class:`CrawlOptions`).
+    ``refresh`` and ``skip_failed``: see :class:`CrawlOptions`.
 
     Raises:
         InputError: a model does not exist (HTTP 404), no id was given, or a finished
@@ -675,7 +680,7 @@ def crawl_model(
         "models": ids,
         "expand": list(MODEL_EXPAND),
     }
-    settings = CrawlOptions(progress=progress, **options)
+    settings = CrawlOptions(progress=progress, refresh=refresh, skip_failed=skip_failed)
     with _Crawl(out, client, identity, options=settings, clock=clock) as crawl:
         state = crawl.state
         with crawl.running("fetching models"):

@@ -810,6 +810,42 @@ def test_loaders_count_numbers_beyond_64_bits_instead_of_failing(tmp_path: Path)
     assert (row["downloads"], row["likes"]) == (None, -(2**63))
 
 
+def test_a_looping_family_listing_is_skipped_and_the_next_node_crawled(
+    tmp_path: Path, client: HubClient, hub: FakeHub, sample_models: list[dict[str, Any]]
+) -> None:
+    roots = ["mistralai/Mistral-7B-v0.1", "meta-llama/Meta-Llama-3-8B"]
+    hub.faults.append(Fault("selflink", at=3))  # the first children page of the first root
+    out = tmp_path / "family.jsonl.gz"
+    with pytest.raises(PageFailed, match="already fetched in this listing"):
+        crawl_family(out, client, roots, depth=1, page_size=5, progress=False)
+    hub.faults.append(Fault("selflink", at=len(hub.requests) + 1))  # the same page, rerun
+    result = crawl_family(
+        out, client, roots, depth=1, page_size=5, progress=False, skip_failed=True
+    )
+    assert (result.skipped, result.complete, result.runs) == (1, False, 2)
+    ids = [m["id"] for m in read_snapshot(out)]
+    first_children = [i for i in ids[2:] if i in descendants_by_tags(sample_models, roots[:1], 1)]
+    assert len(first_children) == 5  # the first page only
+    assert set(ids) >= descendants_by_tags(sample_models, roots[1:], 1)
+
+
+def test_a_failing_model_is_skipped_only_when_asked(
+    tmp_path: Path, client: HubClient, hub: FakeHub
+) -> None:
+    good, bad = "Qwen/Qwen2.5-7B-Instruct", "mistralai/Mistral-7B-v0.1"
+    deep = b"[" * 100_000 + b"]" * 100_000
+    hub.faults.append(Fault("body", path=f"/api/models/{bad}", times=2, body=deep))
+    out = tmp_path / "models.jsonl.gz"
+    with pytest.raises(PageFailed, match="nested too deeply"):
+        crawl_model(out, client, [bad, good], progress=False)
+    assert crawl_files_left(out) == []
+    result = crawl_model(out, client, [bad, good], progress=False, skip_failed=True)
+    assert (result.models, result.skipped, result.complete) == (1, 1, False)
+    assert [m["id"] for m in read_snapshot(out)] == [good]
+    (skipped,) = manifest_of(out)["skipped"]
+    assert "Mistral-7B-v0.1" in skipped["url"] and "nested too deeply" in skipped["reason"]
+
+
 # -- resuming after a kill --------------------------------------------------------------------
 
 
