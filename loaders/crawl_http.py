@@ -60,7 +60,7 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 #: The longest integer literal read as a number: 19 digits hold every 64-bit value.
 _MAX_INT_DIGITS = 19
 _SECRET_PATTERNS = (
-    (re.compile(r"hf_[A-Za-z0-9]{6,}"), "hf_***"),
+    (re.compile(r"\bhf_[A-Za-z0-9]{30,}"), "hf_***"),  # the shape of a Hub token
     (re.compile(r"(?i)\b(bearer)\s+[^\s\"',;]+"), r"\1 ***"),
     (
         re.compile(r"(?i)\b(authorization|token)(\"?\s*[:=]\s*\"?)(?!bearer\b)[^\s\"',;]+"),

@@ -29,7 +29,13 @@ from fakehub import FakeHub, Fault, api_models_from_parquet, running_fake_hub
 from hflineage.errors import HubUnavailable, InputError
 from hflineage.explorer.cmd_crawl import crawl
 from hflineage.loaders import crawl as crawl_module
-from hflineage.loaders import crawl_http, crawl_parquet, crawl_progress, crawl_store
+from hflineage.loaders import (
+    crawl_http,
+    crawl_parquet,
+    crawl_progress,
+    crawl_records,
+    crawl_store,
+)
 from hflineage.loaders.crawl import LIST_EXPAND, crawl_family, crawl_hub, crawl_model
 from hflineage.loaders.crawl_http import HubClient, PageFailed
 from hflineage.loaders.crawl_parquet import HUB_STATS_SCHEMA
@@ -1235,8 +1241,25 @@ def test_progress_line_shows_models_pages_and_rate() -> None:
         silent.update(1, 1)
 
 
+@pytest.mark.parametrize("module", [crawl_http, crawl_records, crawl_store, crawl_parquet])
+def test_the_examples_in_docstrings_hold(module: Any) -> None:
+    import doctest
+
+    assert doctest.testmod(module).failed == 0
+
+
+def test_tokens_and_authorization_values_are_scrubbed() -> None:
+    token = "hf_" + "Ab1" * 12
+    text = f'sent {token}; "Authorization": "Bearer xyz"; token=abc; own: {TOKEN}'
+    assert crawl_http.scrub(text, [TOKEN]) == (
+        'sent hf_***; "Authorization": "Bearer ***"; token=***; own: ***'
+    )
+    assert crawl_http.scrub("model someone/hf_tokenizer") == "model someone/hf_tokenizer"
+
+
 @pytest.mark.parametrize(
-    "module", [crawl_module, crawl_http, crawl_parquet, crawl_progress, crawl_store]
+    "module",
+    [crawl_module, crawl_http, crawl_parquet, crawl_progress, crawl_records, crawl_store],
 )
 def test_public_names_exist(module: Any) -> None:
     for name in module.__all__:
