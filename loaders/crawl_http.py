@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable
@@ -474,17 +475,45 @@ class HubClient:
             current = target
 
     def _fetch_one(self, url: str, started: float) -> _Reply:
-        """GET ``url`` without following redirects; the body bounded in time and size."""
+        """GET ``url`` without following redirects; the reply bounded in time and size.
+
+        A watchdog closes the connection at the deadline: a server that trickles its headers
+        a byte at a time would otherwise hold a read open for as long as it keeps sending.
+        """
         remaining = self.deadline - (time.monotonic() - started)
         if remaining <= 0:
             raise _Transient(f"no complete reply within the {self.deadline:g} s deadline")
         if origin_of(url) != origin_of(self.endpoint):
             self.foreign_origins.add("{}://{}:{}".format(*origin_of(url)))
+        expired = threading.Event()
+
+        def cut_off() -> None:
+            expired.set()
+            close_session()  # closes the socket under the pending read; a new one follows
+
+        watchdog = threading.Timer(remaining, cut_off)
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            return self._read_reply(url, started, min(self.timeout, remaining))
+        except Exception as exc:
+            if expired.is_set() and not isinstance(exc, PageFailed):
+                raise _Transient(
+                    f"no complete reply within the {self.deadline:g} s deadline"
+                ) from exc
+            raise
+        finally:
+            watchdog.cancel()
+            # Had it fired already, its close is finished before the next request starts.
+            watchdog.join()
+
+    def _read_reply(self, url: str, started: float, timeout: float) -> _Reply:
+        """The reply to a GET of ``url``, its body decoded under the cap and the deadline."""
         with get_session().stream(
             "GET",
             url,
             headers=self.headers_for(url),
-            timeout=httpx2.Timeout(min(self.timeout, remaining)),
+            timeout=httpx2.Timeout(timeout),
             follow_redirects=False,
         ) as response:
             try:

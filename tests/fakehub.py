@@ -151,6 +151,7 @@ FaultKind = Literal[
     "body",
     "inject",
     "trickle",
+    "stall",
     "echo",
 ]
 
@@ -172,8 +173,9 @@ class Fault:
             empty), ``next`` (the normal page with ``next`` = ``location``), ``body`` (200
             with the raw ``body`` and ``headers``), ``inject`` (the normal list page with the
             raw JSON ``records`` appended), ``trickle`` (the normal answer, one byte every
-            ``delay`` seconds), ``echo`` (``status`` whose message echoes the request's
-            ``Authorization`` header).
+            ``delay`` seconds), ``stall`` (a status line, then header bytes one every
+            ``delay`` seconds, never ending), ``echo`` (``status`` whose message echoes the
+            request's ``Authorization`` header).
         at: fire on this request number (1-based, all requests counted) and the following
             ``times - 1``; ``None`` fires on the next ``times`` matching requests.
         times: how many requests it spoils.
@@ -451,6 +453,9 @@ class _Handler(BaseHTTPRequestHandler):
         query = parse_qs(parts.query, keep_blank_values=True)
         headers = {k.lower(): v for k, v in self.headers.items()}
         fault = hub.record(parts.path, query, headers)
+        if fault is not None and fault.kind == "stall":
+            self._stall(fault.delay)
+            return
         hostile = None if fault is None else self._hostile(hub, fault, query, headers)
         if hostile is not None:
             self._send(hostile, trickle=fault.delay if fault and fault.kind == "trickle" else 0.0)
@@ -524,6 +529,18 @@ class _Handler(BaseHTTPRequestHandler):
             inner = answer.body.strip()[1:-1].strip()
             answer.body = b"[" + inner + (b"," if inner else b"") + extra + b"]"
         return answer
+
+    def _stall(self, delay: float) -> None:
+        """A status line, then one header byte every ``delay`` seconds until the client leaves."""
+        self.close_connection = True
+        try:
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Stall: ")
+            for _ in range(100_000):
+                self.wfile.flush()
+                time.sleep(delay)
+                self.wfile.write(b"z")
+        except OSError:
+            pass
 
     def do_HEAD(self) -> None:
         hub: FakeHub = self.server.hub  # type: ignore[attr-defined]

@@ -24,7 +24,7 @@ import httpx2
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
-from fakehub import FakeHub, Fault, api_models_from_parquet, running_fake_hub
+from fakehub import FakeHub, Fault, FaultKind, api_models_from_parquet, running_fake_hub
 
 from hflineage.errors import HubUnavailable, InputError
 from hflineage.explorer.cmd_crawl import crawl
@@ -559,11 +559,16 @@ def test_a_body_that_is_not_gzip_is_retried_then_reported(
     assert sleeps[1:] == [1.0, 2.0, 4.0, 8.0, 16.0, 32.0]  # 63 s; 64 more would pass 100
 
 
+@pytest.mark.parametrize("kind", ["trickle", "stall"], ids=["body trickled", "headers trickled"])
 def test_a_trickling_reply_is_cut_at_the_deadline(
-    tmp_path: Path, small_hub: FakeHub, small_client: HubClient, sleeps: list[float]
+    tmp_path: Path,
+    small_hub: FakeHub,
+    small_client: HubClient,
+    sleeps: list[float],
+    kind: FaultKind,
 ) -> None:
     clean = clean_crawl(small_hub, tmp_path / "clean.jsonl.gz")
-    small_hub.faults.append(Fault("trickle", at=2, delay=0.01))
+    small_hub.faults.append(Fault(kind, at=2, delay=0.01))
     small_client.deadline = 0.5
     out = tmp_path / "hub.jsonl.gz"
     started = time.monotonic()
@@ -572,6 +577,16 @@ def test_a_trickling_reply_is_cut_at_the_deadline(
     assert elapsed < 0.5 + 2.0, f"took {elapsed:.2f} s"
     assert sleeps == [1.0] and out.read_bytes() == clean
     assert "0.5 s deadline" in manifest_of(out)["errors"][0]["error"]
+    # For good: one line after the attempts that fit the time budget.
+    small_hub.faults.append(Fault(kind, times=10_000, delay=0.01))
+    small_client.max_wait = 3.0
+    message, elapsed = one_line_failure(
+        lambda: crawl_hub(
+            tmp_path / "again.jsonl.gz", small_client, page_size=SMALL, progress=False
+        ),
+        10.0,
+    )
+    assert "0.5 s deadline after 2 attempts" in message  # 0.5 + 1 + 0.5 s; 2 more pass 3
 
 
 def test_malformed_records_are_rejected_one_by_one(
