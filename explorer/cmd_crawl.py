@@ -134,7 +134,7 @@ class _Duration(click.ParamType[float, str | float]):
 @click.option(
     "--max-body-mb",
     type=click.FloatRange(min=0, min_open=True),
-    default=512.0,
+    default=128.0,
     show_default=True,
     help="Largest reply accepted, in MiB after decompression.",
 )

@@ -296,7 +296,7 @@ class HubClient:
     token: str | bool | None = None
     timeout: float = 30.0
     deadline: float = 300.0
-    max_body: int = 512 * 2**20
+    max_body: int = 128 * 2**20
     max_retries: int | None = None
     max_wait: float = 1800.0
     base_wait: float = 1.0
