@@ -21,8 +21,8 @@ client process before, during or after a response. Every request is recorded.
 Hostile modes stand for a broken or malicious server: a ``next`` link to the page itself,
 empty pages that link onwards forever, redirects (loops, other origins, ``file://``), a
 ``next`` link anywhere, a raw body (bad gzip, a gzip bomb, JSON nested 100,000 deep), raw
-records spliced into a list page, a body trickled a byte at a time, and an error message
-that echoes the request's ``Authorization`` header.
+records spliced into a list page, a body or headers trickled a byte at a time, and an error
+message that echoes the request's ``Authorization`` header.
 """
 
 from __future__ import annotations
