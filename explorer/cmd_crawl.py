@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Any
 
 import click
 from huggingface_hub import constants
 
-from hflineage.loaders.crawl import CrawlResult, crawl_family, crawl_hub, crawl_model
+from hflineage.loaders.crawl import (
+    DEFAULT_MAX_EMPTY_PAGES,
+    CrawlResult,
+    crawl_family,
+    crawl_hub,
+    crawl_model,
+)
 from hflineage.loaders.crawl_http import HubClient
+from hflineage.loaders.crawl_progress import CrawlProgress
 
 __all__ = ["crawl"]
 
@@ -20,7 +29,32 @@ More examples:
 
 Interrupted (Ctrl-C, kill -9, network down)? Run the same command again: it resumes
 from the last page written, using OUT.checkpoint.json and OUT.parts.gz beside the output.
+Once a crawl has finished, rerunning it needs --refresh.
+
+Unattended runs: each reply is bounded by --deadline and --max-body-mb; failures are
+retried for up to --max-wait per request; a page that still fails stops the crawl
+(resumable) unless --skip-failed-pages, which the manifest records. Off a terminal a
+progress line goes to stderr every --log-every seconds.
 """
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$", re.IGNORECASE)
+_SECONDS_PER_UNIT = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+class _Duration(click.ParamType[float, str | float]):
+    """Seconds, or a number with a unit: ``90``, ``90s``, ``30m``, ``2h``."""
+
+    name = "duration"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        if isinstance(value, int | float):
+            return float(value)
+        match = _DURATION.match(str(value))
+        if match is None:
+            self.fail(f"{value!r} is not a duration; use seconds or e.g. 90s, 30m, 2h", param, ctx)
+        return float(match.group(1)) * _SECONDS_PER_UNIT[match.group(2).lower()]
 
 
 @click.command("crawl", epilog=_EPILOG)
@@ -81,16 +115,64 @@ from the last page written, using OUT.checkpoint.json and OUT.parts.gz beside th
     type=click.FloatRange(min=0, min_open=True),
     default=30.0,
     show_default=True,
-    help="Seconds to wait for the Hub before retrying.",
+    help="Seconds to wait to connect and for each read before retrying.",
 )
 @click.option(
     "--retries",
     type=click.IntRange(min=0),
-    default=6,
-    show_default=True,
-    help="Retries per request on 429, 5xx, timeouts and broken responses.",
+    default=None,
+    help="Retries per request on 429, 5xx, timeouts and broken replies. "
+    "Default: as many as --max-wait allows.",
 )
-@click.option("--no-progress", is_flag=True, help="Do not show the progress bar.")
+@click.option(
+    "--deadline",
+    type=click.FloatRange(min=0, min_open=True),
+    default=300.0,
+    show_default=True,
+    help="Seconds for a whole reply, body included; a slower reply is retried.",
+)
+@click.option(
+    "--max-body-mb",
+    type=click.FloatRange(min=0, min_open=True),
+    default=128.0,
+    show_default=True,
+    help="Largest reply accepted, in MiB after decompression.",
+)
+@click.option(
+    "--max-wait",
+    type=_Duration(),
+    default="30m",
+    show_default=True,
+    help="Time budget of one request, attempts and waits together (e.g. 90s, 30m, 2h).",
+)
+@click.option(
+    "--max-empty-pages",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_EMPTY_PAGES,
+    show_default=True,
+    help="Pages in a row without a new model after which a listing is taken to loop.",
+)
+@click.option(
+    "--skip-failed-pages",
+    is_flag=True,
+    help="Skip a page that keeps failing (its listing ends there) instead of stopping; "
+    "the manifest lists each skipped URL and why.",
+)
+@click.option(
+    "--allow-cross-origin",
+    is_flag=True,
+    help="Follow redirects and next links to other hosts (never with the token). "
+    "Default: refused. Recorded in the manifest.",
+)
+@click.option("--refresh", is_flag=True, help="Crawl again over a finished snapshot.")
+@click.option(
+    "--log-every",
+    type=_Duration(),
+    default="60",
+    show_default=True,
+    help="Seconds between progress lines when stderr is not a terminal.",
+)
+@click.option("--no-progress", is_flag=True, help="Do not show progress.")
 @click.option(
     "--evidence",
     is_flag=True,
@@ -116,7 +198,15 @@ def crawl(
     limit: int,
     max_pages: int | None,
     timeout: float,
-    retries: int,
+    retries: int | None,
+    deadline: float,
+    max_body_mb: float,
+    max_wait: float,
+    max_empty_pages: int,
+    skip_failed_pages: bool,
+    allow_cross_origin: bool,
+    refresh: bool,
+    log_every: float,
     no_progress: bool,
     evidence: bool,
     max_models: int,
@@ -145,12 +235,28 @@ def crawl(
         raise click.UsageError("--depth only applies to --family crawls")
     if model_ids and (max_pages is not None or limit != 1000):
         raise click.UsageError("--limit and --max-pages do not apply to --model")
-    client = HubClient(endpoint, token=token, timeout=timeout, max_retries=retries)
-    progress = not no_progress
+    client = HubClient(
+        endpoint,
+        token=token,
+        timeout=timeout,
+        max_retries=retries,
+        deadline=deadline,
+        max_body=int(max_body_mb * 2**20),
+        max_wait=max_wait,
+        allow_cross_origin=allow_cross_origin,
+    )
+    progress = CrawlProgress(enabled=not no_progress, log_every=log_every)
     try:
         result: CrawlResult
         if model_ids:
-            result = crawl_model(out, client, model_ids, progress=progress)
+            result = crawl_model(
+                out,
+                client,
+                model_ids,
+                progress=progress,
+                refresh=refresh,
+                skip_failed=skip_failed_pages,
+            )
         elif roots:
             result = crawl_family(
                 out,
@@ -160,9 +266,21 @@ def crawl(
                 page_size=limit,
                 max_pages=max_pages,
                 progress=progress,
+                max_empty_pages=max_empty_pages,
+                refresh=refresh,
+                skip_failed=skip_failed_pages,
             )
         else:
-            result = crawl_hub(out, client, page_size=limit, max_pages=max_pages, progress=progress)
+            result = crawl_hub(
+                out,
+                client,
+                page_size=limit,
+                max_pages=max_pages,
+                progress=progress,
+                max_empty_pages=max_empty_pages,
+                refresh=refresh,
+                skip_failed=skip_failed_pages,
+            )
     except KeyboardInterrupt:
         click.echo("interrupted: run the same command again to resume", err=True)
         raise click.Abort() from None
@@ -176,7 +294,11 @@ def _summary(result: CrawlResult) -> str:
         text += f", {result.duplicates:,} repeats dropped"
     if result.runs > 1:
         text += f", resumed {result.runs - 1}x"
+    if result.rejected:
+        text += f", {result.rejected:,} malformed records rejected"
     text += f") to {result.out}; manifest {result.manifest.name}"
-    if not result.complete:
+    if result.skipped:
+        text += f" [{result.skipped:,} failed pages skipped: incomplete, see the manifest]"
+    elif not result.complete:
         text += " [stopped by --max-pages: incomplete]"
     return text

@@ -6,6 +6,12 @@ comes back on a later page). Crawls of the whole Hub and of a family are resumab
 same call after an interruption (even ``kill -9``) and it continues from the last page written;
 the result is byte-identical to an uninterrupted crawl of the same responses.
 
+A hostile or broken server cannot make a crawl loop or die on one record: a ``next`` link
+already fetched in the same listing, or ``max_empty_pages`` pages in a row without a new model,
+end the crawl with one line and a resumable checkpoint; a record that cannot be written whole
+is rejected and counted; a page that keeps failing ends the crawl, or with ``skip_failed`` is
+recorded in the manifest and the crawl goes on where it can.
+
 >>> from hflineage.loaders.crawl_http import HubClient
 >>> client = HubClient("https://huggingface.co")  # doctest: +SKIP
 >>> crawl_hub("hub.jsonl.gz", client)  # doctest: +SKIP
@@ -14,6 +20,7 @@ CrawlResult(out=PosixPath('hub.jsonl.gz'), models=2214563, pages=2215, ...)
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -24,14 +31,16 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from hflineage import __version__
-from hflineage.errors import HubUnavailable, InputError
-from hflineage.loaders.crawl_http import HubClient, HubResponse, RetryEvent
+from hflineage.errors import InputError
+from hflineage.loaders.crawl_http import HubClient, HubResponse, PageFailed, RetryEvent
 from hflineage.loaders.crawl_progress import CrawlProgress
+from hflineage.loaders.crawl_records import rejection_reason
 from hflineage.loaders.crawl_store import CHECKPOINT_VERSION, CrawlStore, PartLine, dump_model
 
 __all__ = [
     "LIST_EXPAND",
     "MODEL_EXPAND",
+    "CrawlOptions",
     "CrawlResult",
     "crawl_family",
     "crawl_hub",
@@ -57,6 +66,18 @@ LIST_EXPAND = (
 MODEL_EXPAND = (*LIST_EXPAND, "baseModels", "childrenModelCount")
 
 _MAX_ERRORS_KEPT = 100
+#: Pages in a row without a new model after which a listing is taken to loop.
+DEFAULT_MAX_EMPTY_PAGES = 10
+#: Checkpoint fields added after its first version (an older checkpoint resumes with these).
+_LATER_FIELDS: dict[str, Any] = {
+    "pages_saved": 0,
+    "pages_skipped": 0,
+    "pages_retried": 0,
+    "skipped": [],
+    "rejected": 0,
+    "rejections": [],
+    "foreign_origins": [],
+}
 Clock = Callable[[], datetime]
 
 
@@ -79,7 +100,9 @@ class CrawlResult:
         pages: HTTP pages fetched over all runs of this crawl.
         duplicates: repeated sightings dropped (the Hub's order shifted during the crawl).
         runs: 1 for an uninterrupted crawl, more when it was resumed.
-        complete: ``False`` when ``max_pages`` stopped the crawl early.
+        complete: ``False`` when ``max_pages`` stopped the crawl early or a page was skipped.
+        skipped: pages given up (``skip_failed``); the manifest says which and why.
+        rejected: records rejected (the manifest gives the first reasons).
     """
 
     out: Path
@@ -89,6 +112,29 @@ class CrawlResult:
     duplicates: int
     runs: int
     complete: bool
+    skipped: int = 0
+    rejected: int = 0
+
+
+@dataclass(frozen=True)
+class CrawlOptions:
+    """How a crawl runs, beyond what it fetches (not part of its identity: a rerun may change them).
+
+    Attributes:
+        max_pages: stop after this many pages in all and write what was fetched.
+        progress: show progress on stderr (or this :class:`CrawlProgress`).
+        refresh: crawl again over a finished snapshot (replaced when the new crawl finishes).
+        skip_failed: skip a page that keeps failing (its listing ends there) instead of
+            stopping; the manifest records each skipped URL and why.
+        max_empty_pages: pages in a row without a new model after which a listing is taken to
+            loop.
+    """
+
+    max_pages: int | None = None
+    progress: bool | CrawlProgress = True
+    refresh: bool = False
+    skip_failed: bool = False
+    max_empty_pages: int = DEFAULT_MAX_EMPTY_PAGES
 
 
 def _list_url(endpoint: str, page_size: int, direction: int, filters: Sequence[str] = ()) -> str:
@@ -117,22 +163,30 @@ class _Crawl:
         client: HubClient,
         identity: dict[str, Any],
         *,
-        max_pages: int | None,
-        progress: bool,
+        options: CrawlOptions,
         clock: Clock,
     ) -> None:
-        if max_pages is not None and max_pages < 1:
-            raise InputError(f"max_pages must be at least 1, got {max_pages}")
+        if options.max_pages is not None and options.max_pages < 1:
+            raise InputError(f"max_pages must be at least 1, got {options.max_pages}")
+        if options.max_empty_pages < 1:
+            raise InputError(f"max_empty_pages must be at least 1, got {options.max_empty_pages}")
         self.store = CrawlStore(Path(out))
         self.client = client
         self.identity = identity
-        self.max_pages = max_pages
+        self.options = options
+        self.max_pages = options.max_pages
         self.clock = clock
-        self.progress = CrawlProgress(enabled=progress)
+        progress = options.progress
+        self.progress = (
+            progress if isinstance(progress, CrawlProgress) else CrawlProgress(enabled=progress)
+        )
         self.seen: set[str] = set()
         # Family crawls only: (depth, model_id) in the order written, i.e. the BFS queue.
         self.nodes: list[tuple[int, str]] = []
         self.state: dict[str, Any] = {}
+        # The listing being paged through (this run only): URLs fetched, pages with nothing new.
+        self.listing: set[str] = set()
+        self.pages_without_new = 0
 
     def __enter__(self) -> _Crawl:
         """Lock the output, then start the crawl or resume it from its checkpoint."""
@@ -169,7 +223,16 @@ class _Crawl:
                 if family:
                     self.nodes.append((part.depth, part.model_id))
             state["runs"] = int(state["runs"]) + 1
+            for name, default in _LATER_FIELDS.items():
+                state.setdefault(name, type(default)())
             return state
+        if self.store.out.exists() and not self.options.refresh:
+            raise InputError(
+                f"{str(self.store.out)!r} already holds a finished crawl"
+                f"{self._finished_when()}; nothing to resume. Pass --refresh to crawl again "
+                "(the snapshot is replaced only when the new crawl finishes)",
+                path=str(self.store.out),
+            )
         self.store.reset_parts()
         return {
             "version": CHECKPOINT_VERSION,
@@ -186,7 +249,16 @@ class _Crawl:
             "stopped_by": None,
             "errors_total": 0,
             "errors": [],
+            **{name: type(default)() for name, default in _LATER_FIELDS.items()},
         }
+
+    def _finished_when(self) -> str:
+        """`` (finished at ...)`` from the manifest beside the output, if it says."""
+        try:
+            finished = json.loads(self.store.manifest.read_text(encoding="utf-8"))["finished_at"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return ""
+        return f" (finished at {str(finished)[:40]})"
 
     # -- bookkeeping --------------------------------------------------------------------------
 
@@ -197,13 +269,46 @@ class _Crawl:
             self.state["errors"].append(
                 {
                     "at": _iso(self.clock()),
-                    "url": event.url,
+                    "url": self.client.scrub(event.url),
                     "attempt": event.attempt,
                     "status": event.status,
-                    "error": event.error[:300],
+                    "error": self.client.scrub(event.error)[:300],
                     "wait": event.wait,
                 }
             )
+        self.progress.retry(event)
+
+    def record_rejection(self, url: str, model: object, reason: str) -> None:
+        """Count a record that cannot be kept (the first ones with their reason)."""
+        self.state["rejected"] += 1
+        if len(self.state["rejections"]) < _MAX_ERRORS_KEPT:
+            model_id = model.get("id") if isinstance(model, dict) else None
+            shown = ascii(model_id)[:120] if model_id is not None else ascii(model)[:120]
+            self.state["rejections"].append(
+                {
+                    "url": self.client.scrub(url),
+                    "id": self.client.scrub(shown),
+                    "reason": self.client.scrub(reason),
+                }
+            )
+
+    def skip(self, url: str, reason: str) -> None:
+        """Give up a page (``skip_failed``): record it and end its listing."""
+        self.state["pages_skipped"] += 1
+        if len(self.state["skipped"]) < _MAX_ERRORS_KEPT:
+            self.state["skipped"].append(
+                {
+                    "at": _iso(self.clock()),
+                    "url": self.client.scrub(url),
+                    "reason": self.client.scrub(reason),
+                }
+            )
+        self.end_listing()
+
+    def end_listing(self) -> None:
+        """Forget the listing paged through so far (the next one starts afresh)."""
+        self.listing.clear()
+        self.pages_without_new = 0
 
     def page_budget_left(self) -> bool:
         """Whether ``max_pages`` allows another page; if not, mark the crawl stopped."""
@@ -212,30 +317,56 @@ class _Crawl:
         self.state["stopped_by"] = "max_pages"
         return False
 
-    def fetch(self, url: str) -> HubResponse:
-        """GET one page (with retries) and count it."""
-        response = self.client.get_json(url)
+    def fetch(self, url: str, *, listing: bool = True) -> HubResponse | None:
+        """GET one page (with retries) and count it.
+
+        Returns:
+            The response, or ``None`` when the page failed and ``skip_failed`` skipped it.
+
+        Raises:
+            PageFailed: the page failed (without ``skip_failed``).
+        """
+        try:
+            response = self.client.get_json(url)
+            if listing and not isinstance(response.data, list):
+                raise PageFailed(
+                    url,
+                    f"returned {type(response.data).__name__}, not a list of models; "
+                    "is --endpoint a Hub API?",
+                    endpoint=self.client.endpoint,
+                )
+        except PageFailed as exc:
+            self._note_foreign_origins()
+            if not self.options.skip_failed:
+                raise
+            self.skip(exc.url, exc.reason)
+            return None
+        self._note_foreign_origins()
         self.state["pages"] += 1
+        self.state["pages_retried"] += response.attempts > 1
+        self.listing.update((url, response.url))
         return response
 
-    def keep(self, models: object, depth: int, url: str) -> list[str]:
-        """Append unseen models to the parts file; return the ids kept, in order.
+    def _note_foreign_origins(self) -> None:
+        known = set(self.state["foreign_origins"])
+        if not self.client.foreign_origins <= known:
+            self.state["foreign_origins"] = sorted(known | self.client.foreign_origins)
 
-        The caller updates the rest of the state, then :meth:`commit` saves the checkpoint.
+    def keep(self, models: list[Any], depth: int, url: str, *, pages: int = 1) -> list[str]:
+        """Append unseen, valid models to the parts file; return the ids kept, in order.
+
+        Invalid records are rejected and counted. The caller updates the rest of the state,
+        then :meth:`commit` saves the checkpoint.
         """
-        if not isinstance(models, list):
-            raise HubUnavailable(
-                f"GET {url} returned {type(models).__name__}, not a list of models; "
-                "is --endpoint a Hub API?",
-                endpoint=self.client.endpoint,
-            )
         lines: list[PartLine] = []
         for model in models:
-            model_id = model.get("id") if isinstance(model, dict) else None
-            if not isinstance(model_id, str) or not model_id or "\t" in model_id:
-                reason = f"model without a valid id dropped: {str(model)[:120]}"
-                self.record_error(RetryEvent(url, 0, reason))
+            reason = rejection_reason(model)
+            if reason is None and self.client.holds_secret(json_text := dump_model(model)):
+                reason = "holds an access token"
+            if reason is not None:
+                self.record_rejection(url, model, reason)
                 continue
+            model_id = model["id"]
             key = model_id.lower()
             if key in self.seen:
                 self.state["duplicates"] += 1
@@ -243,11 +374,44 @@ class _Crawl:
             self.seen.add(key)
             if self.identity["mode"] == "family":
                 self.nodes.append((depth, model_id))
-            lines.append(PartLine(depth, model_id, dump_model(model)))
+            lines.append(PartLine(depth, model_id, json_text))
         if lines:
             self.state["parts_bytes"] = self.store.append_parts(lines)
             self.state["models"] += len(lines)
+        self.state["pages_saved"] += pages
         return [p.model_id for p in lines]
+
+    def follow(self, response: HubResponse, new_models: int) -> str | None:
+        """The next page of the listing, or ``None`` at its end (or when it is skipped).
+
+        Raises:
+            PageFailed: the ``next`` link is refused, was already fetched in this listing, or
+                ``max_empty_pages`` pages in a row brought nothing new (without ``skip_failed``).
+        """
+        next_url = response.next_url
+        if next_url is None:
+            self.end_listing()
+            return None
+        self.pages_without_new = 0 if new_models else self.pages_without_new + 1
+        problem = response.refused_next
+        if problem is None and next_url in self.listing:
+            problem = f"next link {next_url} was already fetched in this listing (it loops)"
+        if problem is None and self.pages_without_new >= self.options.max_empty_pages:
+            problem = (
+                f"{self.pages_without_new} pages in a row brought no new model "
+                "(the listing does not advance)"
+            )
+        if problem is None:
+            return next_url
+        if self.options.skip_failed:
+            self.skip(response.url, problem)
+            return None
+        raise PageFailed(
+            response.url,
+            f"{problem}; rerun the same command to retry, or skip the rest of this listing "
+            "with --skip-failed-pages",
+            endpoint=self.client.endpoint,
+        )
 
     def commit(self) -> None:
         """Save the checkpoint (after the parts it vouches for are on disk)."""
@@ -281,6 +445,8 @@ class _Crawl:
             self.state["done"] = True
             self.store.save_checkpoint(self.state)
         dropped = self.store.write_snapshot()
+        state = self.state
+        complete = state["stopped_by"] is None and not state["pages_skipped"]
         manifest = {
             "tool": "hf-lineage",
             "version": __version__,
@@ -289,16 +455,27 @@ class _Crawl:
             "parameters": parameters,
             "output": self.store.out.name,
             "format": self.store.format,
-            "started_at": self.state["started_at"],
+            "started_at": state["started_at"],
             "finished_at": _iso(self.clock()),
-            "runs": self.state["runs"],
-            "pages": self.state["pages"],
-            "models": self.state["models"],
-            "duplicates_dropped": self.state["duplicates"],
-            "complete": self.state["stopped_by"] is None,
-            "stopped_by": self.state["stopped_by"],
-            "errors_total": self.state["errors_total"],
-            "errors": self.state["errors"],
+            "runs": state["runs"],
+            "pages": state["pages"],
+            "pages_fetched": state["pages"],
+            "pages_saved": state["pages_saved"],
+            "pages_skipped": state["pages_skipped"],
+            "pages_retried": state["pages_retried"],
+            "models": state["models"],
+            "models_rejected": state["rejected"],
+            "duplicates_dropped": state["duplicates"],
+            "complete": complete,
+            "stopped_by": state["stopped_by"],
+            "cross_origin": {
+                "allowed": self.client.allow_cross_origin,
+                "origins_fetched": state["foreign_origins"],
+            },
+            "skipped": state["skipped"],
+            "rejections": state["rejections"],
+            "errors_total": state["errors_total"],
+            "errors": state["errors"],
         }
         if dropped:
             manifest["parquet_safetensors_dtypes_dropped"] = dropped
@@ -307,11 +484,13 @@ class _Crawl:
         return CrawlResult(
             out=self.store.out,
             manifest=self.store.manifest,
-            models=self.state["models"],
-            pages=self.state["pages"],
-            duplicates=self.state["duplicates"],
-            runs=self.state["runs"],
-            complete=self.state["stopped_by"] is None,
+            models=state["models"],
+            pages=state["pages"],
+            duplicates=state["duplicates"],
+            runs=state["runs"],
+            complete=complete,
+            skipped=state["pages_skipped"],
+            rejected=state["rejected"],
         )
 
 
@@ -322,8 +501,11 @@ def crawl_hub(
     page_size: int = 1000,
     direction: int = -1,
     max_pages: int | None = None,
-    progress: bool = True,
+    progress: bool | CrawlProgress = True,
     clock: Clock = _utcnow,
+    refresh: bool = False,
+    skip_failed: bool = False,
+    max_empty_pages: int = DEFAULT_MAX_EMPTY_PAGES,
 ) -> CrawlResult:
     """Crawl every model of the Hub, sorted by creation date, into the snapshot ``out``.
 
@@ -333,12 +515,15 @@ def crawl_hub(
         page_size: models per page (1..1000).
         direction: ``-1`` newest first (the Hub's default), ``1`` oldest first.
         max_pages: stop after this many pages in all and write what was fetched.
-        progress: show a progress bar on stderr.
+        progress: show progress on stderr (or this :class:`CrawlProgress`).
         clock: the wall clock for the manifest (injected by tests).
+        refresh, skip_failed, max_empty_pages: see :class:`CrawlOptions`.
 
     Raises:
-        HubUnavailable: retries ran out; rerun the same call to resume.
-        InputError: bad parameters, a refused request, or a checkpoint of another crawl.
+        HubUnavailable: retries ran out or a page cannot be used (:class:`PageFailed`);
+            rerun the same call to resume.
+        InputError: bad parameters, a refused request, a finished snapshot without
+            ``refresh``, or a checkpoint of another crawl.
     """
     _check_page_size(page_size)
     if direction not in (-1, 1):
@@ -353,9 +538,8 @@ def crawl_hub(
         "limit": page_size,
         "expand": list(LIST_EXPAND),
     }
-    with _Crawl(
-        out, client, identity, max_pages=max_pages, progress=progress, clock=clock
-    ) as crawl:
+    settings = CrawlOptions(max_pages, progress, refresh, skip_failed, max_empty_pages)
+    with _Crawl(out, client, identity, options=settings, clock=clock) as crawl:
         state = crawl.state
         with crawl.running("crawling the Hub"):
             while not state["done"]:
@@ -363,9 +547,13 @@ def crawl_hub(
                     break
                 url = state["next_url"] or _list_url(client.endpoint, page_size, direction)
                 response = crawl.fetch(url)
-                crawl.keep(response.data, 0, response.url)
-                state["next_url"] = response.next_url
-                state["done"] = response.next_url is None
+                # A skipped page ends the crawl: keyset pagination has no way past it.
+                next_url = None
+                if response is not None:
+                    kept = crawl.keep(response.data, 0, response.url)
+                    next_url = crawl.follow(response, len(kept))
+                state["next_url"] = next_url
+                state["done"] = next_url is None
                 crawl.commit()
         return crawl.finish("hub", {**_public(identity), "max_pages": max_pages})
 
@@ -378,8 +566,11 @@ def crawl_family(
     depth: int = 3,
     page_size: int = 1000,
     max_pages: int | None = None,
-    progress: bool = True,
+    progress: bool | CrawlProgress = True,
     clock: Clock = _utcnow,
+    refresh: bool = False,
+    skip_failed: bool = False,
+    max_empty_pages: int = DEFAULT_MAX_EMPTY_PAGES,
 ) -> CrawlResult:
     """Crawl the roots and their descendants, breadth-first, down to ``depth`` generations.
 
@@ -393,12 +584,15 @@ def crawl_family(
         depth: generations below the roots (1 = direct children only).
         page_size: models per page (1..1000).
         max_pages: stop after this many pages in all and write what was fetched.
-        progress: show a progress bar on stderr.
+        progress: show progress on stderr (or this :class:`CrawlProgress`).
         clock: the wall clock for the manifest (injected by tests).
+        refresh, skip_failed, max_empty_pages: see :class:`CrawlOptions`.
 
     Raises:
-        HubUnavailable: retries ran out; rerun the same call to resume.
-        InputError: a root does not exist, bad parameters, or another crawl's checkpoint.
+        HubUnavailable: retries ran out or a page cannot be used (:class:`PageFailed`);
+            rerun the same call to resume.
+        InputError: a root does not exist, bad parameters, a finished snapshot without
+            ``refresh``, or another crawl's checkpoint.
     """
     _check_page_size(page_size)
     root_ids = list(dict.fromkeys(r.strip() for r in roots if r.strip()))
@@ -416,17 +610,18 @@ def crawl_family(
         "limit": page_size,
         "expand": list(LIST_EXPAND),
     }
-    with _Crawl(
-        out, client, identity, max_pages=max_pages, progress=progress, clock=clock
-    ) as crawl:
+    settings = CrawlOptions(max_pages, progress, refresh, skip_failed, max_empty_pages)
+    with _Crawl(out, client, identity, options=settings, clock=clock) as crawl:
         state = crawl.state
         with crawl.running("crawling families"):
             # Roots first: one request each, checkpointed together (the cursor stays at 0).
             if not crawl.nodes and not state["done"]:
-                roots_found = [
-                    crawl.fetch(_model_url(client.endpoint, r, LIST_EXPAND)).data for r in root_ids
+                answers = [
+                    crawl.fetch(_model_url(client.endpoint, r, LIST_EXPAND), listing=False)
+                    for r in root_ids
                 ]
-                crawl.keep(roots_found, 0, client.endpoint)
+                found = [a.data for a in answers if a is not None]
+                crawl.keep(found, 0, client.endpoint, pages=len(found))
                 crawl.commit()
             while not state["done"]:
                 cursor = state["cursor"]
@@ -442,9 +637,12 @@ def crawl_family(
                     client.endpoint, page_size, -1, [f"base_model:{model_id}"]
                 )
                 response = crawl.fetch(url)
-                crawl.keep(response.data, node_depth + 1, response.url)
-                state["next_url"] = response.next_url
-                if response.next_url is None:
+                next_url = None  # a skipped page ends this node's listing
+                if response is not None:
+                    kept = crawl.keep(response.data, node_depth + 1, response.url)
+                    next_url = crawl.follow(response, len(kept))
+                state["next_url"] = next_url
+                if next_url is None:
                     state["cursor"] = cursor + 1
                 crawl.commit()
         return crawl.finish("family", {**_public(identity), "max_pages": max_pages})
@@ -455,8 +653,10 @@ def crawl_model(
     client: HubClient,
     model_ids: Sequence[str],
     *,
-    progress: bool = True,
+    progress: bool | CrawlProgress = True,
     clock: Clock = _utcnow,
+    refresh: bool = False,
+    skip_failed: bool = False,
 ) -> CrawlResult:
     """Fetch one or more models with ``/api/models/{id}`` into the snapshot ``out``.
 
@@ -464,9 +664,12 @@ def crawl_model(
     snapshot holds the Hub's objects unchanged; it adds ``baseModels`` (the Hub's resolved
     parents) and ``childrenModelCount``, which the list endpoint cannot give.
 
+    ``refresh`` and ``skip_failed``: see :class:`CrawlOptions`.
+
     Raises:
-        InputError: a model does not exist (HTTP 404) or no id was given.
-        HubUnavailable: retries ran out.
+        InputError: a model does not exist (HTTP 404), no id was given, or a finished
+            snapshot without ``refresh``.
+        HubUnavailable: retries ran out or a reply cannot be used (:class:`PageFailed`).
     """
     ids = list(dict.fromkeys(m.strip() for m in model_ids if m.strip()))
     if not ids:
@@ -477,12 +680,15 @@ def crawl_model(
         "models": ids,
         "expand": list(MODEL_EXPAND),
     }
-    with _Crawl(out, client, identity, max_pages=None, progress=progress, clock=clock) as crawl:
+    settings = CrawlOptions(progress=progress, refresh=refresh, skip_failed=skip_failed)
+    with _Crawl(out, client, identity, options=settings, clock=clock) as crawl:
         state = crawl.state
         with crawl.running("fetching models"):
             for model_id in ids[state["cursor"] :]:
-                response = crawl.fetch(_model_url(client.endpoint, model_id, MODEL_EXPAND))
-                crawl.keep([response.data], 0, response.url)
+                url = _model_url(client.endpoint, model_id, MODEL_EXPAND)
+                response = crawl.fetch(url, listing=False)
+                if response is not None:
+                    crawl.keep([response.data], 0, response.url)
                 state["cursor"] += 1
                 crawl.commit()
         return crawl.finish("model", _public(identity))

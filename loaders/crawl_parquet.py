@@ -79,14 +79,16 @@ def _timestamp(value: object) -> datetime | None:
     return dt
 
 
+_INT64 = (-(2**63), 2**63 - 1)
+
+
 def _int(value: object) -> int | None:
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return None
+    if isinstance(value, float) and not value.is_integer():
+        return None
+    # Beyond 64 bits no column holds it (the crawler rejects such records before this).
+    return int(value) if _INT64[0] <= value <= _INT64[1] else None
 
 
 def _float(value: object) -> float | None:
@@ -133,7 +135,8 @@ def _base_models(value: object) -> dict[str, Any] | None:
 def hub_stats_row(model: dict[str, Any], dropped: Counter[str] | None = None) -> dict[str, Any]:
     """Convert one API model object to a row of :data:`HUB_STATS_SCHEMA`.
 
-    Values of the wrong type become nulls; the JSON snapshot keeps them as the Hub sent them.
+    Values of the wrong type or beyond 64 bits become nulls; the JSON snapshot keeps them as
+    the Hub sent them.
     Safetensors dtypes that the schema has no column for are counted in ``dropped``.
 
     >>> hub_stats_row({"id": "gpt2", "cardData": {"license": "mit"}})["cardData"]

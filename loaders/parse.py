@@ -44,6 +44,9 @@ def parse_time(value: object) -> datetime | None:
     return dt
 
 
+_MAX_COUNT = 2**63 - 1
+
+
 def parse_count(value: object, name: str, where: str, report: LoadReport) -> int:
     """Read a non-negative count; missing or bad values become 0 and are counted."""
     if value is None:
@@ -57,6 +60,9 @@ def parse_count(value: object, name: str, where: str, report: LoadReport) -> int
         return 0
     if value < 0:
         report.note(f"{name} negative (read as 0)", f"{where}: {value!r}")
+        return 0
+    if value > _MAX_COUNT:  # no int64 column holds it (a broken or hostile source)
+        report.note(f"{name} beyond 64 bits (read as 0)", f"{where}: {str(value)[:40]}")
         return 0
     return int(value)
 

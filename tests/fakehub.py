@@ -17,6 +17,12 @@ Faults (:class:`Fault`) are queued per test: an HTTP status (429 with ``Retry-Af
 ``RateLimit``, 5xx bursts), a connection reset mid-body, truncated JSON, a response slower than
 the client's timeout, a page that repeats models of the previous page, and SIGKILL of the
 client process before, during or after a response. Every request is recorded.
+
+Hostile modes stand for a broken or malicious server: a ``next`` link to the page itself,
+empty pages that link onwards forever, redirects (loops, other origins, ``file://``), a
+``next`` link anywhere, a raw body (bad gzip, a gzip bomb, JSON nested 100,000 deep), raw
+records spliced into a list page, a body or headers trickled a byte at a time, and an error
+message that echoes the request's ``Authorization`` header.
 """
 
 from __future__ import annotations
@@ -130,7 +136,24 @@ def api_models_from_parquet(path: Path = SAMPLE_PARQUET) -> list[dict[str, Any]]
     return models
 
 
-FaultKind = Literal["status", "headers", "reset", "truncate", "slow", "repeat", "kill"]
+FaultKind = Literal[
+    "status",
+    "headers",
+    "reset",
+    "truncate",
+    "slow",
+    "repeat",
+    "kill",
+    "selflink",
+    "endless",
+    "redirect",
+    "next",
+    "body",
+    "inject",
+    "trickle",
+    "stall",
+    "echo",
+]
 
 
 @dataclass
@@ -144,7 +167,15 @@ class Fault:
             ``delay`` seconds), ``repeat`` (a list page that starts ``count`` models early, so
             it repeats the end of the previous page), ``kill`` (SIGKILL the process
             :attr:`FakeHub.client_pid` at ``phase`` ``before`` / ``mid`` / ``after`` the
-            response, ``delay`` seconds after that point).
+            response, ``delay`` seconds after that point). Hostile: ``selflink`` (the normal
+            page, its ``next`` link pointing to itself), ``endless`` (an empty page linking to
+            a new cursor), ``redirect`` (``status`` redirect to ``location``; to itself when
+            empty), ``next`` (the normal page with ``next`` = ``location``), ``body`` (200
+            with the raw ``body`` and ``headers``), ``inject`` (the normal list page with the
+            raw JSON ``records`` appended), ``trickle`` (the normal answer, one byte every
+            ``delay`` seconds), ``stall`` (a status line, then header bytes one every
+            ``delay`` seconds, never ending), ``echo`` (``status`` whose message echoes the
+            request's ``Authorization`` header).
         at: fire on this request number (1-based, all requests counted) and the following
             ``times - 1``; ``None`` fires on the next ``times`` matching requests.
         times: how many requests it spoils.
@@ -160,6 +191,9 @@ class Fault:
     delay: float = 0.0
     count: int = 5
     phase: Literal["before", "mid", "after"] = "before"
+    location: str = ""
+    body: bytes = b""
+    records: list[str] = field(default_factory=list)
     fired: int = 0
 
     def matches(self, number: int, path: str) -> bool:
@@ -419,6 +453,13 @@ class _Handler(BaseHTTPRequestHandler):
         query = parse_qs(parts.query, keep_blank_values=True)
         headers = {k.lower(): v for k, v in self.headers.items()}
         fault = hub.record(parts.path, query, headers)
+        if fault is not None and fault.kind == "stall":
+            self._stall(fault.delay)
+            return
+        hostile = None if fault is None else self._hostile(hub, fault, query, headers)
+        if hostile is not None:
+            self._send(hostile, trickle=fault.delay if fault and fault.kind == "trickle" else 0.0)
+            return
         if fault is not None and fault.kind == "status":
             answer = _error(fault.status, f"fake fault {fault.status}")
             answer.headers.update(fault.headers)
@@ -452,6 +493,55 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(fault.delay)
             hub.kill_client()
 
+    def _hostile(
+        self, hub: FakeHub, fault: Fault, query: dict[str, list[str]], headers: dict[str, str]
+    ) -> _Answer | None:
+        """The answer of a hostile fault, or ``None`` for the other kinds."""
+        parts = urlsplit(self.path)
+        here = f"{hub.url}{self.path}"
+        if fault.kind == "redirect":
+            return _Answer(
+                fault.status if 300 <= fault.status < 400 else 302,
+                b"",
+                {"Location": fault.location or here},
+            )
+        if fault.kind == "endless":
+            params = [(k, v) for k, vs in query.items() if k != "cursor" for v in vs]
+            params.append(("cursor", f"endless-{len(hub.requests)}"))
+            link = f'<{hub.url}{parts.path}?{urlencode(params)}>; rel="next"'
+            return _Answer(200, b"[]", {"Link": link})
+        if fault.kind == "body":
+            return _Answer(200, fault.body, dict(fault.headers))
+        if fault.kind == "echo":
+            message = f"denied: you sent Authorization: {headers.get('authorization', '')}"
+            answer = _error(fault.status, message)
+            answer.body = json.dumps({"error": message, "headers": headers}).encode()
+            return answer
+        if fault.kind not in ("selflink", "next", "inject", "trickle"):
+            return None
+        answer = hub.answer(parts.path, query)
+        if fault.kind == "selflink":
+            answer.headers["Link"] = f'<{here}>; rel="next"'
+        elif fault.kind == "next":
+            answer.headers["Link"] = f'<{fault.location}>; rel="next"'
+        elif fault.kind == "inject":
+            extra = ",".join(fault.records).encode()
+            inner = answer.body.strip()[1:-1].strip()
+            answer.body = b"[" + inner + (b"," if inner else b"") + extra + b"]"
+        return answer
+
+    def _stall(self, delay: float) -> None:
+        """A status line, then one header byte every ``delay`` seconds until the client leaves."""
+        self.close_connection = True
+        try:
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Stall: ")
+            for _ in range(100_000):
+                self.wfile.flush()
+                time.sleep(delay)
+                self.wfile.write(b"z")
+        except OSError:
+            pass
+
     def do_HEAD(self) -> None:
         hub: FakeHub = self.server.hub  # type: ignore[attr-defined]
         parts = urlsplit(self.path)
@@ -460,8 +550,11 @@ class _Handler(BaseHTTPRequestHandler):
         answer = hub.answer(parts.path, parse_qs(parts.query))
         self._send(answer, head=True)
 
-    def _send(self, answer: _Answer, *, cut: bool = False, head: bool = False) -> None:
-        """Write the answer; with ``cut``, announce the whole body but send half of it."""
+    def _send(
+        self, answer: _Answer, *, cut: bool = False, head: bool = False, trickle: float = 0.0
+    ) -> None:
+        """Write the answer; with ``cut``, announce the whole body but send half of it; with
+        ``trickle``, send the body one byte every ``trickle`` seconds."""
         try:
             self.send_response(answer.status)
             if "Content-Type" not in answer.headers:
@@ -470,7 +563,13 @@ class _Handler(BaseHTTPRequestHandler):
             for name, value in answer.headers.items():
                 self.send_header(name, value)
             self.end_headers()
-            if not head:
+            if trickle:
+                self.wfile.flush()
+                for i in range(len(answer.body)):
+                    time.sleep(trickle)
+                    self.wfile.write(answer.body[i : i + 1])
+                    self.wfile.flush()
+            elif not head:
                 self.wfile.write(answer.body[: len(answer.body) // 2] if cut else answer.body)
             self.wfile.flush()
         except OSError:

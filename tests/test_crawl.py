@@ -10,9 +10,11 @@ import json
 import math
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,14 +24,20 @@ import httpx2
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
-from fakehub import FakeHub, Fault, api_models_from_parquet, running_fake_hub
+from fakehub import FakeHub, Fault, FaultKind, api_models_from_parquet, running_fake_hub
 
 from hflineage.errors import HubUnavailable, InputError
 from hflineage.explorer.cmd_crawl import crawl
 from hflineage.loaders import crawl as crawl_module
-from hflineage.loaders import crawl_http, crawl_parquet, crawl_progress, crawl_store
+from hflineage.loaders import (
+    crawl_http,
+    crawl_parquet,
+    crawl_progress,
+    crawl_records,
+    crawl_store,
+)
 from hflineage.loaders.crawl import LIST_EXPAND, crawl_family, crawl_hub, crawl_model
-from hflineage.loaders.crawl_http import HubClient
+from hflineage.loaders.crawl_http import HubClient, PageFailed
 from hflineage.loaders.crawl_parquet import HUB_STATS_SCHEMA
 from hflineage.loaders.crawl_progress import CrawlProgress
 from hflineage.loaders.crawl_store import CrawlStore
@@ -232,7 +240,7 @@ FAULTS = {
     "500 burst": (Fault("status", at=1, times=2, status=500), [1.0, 2.0]),
     "reset mid-body": (Fault("reset", at=5), [1.0]),
     "truncated JSON": (Fault("truncate", at=2), [1.0]),
-    "slow response": (Fault("slow", at=6, delay=4.0), [1.0]),
+    "slow response": (Fault("slow", at=6, delay=6.0), [1.0]),
 }
 
 
@@ -248,7 +256,7 @@ def test_transient_faults_are_retried_and_lose_nothing(
     fault, waits = FAULTS[name]
     hub.faults.append(fault)
     if fault.kind == "slow":
-        client.timeout = 1.0  # well above a normal page, well below the slow one
+        client.timeout = 2.5  # well above a normal page, well below the slow one
     out = tmp_path / "hub.jsonl.gz"
     crawl_hub(out, client, page_size=PAGE, progress=False)
     assert fault.fired == fault.times
@@ -306,7 +314,7 @@ def test_retries_run_out_with_one_line_error_and_the_crawl_resumes(
 
 def test_backoff_is_capped_by_max_wait(tmp_path: Path, hub: FakeHub, sleeps: list[float]) -> None:
     hub.faults.append(Fault("status", times=6, status=502))
-    client = HubClient(hub.url, token=TOKEN, max_retries=6, max_wait=5.0, sleep=sleeps.append)
+    client = HubClient(hub.url, token=TOKEN, max_retries=6, max_backoff=5.0, sleep=sleeps.append)
     crawl_hub(tmp_path / "hub.jsonl.gz", client, page_size=PAGE, progress=False)
     assert sleeps == [1.0, 2.0, 4.0, 5.0, 5.0, 5.0]
 
@@ -330,7 +338,7 @@ def test_a_used_up_rate_limit_window_pauses_the_next_request(
     assert out.read_bytes() == baseline
 
 
-def test_token_goes_only_to_the_configured_endpoint(
+def test_cross_origin_links_are_refused_by_default_and_never_get_the_token(
     tmp_path: Path, sample_models: list[dict[str, Any]], baseline: bytes
 ) -> None:
     out = tmp_path / "hub.jsonl.gz"
@@ -338,12 +346,24 @@ def test_token_goes_only_to_the_configured_endpoint(
         running_fake_hub(sample_models) as foreign,
         running_fake_hub(sample_models, link_base=foreign.url) as home,
     ):
-        crawl_hub(out, HubClient(home.url, token=TOKEN), page_size=PAGE, progress=False)
-    assert [r.headers.get("authorization") for r in home.requests] == [f"Bearer {TOKEN}"]
+        client = HubClient(home.url, token=TOKEN)
+        with pytest.raises(PageFailed) as caught:
+            crawl_hub(out, client, page_size=PAGE, progress=False)
+        assert foreign.requests == []
+        checkpoint = CrawlStore(out).checkpoint.read_text()
+        # Allowed on the rerun: the crawl resumes at the page whose link was refused.
+        client.allow_cross_origin = True
+        crawl_hub(out, client, page_size=PAGE, progress=False)
+    message = str(caught.value)
+    assert "\n" not in message and "another origin" in message and foreign.url[7:] in message
+    assert foreign.url not in checkpoint
+    assert out.read_bytes() == baseline
+    manifest = manifest_of(out)
+    assert manifest["cross_origin"] == {"allowed": True, "origins_fetched": [foreign.url]}
+    assert [r.headers.get("authorization") for r in home.requests] == [f"Bearer {TOKEN}"] * 2
     assert len(foreign.requests) == 8
     assert all("authorization" not in r.headers for r in foreign.requests)
     assert all(TOKEN not in json.dumps(r.query) for r in foreign.requests)
-    assert out.read_bytes() == baseline
 
 
 def test_offline_mode_is_a_clear_error(
@@ -367,6 +387,483 @@ def test_refused_requests_are_input_errors(tmp_path: Path, client: HubClient) ->
         and "nobody/no-such-model" in message
         and "check the model id" in message
     )
+
+
+# -- a hostile Hub ---------------------------------------------------------------------------
+# Each case ends within a bounded time (measured below, nothing really sleeps between
+# attempts) with one line naming the URL and the cause, or with counted rejections.
+
+SMALL = 10  # models per page on the small Hub: 6 pages over 60 models
+
+
+@pytest.fixture
+def small_hub(sample_models: list[dict[str, Any]]) -> Iterator[FakeHub]:
+    """A fake Hub of the 60 newest sample models (6 pages of 10), for quick hostile runs."""
+    newest = sorted(sample_models, key=lambda m: (m["createdAt"], m["id"]), reverse=True)[:60]
+    with running_fake_hub(newest) as fake:
+        yield fake
+
+
+@pytest.fixture
+def small_client(small_hub: FakeHub, sleeps: list[float]) -> HubClient:
+    """A client of the small Hub: recording sleep, short bounds."""
+    return HubClient(small_hub.url, token=TOKEN, timeout=2.0, deadline=2.0, sleep=sleeps.append)
+
+
+def clean_crawl(hub: FakeHub, out: Path) -> bytes:
+    """The bytes of an uninterrupted crawl of ``hub`` without its faults.
+
+    The faults are kept for the next crawl, and the request log is cleared so that their
+    request numbers count from it.
+    """
+    faults, hub.faults = hub.faults, []
+    try:
+        crawl_hub(out, HubClient(hub.url, token=TOKEN), page_size=SMALL, progress=False)
+    finally:
+        hub.faults = faults
+        hub.requests.clear()
+    return out.read_bytes()
+
+
+def one_line_failure(call: Callable[[], object], bound: float) -> tuple[str, float]:
+    """Run ``call``; it must raise a one-line PageFailed within ``bound`` seconds."""
+    started = time.monotonic()
+    with pytest.raises(PageFailed) as caught:
+        call()
+    elapsed = time.monotonic() - started
+    message = str(caught.value)
+    assert "\n" not in message and message.startswith("GET http")
+    assert elapsed < bound, f"took {elapsed:.2f} s"
+    return message, elapsed
+
+
+def test_a_next_link_to_itself_stops_with_a_resumable_checkpoint(
+    tmp_path: Path, small_hub: FakeHub, small_client: HubClient
+) -> None:
+    clean = clean_crawl(small_hub, tmp_path / "clean.jsonl.gz")
+    small_hub.faults.append(Fault("selflink", at=3))
+    out = tmp_path / "hub.jsonl.gz"
+    message, _ = one_line_failure(
+        lambda: crawl_hub(out, small_client, page_size=SMALL, progress=False), 5.0
+    )
+    assert "was already fetched in this listing" in message and "--skip-failed-pages" in message
+    assert len(small_hub.requests) == 3  # not a single request more
+    state = json.loads(CrawlStore(out).checkpoint.read_text())
+    assert (state["pages"], state["models"]) == (3, 30)
+    result = crawl_hub(out, small_client, page_size=SMALL, progress=False)
+    assert (result.runs, result.complete) == (2, True)
+    assert out.read_bytes() == clean
+
+
+def test_a_looping_listing_can_be_skipped_and_is_recorded(
+    tmp_path: Path, small_hub: FakeHub, small_client: HubClient
+) -> None:
+    small_hub.faults.append(Fault("selflink", at=3))
+    out = tmp_path / "hub.jsonl.gz"
+    result = crawl_hub(out, small_client, page_size=SMALL, progress=False, skip_failed=True)
+    assert (result.models, result.skipped, result.complete) == (30, 1, False)
+    manifest = manifest_of(out)
+    assert manifest["complete"] is False
+    (skipped,) = manifest["skipped"]
+    assert "already fetched" in skipped["reason"] and skipped["url"].startswith(small_hub.url)
+    counts = [manifest[k] for k in ("pages_fetched", "pages_saved", "pages_skipped")]
+    assert counts == [3, 3, 1]
+
+
+def test_empty_pages_that_link_onwards_stop_after_a_bound(
+    tmp_path: Path, small_hub: FakeHub, small_client: HubClient
+) -> None:
+    small_hub.faults.append(Fault("endless", at=2, times=10_000))
+    out = tmp_path / "hub.jsonl.gz"
+    message, _ = one_line_failure(
+        lambda: crawl_hub(out, small_client, page_size=SMALL, progress=False, max_empty_pages=4),
+        5.0,
+    )
+    assert "4 pages in a row brought no new model" in message
+    assert len(small_hub.requests) == 5  # the first page, then four empty ones
+    assert json.loads(CrawlStore(out).checkpoint.read_text())["models"] == 10
+
+
+@pytest.mark.parametrize(
+    ("fault", "cause"),
+    [
+        (Fault("redirect", at=2, times=50), "redirect loop"),
+        (Fault("redirect", at=2, location="file:///etc/passwd"), "not a well-formed http(s) URL"),
+        (Fault("redirect", at=2, location="http://127.0.0.2:9/api/models"), "another origin"),
+        (Fault("next", at=2, location="file:///etc/passwd"), "not a well-formed http(s) URL"),
+        (Fault("next", at=2, location="ftp://127.0.0.1/x"), "not a well-formed http(s) URL"),
+        (Fault("next", at=2, location="http://[::1"), "not a well-formed http(s) URL"),
+        (Fault("redirect", at=2, location="/api/models?\x01"), "not a well-formed http(s) URL"),
+        (Fault("body", at=2, body=b"[" * 100_000 + b"]" * 100_000), "nested too deeply"),
+        (
+            Fault(
+                "body", at=2, body=gzip.compress(b" " * 2**25), headers={"Content-Encoding": "gzip"}
+            ),
+            "larger than the 4,194,304-byte cap",
+        ),
+        (Fault("body", at=2, body=b"[]", headers={"Content-Encoding": "br"}), "unsupported"),
+    ],
+    ids=[
+        "redirect loop",
+        "redirect to file",
+        "redirect away",
+        "next to file",
+        "next to ftp",
+        "next unparsable",
+        "redirect with a control character",
+        "100,000 deep",
+        "gzip bomb",
+        "unknown encoding",
+    ],
+)
+def test_unusable_replies_end_in_one_line_without_retries(
+    tmp_path: Path,
+    small_hub: FakeHub,
+    small_client: HubClient,
+    sleeps: list[float],
+    fault: Fault,
+    cause: str,
+) -> None:
+    small_hub.faults.append(fault)
+    small_client.max_body = 4 * 2**20
+    out = tmp_path / "hub.jsonl.gz"
+    message, _ = one_line_failure(
+        lambda: crawl_hub(out, small_client, page_size=SMALL, progress=False), 5.0
+    )
+    assert cause in message
+    assert sleeps == []  # nothing worth retrying
+    checkpoint = CrawlStore(out).checkpoint.read_text()
+    assert "file:" not in checkpoint and "ftp:" not in checkpoint and "127.0.0.2" not in checkpoint
+    # A refused next link fails after its page is saved; the checkpoint points at that page.
+    assert json.loads(checkpoint)["models"] == (20 if fault.kind == "next" else 10)
+    assert len(small_hub.requests) <= 2 + 6  # page 1, page 2 and at most 5 redirects
+
+
+def test_a_body_that_is_not_gzip_is_retried_then_reported(
+    tmp_path: Path, small_hub: FakeHub, small_client: HubClient, sleeps: list[float]
+) -> None:
+    bad = {"Content-Encoding": "gzip"}
+    small_hub.faults.append(Fault("body", at=2, body=b"not gzip at all", headers=bad))
+    clean = clean_crawl(small_hub, tmp_path / "clean.jsonl.gz")
+    out = tmp_path / "hub.jsonl.gz"
+    crawl_hub(out, small_client, page_size=SMALL, progress=False)
+    assert sleeps == [1.0] and out.read_bytes() == clean
+    assert "not valid gzip" in manifest_of(out)["errors"][0]["error"]
+    small_hub.faults.append(Fault("body", times=10_000, body=b"\x1f\x8b\x08garbage", headers=bad))
+    small_client.max_wait = 100.0
+    again = tmp_path / "again.jsonl.gz"
+    message, _ = one_line_failure(
+        lambda: crawl_hub(again, small_client, page_size=SMALL, progress=False), 10.0
+    )
+    assert "not valid gzip" in message and "after 7 attempts" in message
+    assert sleeps[1:] == [1.0, 2.0, 4.0, 8.0, 16.0, 32.0]  # 63 s; 64 more would pass 100
+
+
+@pytest.mark.parametrize("kind", ["trickle", "stall"], ids=["body trickled", "headers trickled"])
+def test_a_trickling_reply_is_cut_at_the_deadline(
+    tmp_path: Path,
+    small_hub: FakeHub,
+    small_client: HubClient,
+    sleeps: list[float],
+    kind: FaultKind,
+) -> None:
+    clean = clean_crawl(small_hub, tmp_path / "clean.jsonl.gz")
+    small_hub.faults.append(Fault(kind, at=2, delay=0.01))
+    small_client.deadline = 1.0
+    out = tmp_path / "hub.jsonl.gz"
+    crawl_hub(out, small_client, page_size=SMALL, progress=False)
+    assert sleeps == [1.0] and out.read_bytes() == clean
+    assert "1 s deadline" in manifest_of(out)["errors"][0]["error"]
+    # For good: one line once the attempts fill the time budget (1 s + 1 s wait + 1 s, and
+    # the next wait would pass 3 s), in about two deadlines of real time.
+    small_hub.faults.append(Fault(kind, times=10_000, delay=0.01))
+    small_client.max_wait = 3.0
+    message, elapsed = one_line_failure(
+        lambda: crawl_hub(
+            tmp_path / "again.jsonl.gz", small_client, page_size=SMALL, progress=False
+        ),
+        2 * 1.0 + 3.0,
+    )
+    assert "1 s deadline after 2 attempts" in message
+    assert elapsed >= 2 * 1.0
+
+
+def test_malformed_records_are_rejected_one_by_one(
+    tmp_path: Path, small_hub: FakeHub, small_client: HubClient
+) -> None:
+    records = {
+        '{"id": "acme/new\\nline"}': "control characters",
+        '{"id": "acme/tab\\there"}': "control characters",
+        '{"id": "../../etc/passwd"}': "not a Hub id",
+        '{"id": "acme/a/b"}': "not a Hub id",
+        '{"id": 42}': "not a string",
+        '"just a string"': "not an object",
+        '{"id": "acme/surrogate", "cardData": {"x": ["\\udfff"]}}': "lone surrogate",
+        '{"id": "acme/key", "cardData": {"\\ud800": 1}}': "lone surrogate in a key",
+        '{"id": "acme/big", "downloads": 123456789012345678901234567890}': "out of range",
+        '{"id": "acme/big64", "likes": 9999999999999999999}': "beyond 64 bits",
+        '{"id": "acme/nan", "safetensors": {"total": NaN}}': "out of range",
+        '{"id": "acme/inf", "trendingScore": 1e400}': "not finite",
+        '{"id": "acme/type", "downloads": "12"}': "not an integer",
+        '{"id": "acme/tags", "tags": [1, 2]}': "not a list of strings",
+        '{"id": "acme/card", "cardData": "text"}': "not an object",
+        '{"id": "acme/deep", "cardData": ' + "[" * 150 + "]" * 150 + "}": "nested deeper",
+        f'{{"id": "acme/leak", "cardData": {{"note": "{TOKEN}"}}}}': "access token",
+    }
+    small_hub.faults.append(Fault("inject", at=2, records=list(records)))
+    for name in ("hub.jsonl.gz", "hub.parquet"):
+        clean = clean_crawl(small_hub, tmp_path / f"clean-{name}")
+        out = tmp_path / name
+        small_hub.faults[0].fired = 0
+        result = crawl_hub(out, small_client, page_size=SMALL, progress=False)
+        assert (result.models, result.rejected, result.complete) == (60, len(records), True)
+        assert out.read_bytes() == clean
+        manifest = manifest_of(out)
+        reasons = [r["reason"] for r in manifest["rejections"]]
+        assert len(reasons) == len(records)
+        for got, want in zip(reasons, records.values(), strict=True):
+            assert want in got
+        assert manifest["models_rejected"] == len(records)
+        assert TOKEN not in json.dumps(manifest)
+
+
+def test_retry_after_as_an_http_date_is_honoured(
+    tmp_path: Path, small_hub: FakeHub, small_client: HubClient, sleeps: list[float]
+) -> None:
+    now = datetime(2026, 10, 21, 7, 26, 30, tzinfo=UTC).timestamp()
+    small_client.wall_clock = lambda: now
+    when = "Wed, 21 Oct 2026 07:28:00 GMT"
+    small_hub.faults.append(Fault("status", at=2, status=503, headers={"Retry-After": when}))
+    crawl_hub(tmp_path / "hub.jsonl.gz", small_client, page_size=SMALL, progress=False)
+    assert sleeps == [90.0]
+
+
+def test_the_default_retry_budget_rides_out_a_five_minute_outage(
+    tmp_path: Path, small_hub: FakeHub, sleeps: list[float]
+) -> None:
+    small_hub.faults.append(Fault("status", at=2, times=10, status=503))
+    client = HubClient(small_hub.url, token=TOKEN, sleep=sleeps.append)
+    out = tmp_path / "hub.jsonl.gz"
+    result = crawl_hub(out, client, page_size=SMALL, progress=False)
+    assert sleeps == [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 60.0, 60.0, 60.0]  # 303 s
+    assert (result.models, result.complete) == (60, True)
+    manifest = manifest_of(out)
+    counts = [manifest[k] for k in ("pages_fetched", "pages_saved", "pages_retried")]
+    assert counts == [6, 6, 1] and manifest["errors_total"] == 10
+
+
+def test_a_persistently_failing_family_page_is_skipped_only_when_asked(
+    tmp_path: Path, client: HubClient, hub: FakeHub
+) -> None:
+    roots = ["mistralai/Mistral-7B-v0.1", "meta-llama/Meta-Llama-3-8B"]
+    client.max_wait = 10.0
+    # The first children page of the first root fails for good.
+    hub.faults.append(Fault("status", at=3, times=10_000, status=500))
+    hub.faults[0].path = "/api/models"
+    out = tmp_path / "family.jsonl.gz"
+    with pytest.raises(PageFailed, match=r"HTTP 500 .* after \d+ attempts"):
+        crawl_family(out, client, roots, depth=1, page_size=1000, progress=False)
+    hub.faults[0].times = hub.faults[0].fired + 4  # still failing for this run's attempts
+    result = crawl_family(
+        out, client, roots, depth=1, page_size=1000, progress=False, skip_failed=True
+    )
+    assert (result.skipped, result.complete) == (1, False)
+    manifest = manifest_of(out)
+    (skipped,) = manifest["skipped"]
+    assert "base_model%3Amistralai%2FMistral-7B-v0.1" in skipped["url"]
+    assert "HTTP 500" in skipped["reason"]
+    ids = {m["id"] for m in read_snapshot(out)}
+    assert "meta-llama/Meta-Llama-3-8B" in ids and len(ids) > 2  # the other root's children
+
+
+def test_a_token_echoed_by_the_server_is_written_nowhere(
+    tmp_path: Path, small_hub: FakeHub, small_client: HubClient
+) -> None:
+    small_hub.faults.append(Fault("echo", at=2, times=3, status=503))
+    out = tmp_path / "hub.jsonl.gz"
+    with pytest.MonkeyPatch.context() as patch:
+        kill_at_checkpoint(patch, 4)  # die at page 3, the echoes of page 2 checkpointed
+        with pytest.raises(Killed):
+            crawl_hub(out, small_client, page_size=SMALL, progress=False)
+    checkpoint = CrawlStore(out).checkpoint.read_text()
+    assert "denied: you sent Authorization: Bearer ***" in checkpoint
+    assert TOKEN not in checkpoint
+    crawl_hub(out, small_client, page_size=SMALL, progress=False)
+    assert TOKEN not in out.with_name(out.name + ".manifest.json").read_text()
+    small_hub.faults.append(Fault("echo", status=400))
+    with pytest.raises(InputError) as caught:
+        crawl_hub(tmp_path / "again.jsonl.gz", small_client, page_size=SMALL, progress=False)
+    assert TOKEN not in str(caught.value) and "Bearer ***" in str(caught.value)
+
+
+def test_a_finished_crawl_is_not_redone_without_refresh(
+    tmp_path: Path, small_hub: FakeHub, small_client: HubClient
+) -> None:
+    out = tmp_path / "hub.jsonl.gz"
+    crawl_hub(out, small_client, page_size=SMALL, progress=False)
+    first = out.read_bytes()
+    requests = len(small_hub.requests)
+    with pytest.raises(InputError, match=r"already holds a finished crawl \(finished at 20"):
+        crawl_hub(out, small_client, page_size=SMALL, progress=False)
+    assert len(small_hub.requests) == requests and out.read_bytes() == first
+    result = crawl_hub(out, small_client, page_size=SMALL, progress=False, refresh=True)
+    assert result.runs == 1 and out.read_bytes() == first
+
+
+def test_a_hostile_reply_is_one_line_on_the_command_line(
+    tmp_path: Path, small_hub: FakeHub
+) -> None:
+    small_hub.faults.append(Fault("next", at=2, location="file:///etc/passwd"))
+    out = tmp_path / "hub.jsonl.gz"
+    argv = [sys.executable, "-m", "hflineage", "crawl", "--out", str(out), "--no-progress"]
+    argv += ["--endpoint", small_hub.url, "--token", TOKEN, "--limit", str(SMALL)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HF_")}
+    env["HF_HOME"] = str(tmp_path / "hf-home")
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(f"hf-lineage: error: GET {small_hub.url}/api/models?")
+    assert "'file:///etc/passwd', which is not a well-formed http(s) URL (refused)" in line
+    assert "Traceback" not in done.stderr and TOKEN not in done.stderr
+    # The rerun refetches page 2, still with that link: skipped, the crawl ends there.
+    small_hub.faults.append(
+        Fault("next", at=len(small_hub.requests) + 1, location="file:///etc/passwd")
+    )
+    skipped = subprocess.run(
+        [*argv, "--skip-failed-pages"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert skipped.returncode == 0, skipped.stderr
+    assert "wrote 20 models" in skipped.stderr and "1 failed pages skipped" in skipped.stderr
+    again = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+    assert again.returncode == 1 and "pass --refresh to crawl again" in again.stderr.lower()
+
+
+class StepClock:
+    """Monotonic seconds that advance ``step`` per reading."""
+
+    def __init__(self, step: float) -> None:
+        self.now, self.step = 0.0, step
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now
+
+
+def test_off_a_terminal_progress_is_a_log_line_with_retries_and_waits(
+    tmp_path: Path, small_hub: FakeHub, small_client: HubClient
+) -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    small_hub.faults.append(Fault("status", at=3, times=2, status=503))
+    log = StringIO()
+    progress = CrawlProgress(
+        console=Console(file=log, force_terminal=False), log_every=25.0, clock=StepClock(10.0)
+    )
+    out = tmp_path / "hub.jsonl.gz"
+    crawl_hub(out, small_client, page_size=SMALL, progress=progress)
+    lines = log.getvalue().splitlines()
+    # The clock reads 10 s later at each look: a line for each retry as it starts, then one
+    # when 25 s have passed since the last line, and a last one at the end.
+    assert lines == [
+        "crawling the Hub: 20 models, 2 pages, 0.7 models/s, 1 retries, 30 s; "
+        "retry 1 in 1 s (HTTP 503 (fake fault 503))",
+        "crawling the Hub: 20 models, 2 pages, 0.5 models/s, 2 retries, 40 s; "
+        "retry 2 in 2 s (HTTP 503 (fake fault 503))",
+        "crawling the Hub: 50 models, 5 pages, 0.6 models/s, 2 retries, 80 s",
+        "crawling the Hub: 60 models, 6 pages, 0.6 models/s, 2 retries, 100 s",
+    ]
+
+
+def test_on_a_terminal_progress_shows_the_retry_in_progress(
+    tmp_path: Path, small_hub: FakeHub, small_client: HubClient
+) -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    buffer = StringIO()
+    progress = CrawlProgress(console=Console(file=buffer, width=200, force_terminal=True))
+    small_hub.faults.append(Fault("status", at=2, status=429, headers={"Retry-After": "16"}))
+    crawl_hub(tmp_path / "hub.jsonl.gz", small_client, page_size=SMALL, progress=progress)
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", buffer.getvalue())  # without the styles
+    assert "retry 1 in 16 s (HTTP 429 (fake fault 429))" in text
+    assert "60 models 6 pages" in text
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"), [("90", 90.0), ("90s", 90.0), ("30m", 1800.0), ("2h", 7200.0)]
+)
+def test_durations_are_read_with_units(value: str, seconds: float) -> None:
+    from hflineage.explorer import cmd_crawl
+
+    assert cmd_crawl._Duration().convert(value, None, None) == seconds
+
+
+def test_a_bad_duration_is_a_usage_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        crawl, ["--out", str(tmp_path / "x.jsonl.gz"), "--max-wait", "soon"]
+    )
+    assert result.exit_code == 2 and "'soon' is not a duration" in result.output
+
+
+def test_loaders_count_numbers_beyond_64_bits_instead_of_failing(tmp_path: Path) -> None:
+    from hflineage.loaders.snapshot import load_snapshot
+
+    rows = [
+        '{"id": "acme/huge", "downloads": 1180591620717411303424, "tags": []}',
+        '{"id": "acme/huge-float", "downloadsAllTime": 1e30, "likes": 1e400, "tags": []}',
+        '{"id": "acme/fine", "downloads": 5, "tags": []}',
+        '{"id": "acme/digits", "downloads": 1' + "0" * 5000 + "}",
+    ]
+    path = tmp_path / "s.jsonl.gz"
+    path.write_bytes(gzip.compress(("\n".join(rows) + "\n").encode()))
+    table, report = load_snapshot(path)
+    assert (report.rows_loaded, sum(report.rejected.values())) == (3, 1)
+    assert report.notes["downloads beyond 64 bits (read as 0)"] == 1
+    assert report.notes["downloadsAllTime beyond 64 bits (read as 0)"] == 1
+    assert report.notes["likes not a number (read as 0)"] == 1
+    assert report.rejected["malformed JSON line"] == 1
+    assert sorted(int(d) for d in table.downloads) == [0, 0, 5]
+    row = crawl_parquet.hub_stats_row({"id": "acme/m", "downloads": 2**64, "likes": -(2**63)})
+    assert (row["downloads"], row["likes"]) == (None, -(2**63))
+
+
+def test_a_looping_family_listing_is_skipped_and_the_next_node_crawled(
+    tmp_path: Path, client: HubClient, hub: FakeHub, sample_models: list[dict[str, Any]]
+) -> None:
+    roots = ["mistralai/Mistral-7B-v0.1", "meta-llama/Meta-Llama-3-8B"]
+    hub.faults.append(Fault("selflink", at=3))  # the first children page of the first root
+    out = tmp_path / "family.jsonl.gz"
+    with pytest.raises(PageFailed, match="already fetched in this listing"):
+        crawl_family(out, client, roots, depth=1, page_size=5, progress=False)
+    hub.faults.append(Fault("selflink", at=len(hub.requests) + 1))  # the same page, rerun
+    result = crawl_family(
+        out, client, roots, depth=1, page_size=5, progress=False, skip_failed=True
+    )
+    assert (result.skipped, result.complete, result.runs) == (1, False, 2)
+    ids = [m["id"] for m in read_snapshot(out)]
+    first_children = [i for i in ids[2:] if i in descendants_by_tags(sample_models, roots[:1], 1)]
+    assert len(first_children) == 5  # the first page only
+    assert set(ids) >= descendants_by_tags(sample_models, roots[1:], 1)
+
+
+def test_a_failing_model_is_skipped_only_when_asked(
+    tmp_path: Path, client: HubClient, hub: FakeHub
+) -> None:
+    good, bad = "Qwen/Qwen2.5-7B-Instruct", "mistralai/Mistral-7B-v0.1"
+    deep = b"[" * 100_000 + b"]" * 100_000
+    hub.faults.append(Fault("body", path=f"/api/models/{bad}", times=2, body=deep))
+    out = tmp_path / "models.jsonl.gz"
+    with pytest.raises(PageFailed, match="nested too deeply"):
+        crawl_model(out, client, [bad, good], progress=False)
+    assert crawl_files_left(out) == []
+    result = crawl_model(out, client, [bad, good], progress=False, skip_failed=True)
+    assert (result.models, result.skipped, result.complete) == (1, 1, False)
+    assert [m["id"] for m in read_snapshot(out)] == [good]
+    (skipped,) = manifest_of(out)["skipped"]
+    assert "Mistral-7B-v0.1" in skipped["url"] and "nested too deeply" in skipped["reason"]
 
 
 # -- resuming after a kill --------------------------------------------------------------------
@@ -468,9 +965,12 @@ def test_temp_files_of_a_killed_run_are_removed(
 
 
 def test_the_main_cli_has_the_crawl_command() -> None:
+    import click
+
     from hflineage.explorer.cli import cli
 
-    assert cli.commands["crawl"] is crawl
+    # Commands in their own modules are loaded when asked for.
+    assert cli.get_command(click.Context(cli), "crawl") is crawl
 
 
 def test_killed_three_times_at_random_points_resumes_to_identical_snapshot(
@@ -755,8 +1255,25 @@ def test_progress_line_shows_models_pages_and_rate() -> None:
         silent.update(1, 1)
 
 
+@pytest.mark.parametrize("module", [crawl_http, crawl_records, crawl_store, crawl_parquet])
+def test_the_examples_in_docstrings_hold(module: Any) -> None:
+    import doctest
+
+    assert doctest.testmod(module).failed == 0
+
+
+def test_tokens_and_authorization_values_are_scrubbed() -> None:
+    token = "hf_" + "Ab1" * 12
+    text = f'sent {token}; "Authorization": "Bearer xyz"; token=abc; own: {TOKEN}'
+    assert crawl_http.scrub(text, [TOKEN]) == (
+        'sent hf_***; "Authorization": "Bearer ***"; token=***; own: ***'
+    )
+    assert crawl_http.scrub("model someone/hf_tokenizer") == "model someone/hf_tokenizer"
+
+
 @pytest.mark.parametrize(
-    "module", [crawl_module, crawl_http, crawl_parquet, crawl_progress, crawl_store]
+    "module",
+    [crawl_module, crawl_http, crawl_parquet, crawl_progress, crawl_records, crawl_store],
 )
 def test_public_names_exist(module: Any) -> None:
     for name in module.__all__:
