@@ -98,7 +98,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @snapshot_option
 @click.option(
     "--by",
-    type=click.Choice(["root", "family", "org", "country"]),
+    type=click.Choice(["root", "family", "org", "developer", "country"]),
     default="family",
     show_default=True,
     help="Level credited.",
@@ -167,7 +167,7 @@ def report(
     top: int,
     fmt: str,
 ) -> None:
-    """Attribute a metric to roots, families, orgs or countries.
+    """Attribute a metric to roots, families, orgs, developers or countries.
 
     Example: hf-lineage report --snapshot ../shared/data/hub-stats-sample-2026-05.parquet
     --by country --view uploader --format json

@@ -555,6 +555,32 @@ class LineageGraph:
         return renumber[codes], names
 
     @cached_property
+    def developer_codes(self) -> tuple[np.ndarray, list[str]]:
+        """The organisation behind every node's namespace as (codes, names).
+
+        A namespace the developer table lists takes its developer (``google-bert`` ->
+        Google); any other is its own developer, so nothing is hidden
+        (``graph.taxonomy.UNCURATED_DEVELOPER_RULE``). Worked out on the distinct orgs,
+        not per node.
+        """
+        codes, orgs = self._orgs
+        tax = self.taxonomy
+        curated = sorted(tax.developers)
+        at = pc.index_in(pc.utf8_lower(orgs), value_set=pa.array(curated, pa.string()))
+        named = pa.array([tax.developers[k].developer for k in curated], pa.string())
+        developer = pc.if_else(pc.is_valid(at), named.take(at), orgs)
+        enc = pc.dictionary_encode(developer)
+        lut = np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+        return lut[codes], [str(x) for x in enc.dictionary.to_pylist()]
+
+    def developer_of(self, node: int) -> str:
+        """The developer of one node (the value a ``developer`` Model property holds)."""
+        if "developer_codes" in self.__dict__:
+            codes, names = self.developer_codes
+            return names[int(codes[node])]
+        return self.taxonomy.developer_of(self.org_of(node))
+
+    @cached_property
     def country(self) -> np.ndarray:
         """Country of every node's org (object array of str)."""
         codes, names = self.country_codes
@@ -675,6 +701,7 @@ class LineageGraph:
         org_codes, orgs = self.org_codes
         fam_codes, families = self.family_codes
         cty_codes, countries = self.country_codes
+        dev_codes, developers = self.developer_codes
         created = self.created_at
         for i, mid in zip(sel.tolist(), ids, strict=True):
             g.add_node(
@@ -686,6 +713,7 @@ class LineageGraph:
                 created_at=None if np.isnat(created[i]) else str(created[i]),
                 family=families[fam_codes[i]],
                 country=countries[cty_codes[i]],
+                developer=developers[dev_codes[i]],
                 stub=bool(self.stub[i]),
             )
         for e in e_sel.tolist():

@@ -18,6 +18,7 @@ import numpy as np
 
 from hflineage.errors import QueryError
 from hflineage.graph import LineageGraph, MergePolicy
+from hflineage.graph.taxonomy import UNCURATED_DEVELOPER_RULE
 from hflineage.queries.concentration import gini, hhi
 from hflineage.queries.window import Window
 
@@ -31,9 +32,9 @@ __all__ = [
     "metric_values",
 ]
 
-Level = Literal["root", "family", "org", "country"]
+Level = Literal["root", "family", "org", "developer", "country"]
 View = Literal["lineage", "uploader"]
-LEVELS: tuple[str, ...] = ("root", "family", "org", "country")
+LEVELS: tuple[str, ...] = ("root", "family", "org", "developer", "country")
 METRICS: dict[str, str] = {
     "downloads": "downloads in the last 30 days (Hub 'downloads')",
     "downloads_all_time": "downloads since the repo was created (Hub 'downloadsAllTime')",
@@ -107,6 +108,8 @@ def level_codes(graph: LineageGraph, level: str) -> tuple[np.ndarray, list[str]]
         return graph.root_family_codes
     if level == "org":
         return graph.org_codes
+    if level == "developer":
+        return graph.developer_codes
     if level == "country":
         return graph.country_codes
     raise QueryError(f"--by must be one of {', '.join(LEVELS)}, got {level!r}")
@@ -152,7 +155,7 @@ def _check(view: str, policy: str, level: str) -> None:
     if view == "uploader" and level in ("root", "family"):
         raise QueryError(
             f"--by {level} needs the lineage view (roots and families are lineage ideas); "
-            "use --view lineage, or --by org/country with --view uploader"
+            "use --view lineage, or --by org/developer/country with --view uploader"
         )
 
 
@@ -217,7 +220,7 @@ def attribute(
 
     Args:
         graph: the lineage graph.
-        by: ``root``, ``family``, ``org`` or ``country``.
+        by: ``root``, ``family``, ``org``, ``developer`` or ``country``.
         view: ``lineage`` (credit the roots' developers) or ``uploader``.
         metric: ``downloads`` (30-day), ``downloads_all_time``, ``uploads`` or ``likes``.
         policy: merge policy (``split``, ``full``, ``first``); lineage view only.
@@ -285,6 +288,8 @@ def attribute(
         },
         "validation": graph.validation.as_dict(),
     }
+    if by == "developer":
+        meta["developers"] = _developer_note(graph, names, nz)
     if len(rows) < len(nz):
         shown = order
         rest_mask = np.ones(len(credit), dtype=bool)
@@ -296,6 +301,18 @@ def attribute(
             "share": float(100.0 * credit[rest].sum() / denominator) if denominator else 0.0,
         }
     return Attribution(rows, meta)
+
+
+def _developer_note(graph: LineageGraph, names: Sequence[str], nz: np.ndarray) -> dict[str, object]:
+    """How ``--by developer`` read the namespaces, and how many keys are not curated."""
+    curated = {d.developer for d in graph.taxonomy.developers.values()}
+    uncurated = sum(1 for i in nz.tolist() if names[i] not in curated)
+    return {
+        "rule": UNCURATED_DEVELOPER_RULE,
+        "curated_namespaces": len(graph.taxonomy.developers),
+        "keys_from_curated_developers": len(nz) - uncurated,
+        "keys_that_are_uncurated_namespaces": uncurated,
+    }
 
 
 def _ranked(
