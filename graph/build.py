@@ -12,6 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from hflineage.graph.aliases import Resolution, alias_hits, default_aliases, resolve_absent
 from hflineage.graph.lineage import (
     LineageGraph,
     _lower_authors,
@@ -57,6 +58,10 @@ class ValidationReport:
     relation_from: Counter[str] = field(default_factory=Counter)
     placeholder_created_at: int = 0
     max_depth: int = 0
+    #: declared parents resolved through the alias table, the distinct ids, and examples
+    aliased_declarations: int = 0
+    aliased_ids: int = 0
+    alias_examples: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         """A JSON-ready summary (the ``validation`` block of every report)."""
@@ -85,6 +90,12 @@ class ValidationReport:
             "relation_from": dict(self.relation_from.most_common()),
             "placeholder_created_at": self.placeholder_created_at,
             "max_depth": self.max_depth,
+            "aliases": {
+                "declarations_resolved": self.aliased_declarations,
+                "ids_resolved": self.aliased_ids,
+                "table_rows": default_aliases().size,
+            },
+            "alias_examples": self.alias_examples,
         }
 
 
@@ -153,10 +164,18 @@ def _build(
     pkey = keys.parent_row[d_idx]
     absent = np.flatnonzero(pkey < 0)
     absent_lower = pa.array([], pa.string())
+    stub_spelling: dict[int, str] = {}
     if len(absent):
         enc = pc.dictionary_encode(pc.utf8_lower(table.decl_parent.take(pa.array(d_idx[absent]))))
         absent_lower = enc.dictionary
-        pkey[absent] = n_models + np.asarray(enc.indices.to_numpy(), dtype=np.int64)
+        codes = np.asarray(enc.indices.to_numpy(), dtype=np.int64)
+        pkey[absent] = n_models + codes
+        # Moved and renamed ids (graph/data/aliases.csv): one node per model.
+        renamed = _renamed(table, keys, d_idx[absent], codes, absent_lower, report)
+        if renamed is not None:
+            row = renamed.row[codes]
+            pkey[absent] = np.where(row >= 0, row, n_models + renamed.key[codes])
+            absent_lower, stub_spelling = renamed.names, renamed.spelling
 
     # Most trusted source per child.
     best = np.full(max(n_models, 1), 127, dtype=np.int8)
@@ -199,6 +218,10 @@ def _build(
         prow[missing] = n_models + rank[inverse.ravel()]
         spelling_decl = d_idx[c_idx[missing[first_pos[by_name]]]]
         stub_ids = [str(s) for s in table.decl_parent.take(pa.array(spelling_decl)).to_pylist()]
+        if stub_spelling:  # a renamed id's stub is spelled as its current id
+            entries = uniq[by_name] - n_models
+            for i in np.flatnonzero(np.isin(entries, list(stub_spelling))).tolist():
+                stub_ids[i] = stub_spelling[int(entries[i])]
     n = n_models + len(stub_ids)
 
     # Self-loops and repeated edges.
@@ -283,6 +306,37 @@ def _build(
     )
     report.placeholder_created_at = int((table.created_at == PLACEHOLDER_CREATED_AT).sum())
     return graph
+
+
+def _renamed(
+    table: ModelTable,
+    keys: IdKeys,
+    decls: np.ndarray,
+    codes: np.ndarray,
+    absent_lower: pa.Array,
+    report: ValidationReport,
+) -> Resolution | None:
+    """Resolve the parents that name no model through the alias table (counted)."""
+    aliases = default_aliases()
+    if not aliases.size:
+        return None
+    hits = alias_hits(absent_lower, aliases)
+    if not len(hits):
+        return None
+    # One declared spelling per id the table names: the first declaration naming it.
+    named = np.zeros(len(absent_lower), dtype=bool)
+    named[hits] = True
+    at = np.flatnonzero(named[codes])
+    _, first = np.unique(codes[at], return_index=True)  # in the order of ``hits``
+    spelled = table.decl_parent.take(pa.array(decls[at[first]]))
+    out = resolve_absent(absent_lower, hits, spelled, table.model_id, keys.hashes, aliases)
+    if out is not None:
+        applied = np.zeros(len(absent_lower), dtype=bool)
+        applied[out.renamed] = True
+        report.aliased_declarations = int(applied[codes].sum())
+        report.aliased_ids = len(out.renamed)
+        report.alias_examples = out.examples
+    return out
 
 
 def _stub_authors(

@@ -90,13 +90,16 @@ def cache_dir_from_env() -> Path | None:
 
 @functools.cache
 def _code_digest() -> str:
-    """Digest of the loader and graph code: a graph built by other code is not reused."""
+    """Digest of the loader and graph code and the alias table: a graph built by other code
+    or other renames is not reused."""
     here = Path(__file__).resolve().parent
     h = hashlib.sha256()
     for folder in (here, here.parent / "loaders"):
         for f in sorted(folder.glob("*.py")):
             h.update(f.name.encode())
             h.update(f.read_bytes())
+    aliases = here / "data" / "aliases.csv"  # renames change which node a parent names
+    h.update(aliases.read_bytes())
     return h.hexdigest()
 
 

@@ -258,7 +258,7 @@ class LineageGraph:
         return column_fingerprints(self.model_id)
 
     def node(self, model_id: str) -> int:
-        """The node of a model id (case-insensitive, URL prefix allowed).
+        """The node of a model id (case-insensitive, URL prefix allowed, moved ids followed).
 
         The id's fingerprint is compared with every node's (a few milliseconds on the whole
         Hub, no index to build), then confirmed on the id itself.
@@ -266,16 +266,23 @@ class LineageGraph:
         Raises:
             ModelNotFound: the id is not in the graph.
         """
+        from hflineage.graph.aliases import default_aliases
         from hflineage.loaders.ids import InvalidId, normalise_id
         from hflineage.loaders.table import id_fingerprint
 
         try:
-            key = normalise_id(model_id).lower()
+            spelled = normalise_id(model_id)
         except InvalidId:
             raise ModelNotFound(str(model_id)) from None
-        for v in np.flatnonzero(self._id_hashes == np.uint64(id_fingerprint(key))).tolist():
-            if str(self.model_id[v].as_py()).lower() == key:
-                return int(v)
+        aliases = default_aliases()
+        # the id as given, else its current id, else an old one (graph/data/aliases.csv)
+        for key in (spelled, aliases.current(spelled), *aliases.former(spelled)):
+            if key is None:
+                continue
+            key = key.lower()
+            for v in np.flatnonzero(self._id_hashes == np.uint64(id_fingerprint(key))).tolist():
+                if str(self.model_id[v].as_py()).lower() == key:
+                    return int(v)
         raise ModelNotFound(model_id)
 
     def __contains__(self, model_id: object) -> bool:
