@@ -184,8 +184,12 @@ def _rows_of(
     """The model row of each wanted id, case-insensitively (-1: not a model; ``""``: none)."""
     lower = [w.lower() for w in wanted]
     fps = id_fingerprints(pa.array(lower, pa.string()))
-    at = pc.index_in(pa.array(hashes), value_set=pa.array(fps))
-    rows = np.flatnonzero(np.asarray(pc.is_valid(at).to_numpy(zero_copy_only=False), dtype=bool))
+    # Rows whose fingerprint's low 16 bits are some wanted id's (one gather over the whole
+    # Hub, ~10 ms for 2.5M ids, no hash table), then the exact fingerprints.
+    mark = np.zeros(1 << 16, dtype=bool)
+    mark[fps.astype(np.uint16)] = True  # the cast keeps the low 16 bits
+    near = np.flatnonzero(mark[hashes.astype(np.uint16)])
+    rows = near[np.isin(hashes[near], fps)]
     out = np.full(len(wanted), -1, dtype=np.int64)
     if not len(rows):
         return out
