@@ -134,15 +134,36 @@ def hub_declarations(base_models: object, where: str, report: LoadReport) -> lis
     return out
 
 
+def _card_text(text: str, where: str, report: LoadReport) -> object:
+    """Card data given as text: JSON (hub-stats), else YAML (as huggingface_hub writes it).
+
+    ``None`` (counted) when it is neither.
+    """
+    if not text.strip():
+        return {}
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    import yaml  # only card data that is not JSON needs it
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        data = None
+    if not isinstance(data, Mapping):
+        report.note("cardData is neither a JSON nor a YAML mapping (ignored)", where)
+        return None
+    return data
+
+
 def card_declarations(
     card: object, where: str, report: LoadReport
 ) -> tuple[list[Declaration], str | None]:
     """Parents and relation from card data (``base_model`` str or list)."""
     if isinstance(card, str):
-        try:
-            card = json.loads(card) if card.strip() else {}
-        except ValueError:
-            report.note("cardData is not valid JSON (ignored)", where)
+        card = _card_text(card, where, report)
+        if card is None:
             return [], None
     if not isinstance(card, Mapping):
         return [], None
