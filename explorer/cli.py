@@ -37,6 +37,7 @@ from hflineage.queries import (
     family_summary,
     lineage_of,
 )
+from hflineage.queries.attribution import gap_notes
 
 __all__ = ["cli", "main", "run"]
 
@@ -45,6 +46,7 @@ __all__ = ["cli", "main", "run"]
 LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "cache": ("hflineage.explorer.cmd_cache", "cache"),
     "crawl": ("hflineage.explorer.cmd_crawl", "crawl"),
+    "crawl-authors": ("hflineage.explorer.cmd_authors", "crawl_authors"),
     "cypher": ("hflineage.explorer.cmd_cypher", "cypher"),
     "db": ("hflineage.explorer.cmd_cypher", "db"),
     "neo4j": ("hflineage.explorer.cmd_cypher", "neo4j"),
@@ -202,6 +204,7 @@ def report(
         f"{graph.validation.load.rows_rejected:,} rejected; {graph.validation.stubs:,} stubs; "
         f"{len(graph.validation.cycles_broken)} cycles broken"
     )
+    footer += "".join(f"\nnote: {note}" for note in gap_notes(m))
     payload: dict[str, Any] = shown.as_dict()
     columns = [by, metric, "share %", "models"]
     rows: list[tuple[Any, ...]] = [(r.key, r.value, r.share, r.models) for r in shown.rows]

@@ -96,6 +96,7 @@ class ValidationReport:
                 "table_rows": default_aliases().size,
             },
             "alias_examples": self.alias_examples,
+            "author_kinds": dict(Counter(self.load.author_kinds.values()).most_common()),
         }
 
 

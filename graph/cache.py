@@ -38,6 +38,7 @@ import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 
 from hflineage.graph.lineage import LineageGraph, _chunks, _pointers
+from hflineage.loaders.authors import author_kinds_path
 from hflineage.loaders.home import default_home, is_uri, user_cache_dir
 
 __all__ = ["KEEP", "GraphCache", "cache_dir_from_env"]
@@ -122,6 +123,10 @@ class GraphCache:
                 return None
             st = path.stat()
             parts.append([str(path), st.st_size, st.st_mtime_ns])
+            kinds = author_kinds_path(path)  # its author kinds are part of the input
+            if kinds.is_file():
+                st = kinds.stat()
+                parts.append([str(kinds), st.st_size, st.st_mtime_ns])
         return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:32]
 
     def get_or_build(

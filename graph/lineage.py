@@ -17,7 +17,13 @@ import pyarrow.compute as pc
 
 from hflineage.errors import ModelNotFound
 from hflineage.graph.relation import Relation
-from hflineage.graph.taxonomy import OTHER_FAMILY, UNKNOWN_COUNTRY, Taxonomy, default_taxonomy
+from hflineage.graph.taxonomy import (
+    INTERNATIONAL,
+    OTHER_FAMILY,
+    UNKNOWN_COUNTRY,
+    Taxonomy,
+    default_taxonomy,
+)
 from hflineage.loaders.records import SOURCES
 from hflineage.loaders.table import _lower_chunk, column_fingerprints, stable_argsort, take_rows
 
@@ -549,11 +555,14 @@ class LineageGraph:
         tax = self.taxonomy
         curated = curated_orgs(tax)
         countries = [tax.orgs[k].country for k in curated]
-        uniq = sorted(set(countries) | {UNKNOWN_COUNTRY})
+        users = self.authors_of_kind("user")
+        uniq = sorted(set(countries) | {UNKNOWN_COUNTRY} | ({INTERNATIONAL} if users else set()))
         pos = {c: i for i, c in enumerate(uniq)}
         lut = np.array([pos[c] for c in countries] + [pos[UNKNOWN_COUNTRY]], dtype=np.int64)
         at = self._org_lookup(curated)
         codes = lut[np.where(at < 0, len(curated), at)]
+        if users:  # a user the org table does not list: International/Online, by rule
+            codes[(at < 0) & (self._org_lookup(users) >= 0)] = pos[INTERNATIONAL]
         # Keep only the countries that occur, in sorted order.
         present = np.zeros(len(uniq), dtype=bool)
         present[codes] = True
@@ -586,6 +595,13 @@ class LineageGraph:
             codes, names = self.developer_codes
             return names[int(codes[node])]
         return self.taxonomy.developer_of(self.org_of(node))
+
+    def authors_of_kind(self, kind: str) -> list[str]:
+        """Lower-case authors the snapshots' sidecars give this kind and the org table does
+        not list (``user``, ``organization`` or ``missing``; see ``loaders.authors``)."""
+        kinds = self.validation.load.author_kinds
+        orgs = self.taxonomy.orgs
+        return sorted(a for a, k in kinds.items() if k == kind and a not in orgs)
 
     @cached_property
     def country(self) -> np.ndarray:
@@ -643,7 +659,12 @@ class LineageGraph:
         if "country_codes" in self.__dict__:
             codes, names = self.country_codes
             return names[int(codes[node])]
-        return self.taxonomy.country_of(self.org_of(node))
+        org = self.org_of(node)
+        country = self.taxonomy.country_of(org)
+        kind = self.validation.load.author_kinds.get(org.lower())
+        if country == UNKNOWN_COUNTRY and kind == "user":
+            return INTERNATIONAL
+        return country
 
     def family_of(self, node: int) -> str:
         """The family of one node: its first root's (as :attr:`family_codes` says).

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from hflineage.errors import InputError
+from hflineage.loaders.authors import author_kinds_path, read_author_kinds
 from hflineage.loaders.cards import load_model_cards
 from hflineage.loaders.hubstats import load_hub_stats
 from hflineage.loaders.jsonl import load_jsonl
@@ -47,10 +48,24 @@ def load_snapshot(
     """Load one snapshot of any supported format."""
     fmt = snapshot_format(path)
     if fmt == "parquet":
-        return load_hub_stats(path, progress=progress)
-    if fmt == "jsonl":
-        return load_jsonl(path)
-    return load_model_cards(path)
+        table, report = load_hub_stats(path, progress=progress)
+    elif fmt == "jsonl":
+        table, report = load_jsonl(path)
+    else:
+        table, report = load_model_cards(path)
+    _read_sidecar(path, report)
+    return table, report
+
+
+def _read_sidecar(path: str | os.PathLike[str], report: LoadReport) -> None:
+    """The snapshot's author kinds, when ``hf-lineage crawl-authors`` wrote them."""
+    sidecar = author_kinds_path(path)
+    if not sidecar.is_file():
+        return
+    kinds, bad = read_author_kinds(sidecar)
+    report.author_kinds.update(kinds)
+    if bad:
+        report.note("author-kind sidecar line unreadable (ignored)", str(sidecar), bad)
 
 
 def load_snapshots(

@@ -18,7 +18,7 @@ import numpy as np
 
 from hflineage.errors import QueryError
 from hflineage.graph import LineageGraph, MergePolicy
-from hflineage.graph.taxonomy import UNCURATED_DEVELOPER_RULE
+from hflineage.graph.taxonomy import UNCURATED_DEVELOPER_RULE, UNKNOWN_COUNTRY
 from hflineage.queries.concentration import gini, hhi
 from hflineage.queries.window import Window
 
@@ -28,6 +28,7 @@ __all__ = [
     "Attribution",
     "AttributionRow",
     "attribute",
+    "gap_notes",
     "level_codes",
     "metric_values",
 ]
@@ -290,6 +291,9 @@ def attribute(
     }
     if by == "developer":
         meta["developers"] = _developer_note(graph, names, nz)
+    if by == "country" and UNKNOWN_COUNTRY in names:
+        unknown = float(credit[list(names).index(UNKNOWN_COUNTRY)])
+        meta["unknown"] = _unknown_breakdown(graph, values, mask, view, policy, unknown)
     if len(rows) < len(nz):
         shown = order
         rest_mask = np.ones(len(credit), dtype=bool)
@@ -301,6 +305,63 @@ def attribute(
             "share": float(100.0 * credit[rest].sum() / denominator) if denominator else 0.0,
         }
     return Attribution(rows, meta)
+
+
+#: Why a node's country is unknown, as codes (0: its country is known).
+_WHY_UNKNOWN = ("known", "unclassified authors", "organizations not curated", "missing accounts")
+
+
+def _unknown_breakdown(
+    graph: LineageGraph,
+    values: np.ndarray,
+    mask: np.ndarray,
+    view: str,
+    policy: str,
+    unknown: float,
+) -> dict[str, object]:
+    """How much of the ``unknown`` country's credit comes from authors whose kind (user or
+    organisation) is not known, from organisations the table lacks, and from accounts the
+    Hub no longer has."""
+    kinds = len(graph.validation.load.author_kinds)
+    out: dict[str, object] = {"value": unknown, "author_kinds_known": kinds}
+    if not kinds:  # no sidecar: every unknown author is unclassified
+        out.update({_WHY_UNKNOWN[1]: unknown, _WHY_UNKNOWN[2]: 0.0, _WHY_UNKNOWN[3]: 0.0})
+        return out
+    codes_c, names_c = graph.country_codes
+    why = np.where(codes_c == names_c.index(UNKNOWN_COUNTRY), 1, 0).astype(np.int64)
+    for code, kind in ((2, "organization"), (3, "missing")):
+        named = graph.authors_of_kind(kind)
+        if named:
+            why[(why > 0) & (graph._org_lookup(named) >= 0)] = code
+    if view == "lineage":
+        credit, _ = credit_by_key(
+            graph, values, mask, why, len(_WHY_UNKNOWN), policy  # type: ignore[arg-type]
+        )
+    else:
+        credit = np.bincount(why[mask], weights=values[mask], minlength=len(_WHY_UNKNOWN))
+    out.update({name: float(credit[i]) for i, name in enumerate(_WHY_UNKNOWN) if i})
+    return out
+
+
+def gap_notes(meta: dict[str, object]) -> list[str]:
+    """Warnings a table of these rows must carry (what ``meta`` says is missing or unclear)."""
+    warnings = meta.get("warnings")
+    notes = [str(w) for w in warnings] if isinstance(warnings, list) else []
+    unknown = meta.get("unknown")
+    denominator = float(meta.get("denominator", 0.0))  # type: ignore[arg-type]
+    if isinstance(unknown, dict) and unknown["value"] and denominator:
+        part = float(unknown[_WHY_UNKNOWN[1]])
+        notes.append(
+            f"unknown holds {100 * float(unknown['value']) / denominator:.2f}% of the "
+            f"denominator; {100 * part / denominator:.2f}% is authors whose kind (user or "
+            "organisation) is not known"
+            + (
+                ""
+                if unknown["author_kinds_known"]
+                else " (no author kinds loaded: run hf-lineage crawl-authors on the snapshot)"
+            )
+        )
+    return notes
 
 
 def _developer_note(graph: LineageGraph, names: Sequence[str], nz: np.ndarray) -> dict[str, object]:
