@@ -62,6 +62,8 @@ class ValidationReport:
     aliased_declarations: int = 0
     aliased_ids: int = 0
     alias_examples: list[str] = field(default_factory=list)
+    #: relation strings that name no relation (read as none stated), with their counts
+    unknown_relations: Counter[str] = field(default_factory=Counter)
 
     def as_dict(self) -> dict[str, object]:
         """A JSON-ready summary (the ``validation`` block of every report)."""
@@ -97,6 +99,8 @@ class ValidationReport:
             },
             "alias_examples": self.alias_examples,
             "author_kinds": dict(Counter(self.load.author_kinds.values()).most_common()),
+            "unknown_relation_strings": sum(self.unknown_relations.values()),
+            "unknown_relation_examples": dict(self.unknown_relations.most_common(10)),
         }
 
 
@@ -189,7 +193,7 @@ def _build(
     relations = table.decl_relation
     if len(d_idx) != len(relations):
         relations = relations.take(pa.array(d_idx))
-    rel_code = _relation_codes(relations)
+    rel_code = _relation_codes(relations, report.unknown_relations)
     c_idx = np.flatnonzero(chosen)
     # Row order, whatever order the loader emitted sources in: stubs keep the spelling of
     # the first row that names them, and "first parent" means first in that row's list.
@@ -463,18 +467,25 @@ def _fill_relations(
             e_rel[j], e_rel_from[j] = int(Relation.UNKNOWN), -1
 
 
-def _relation_codes(rel: pa.Array) -> np.ndarray:
-    """Relation codes for an array of raw relation strings (-1 where none is stated)."""
+def _relation_codes(rel: pa.Array, unknown: Counter[str] | None = None) -> np.ndarray:
+    """Relation codes for an array of raw relation strings (-1 where none is stated).
+
+    Stated strings that name no relation (read as none) are counted in ``unknown``.
+    """
     enc = pc.dictionary_encode(rel)
+    spellings = enc.dictionary.to_pylist()
     lut = np.array(
-        [-1 if (r := Relation.parse(v)) is None else int(r) for v in enc.dictionary.to_pylist()]
-        + [-1],
+        [-1 if (r := Relation.parse(v)) is None else int(r) for v in spellings] + [-1],
         dtype=np.int64,
     )
     idx = np.asarray(
         pc.fill_null(enc.indices, len(enc.dictionary)).to_numpy(zero_copy_only=False),
         dtype=np.int64,
     )
+    unread = [i for i, v in enumerate(spellings) if lut[i] < 0 and v and str(v).strip()]
+    if unknown is not None and unread:
+        counts = np.bincount(idx, minlength=len(lut))
+        unknown.update({str(spellings[i])[:80]: int(counts[i]) for i in unread})
     out: np.ndarray = lut[idx]
     return out
 

@@ -229,13 +229,14 @@ def parse_api_model(obj: Any, where: str, report: LoadReport) -> ModelRecord | N
         created_at=created,
         last_modified=parse_time(obj.get("lastModified")),
         downloads=parse_count(obj.get("downloads"), "downloads", where, report),
+        # an absent count is counted as missing, so a metric no row states is an error later
         downloads_all_time=parse_count(
-            obj.get("downloadsAllTime", obj.get("downloads_all_time", 0)),
+            obj.get("downloadsAllTime", obj.get("downloads_all_time")),
             "downloadsAllTime",
             where,
             report,
         ),
-        likes=parse_count(obj.get("likes", 0), "likes", where, report),
+        likes=parse_count(obj.get("likes"), "likes", where, report),
         pipeline_tag=_opt_str(obj.get("pipeline_tag")),
         library_name=_opt_str(obj.get("library_name")),
         parents=tuple(parents),

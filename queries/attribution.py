@@ -235,7 +235,9 @@ def attribute(
     _check(view, policy, by)
     window = window or Window()
     values = metric_values(graph, metric)
+    warnings = _metric_gaps(graph, metric)
     mask, excluded = window.mask(graph)
+    warnings += _window_gaps(graph, window, mask, excluded)
     if view == "lineage":
         # The key codes (Arrow work, outside the GIL) and the root sets (numpy, and Python
         # for merges) do not depend on each other: they are worked out side by side.
@@ -289,6 +291,8 @@ def attribute(
         },
         "validation": graph.validation.as_dict(),
     }
+    warnings += _level_gaps(by, names, nz)
+    meta["warnings"] = warnings
     if by == "developer":
         meta["developers"] = _developer_note(graph, names, nz)
     if by == "country" and UNKNOWN_COUNTRY in names:
@@ -305,6 +309,73 @@ def attribute(
             "share": float(100.0 * credit[rest].sum() / denominator) if denominator else 0.0,
         }
     return Attribution(rows, meta)
+
+
+#: The loader's note for a count missing from a row, by metric.
+_MISSING_NOTE = {
+    "downloads": "downloads missing (read as 0)",
+    "downloads_all_time": "downloadsAllTime missing (read as 0)",
+    "likes": "likes missing (read as 0)",
+}
+
+
+def _metric_gaps(graph: LineageGraph, metric: str) -> list[str]:
+    """Warnings for a metric some input rows lack; an error when no row states it."""
+    note = _MISSING_NOTE.get(metric)
+    if note is None:  # uploads: every row is one
+        return []
+    load = graph.validation.load
+    missing = load.notes.get(note, 0)
+    # rows read as models, before repeated ids were dropped (the notes count those too)
+    rows = load.rows_loaded + load.rejected.get("duplicate id (the first row is kept)", 0)
+    if not missing or not rows:
+        return []
+    field_name = note.split()[0]
+    if missing >= rows:
+        raise QueryError(
+            f"metric {metric!r} is absent from every input row ({field_name} missing in all "
+            f"{rows:,}); choose another metric or a snapshot that has it"
+        )
+    return [f"{field_name} missing in {missing:,} of {rows:,} input rows (read as 0)"]
+
+
+def _window_gaps(
+    graph: LineageGraph, window: Window, mask: np.ndarray, excluded: dict[str, int]
+) -> list[str]:
+    """Warnings for models a window had to leave out; an error when it selects none."""
+    if window.is_open:
+        if not mask.any():
+            raise QueryError("no models to count: the input has no model rows")
+        return []
+    models = int((~graph.stub).sum())
+    undated = excluded["missing_created_at"] + excluded["placeholder_created_at"]
+    if not mask.any():
+        if models and undated >= models:
+            raise QueryError(
+                f"the window ({window.describe()}) selects models by createdAt, but none of "
+                f"the {models:,} models has a usable one ({excluded['missing_created_at']:,} "
+                f"missing, {excluded['placeholder_created_at']:,} the Hub's placeholder)"
+            )
+        dated = graph.created_at[~graph.stub & ~np.isnat(graph.created_at)]
+        span = f"; createdAt runs from {dated.min()} to {dated.max()}" if len(dated) else ""
+        raise QueryError(f"no model falls in the window ({window.describe()}){span}")
+    if excluded["missing_created_at"]:
+        return [
+            f"{excluded['missing_created_at']:,} of {models:,} models have no createdAt and "
+            "are left out of the window"
+        ]
+    return []
+
+
+def _level_gaps(by: str, names: Sequence[str], credited: np.ndarray) -> list[str]:
+    """A warning when every credited key is the level's 'no data' key."""
+    empty = {"country": UNKNOWN_COUNTRY, "family": "other"}.get(by)
+    if empty is None or not len(credited):
+        return []
+    if {str(names[i]) for i in credited.tolist()} != {empty}:
+        return []
+    table = "country table" if by == "country" else "family rules"
+    return [f"every key is {empty!r}: no credited model matches the curated {table}"]
 
 
 #: Why a node's country is unknown, as codes (0: its country is known).

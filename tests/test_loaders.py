@@ -62,7 +62,8 @@ def test_jsonl_adversarial_rows_are_each_loaded_or_rejected(tmp_path: Path) -> N
     assert notes["card base_model dropped: not a string or list"] == 1  # 42
     assert notes["card parent dropped: empty"] == 2
     assert notes["downloads negative (read as 0)"] == 1
-    assert notes["likes missing (read as 0)"] == 1
+    assert notes["likes missing (read as 0)"] == 2  # likes=None, and bad/missing-counts
+    assert notes["downloadsAllTime missing (read as 0)"] == 1  # bad/missing-counts
     assert notes["downloads missing (read as 0)"] == 1
     assert notes["card base_model_relation not a string (ignored)"] == 1
     assert any(
