@@ -90,6 +90,21 @@ from the last page written, using OUT.checkpoint.json and OUT.parts.gz beside th
     show_default=True,
     help="Retries per request on 429, 5xx, timeouts and broken responses.",
 )
+@click.option(
+    "--resolve-stubs",
+    "stubs_of",
+    type=click.Path(exists=True, path_type=Path),
+    default=None,
+    metavar="SNAPSHOT",
+    help="Look up SNAPSHOT's stub parents (renames followed) into --out (JSONL), heaviest "
+    "first; stack --out with SNAPSHOT in later commands.",
+)
+@click.option(
+    "--max-stubs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="With --resolve-stubs: ask about at most this many stubs in this run.",
+)
 @click.option("--no-progress", is_flag=True, help="Do not show the progress bar.")
 @click.pass_context
 def crawl(
@@ -104,6 +119,8 @@ def crawl(
     max_pages: int | None,
     timeout: float,
     retries: int,
+    stubs_of: Path | None,
+    max_stubs: int | None,
     no_progress: bool,
 ) -> None:
     """Crawl model metadata from the Hub: the whole Hub, one family, or single models.
@@ -121,6 +138,11 @@ def crawl(
     if model_ids and (max_pages is not None or limit != 1000):
         raise click.UsageError("--limit and --max-pages do not apply to --model")
     client = HubClient(endpoint, token=token, timeout=timeout, max_retries=retries)
+    if stubs_of is not None:
+        from hflineage.explorer.cmd_stubs import resolve_stub_parents
+
+        resolve_stub_parents(stubs_of, out, client, max_stubs=max_stubs)
+        return
     progress = not no_progress
     try:
         result: CrawlResult

@@ -51,6 +51,12 @@ class AliasTable:
                 ids[old.lower()] = new
         return cls(ids, orgs)
 
+    def with_ids(self, extra: dict[str, str]) -> AliasTable:
+        """This table and more old -> current ids (the table's own rows win)."""
+        if not extra:
+            return self
+        return AliasTable({**{k.lower(): v for k, v in extra.items()}, **self.ids}, self.orgs)
+
     @property
     def size(self) -> int:
         """Number of rows."""

@@ -96,6 +96,7 @@ class ValidationReport:
                 "declarations_resolved": self.aliased_declarations,
                 "ids_resolved": self.aliased_ids,
                 "table_rows": default_aliases().size,
+                "renames_from_snapshots": len(self.load.aliases),
             },
             "alias_examples": self.alias_examples,
             "author_kinds": dict(Counter(self.load.author_kinds.values()).most_common()),
@@ -322,7 +323,7 @@ def _renamed(
     report: ValidationReport,
 ) -> Resolution | None:
     """Resolve the parents that name no model through the alias table (counted)."""
-    aliases = default_aliases()
+    aliases = default_aliases().with_ids(report.load.aliases)
     if not aliases.size:
         return None
     hits = alias_hits(absent_lower, aliases)

@@ -40,6 +40,7 @@ import pyarrow.ipc as ipc
 from hflineage.graph.lineage import LineageGraph, _chunks, _pointers
 from hflineage.loaders.authors import author_kinds_path
 from hflineage.loaders.home import default_home, is_uri, user_cache_dir
+from hflineage.loaders.renames import aliases_path
 
 __all__ = ["KEEP", "GraphCache", "cache_dir_from_env"]
 
@@ -123,10 +124,10 @@ class GraphCache:
                 return None
             st = path.stat()
             parts.append([str(path), st.st_size, st.st_mtime_ns])
-            kinds = author_kinds_path(path)  # its author kinds are part of the input
-            if kinds.is_file():
-                st = kinds.stat()
-                parts.append([str(kinds), st.st_size, st.st_mtime_ns])
+            for side in (author_kinds_path(path), aliases_path(path)):  # its sidecars too
+                if side.is_file():
+                    st = side.stat()
+                    parts.append([str(side), st.st_size, st.st_mtime_ns])
         return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:32]
 
     def get_or_build(

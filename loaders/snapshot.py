@@ -12,6 +12,7 @@ from hflineage.loaders.cards import load_model_cards
 from hflineage.loaders.hubstats import load_hub_stats
 from hflineage.loaders.jsonl import load_jsonl
 from hflineage.loaders.records import LoadReport
+from hflineage.loaders.renames import aliases_path, read_aliases
 from hflineage.loaders.table import ModelTable
 
 __all__ = ["load_snapshot", "load_snapshots", "snapshot_format"]
@@ -58,14 +59,20 @@ def load_snapshot(
 
 
 def _read_sidecar(path: str | os.PathLike[str], report: LoadReport) -> None:
-    """The snapshot's author kinds, when ``hf-lineage crawl-authors`` wrote them."""
+    """The snapshot's author kinds and renames, when ``hf-lineage crawl-authors`` or
+    ``hf-lineage crawl --resolve-stubs`` wrote them."""
     sidecar = author_kinds_path(path)
-    if not sidecar.is_file():
-        return
-    kinds, bad = read_author_kinds(sidecar)
-    report.author_kinds.update(kinds)
-    if bad:
-        report.note("author-kind sidecar line unreadable (ignored)", str(sidecar), bad)
+    if sidecar.is_file():
+        kinds, bad = read_author_kinds(sidecar)
+        report.author_kinds.update(kinds)
+        if bad:
+            report.note("author-kind sidecar line unreadable (ignored)", str(sidecar), bad)
+    renames = aliases_path(path)
+    if renames.is_file():
+        aliases, bad = read_aliases(renames)
+        report.aliases.update(aliases)
+        if bad:
+            report.note("renames sidecar line unreadable (ignored)", str(renames), bad)
 
 
 def load_snapshots(

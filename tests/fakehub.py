@@ -8,7 +8,8 @@ It answers the two endpoints the crawler uses, the way the real Hub does:
   endpoint), keyset pagination with an opaque ``cursor`` in an absolute ``Link: <...>;
   rel="next"`` header;
 - ``GET /api/models/{id}``: one model, ``expand`` including ``baseModels`` and
-  ``childrenModelCount``; 404 with ``X-Error-Code: RepoNotFound`` for unknown ids;
+  ``childrenModelCount``; 404 with ``X-Error-Code: RepoNotFound`` for unknown ids; an id
+  of :attr:`FakeHub.renamed` answers with the model under its new id;
 - ``GET /api/users/{name}/overview`` and ``GET /api/organizations/{name}/overview``: the
   accounts of :attr:`FakeHub.accounts` (404 for any other name), for the author-kind crawl.
 
@@ -241,6 +242,8 @@ class FakeHub:
         #: Accounts served at ``/api/users/<name>/overview`` and
         #: ``/api/organizations/<name>/overview``: name -> ``user`` or ``org``.
         self.accounts: dict[str, str] = {}
+        #: Ids the Hub moved: ``/api/models/<old>`` answers the model under its new id.
+        self.renamed: dict[str, str] = {}
 
     # -- answers ------------------------------------------------------------------------------
 
@@ -367,6 +370,7 @@ class FakeHub:
         fields = self._fields(query, MODEL_FIELDS)
         if isinstance(fields, _Answer):
             return fields
+        model_id = self.renamed.get(model_id.lower(), model_id)
         model = self.by_id.get(model_id.lower())
         if model is None:
             return _error(404, "Repository not found", "RepoNotFound")
