@@ -15,6 +15,8 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from hflineage.loaders.sidecar import read_pairs, sidecar_path
+
 __all__ = ["KINDS", "author_kinds_path", "read_author_kinds", "write_author_kinds"]
 
 #: The kinds a sidecar may record.
@@ -22,38 +24,23 @@ KINDS: tuple[str, ...] = ("user", "organization", "missing")
 
 
 def author_kinds_path(snapshot: str | os.PathLike[str]) -> Path:
-    """The sidecar of a snapshot (file or folder).
-
-    >>> author_kinds_path("data/hub.parquet").name
-    'hub.parquet.authors.jsonl'
-    """
-    p = Path(snapshot)
-    return p.with_name(p.name + ".authors.jsonl")
+    """The author-kinds sidecar of a snapshot (``<snapshot>.authors.jsonl``)."""
+    return sidecar_path(snapshot, ".authors.jsonl")
 
 
 def read_author_kinds(path: str | os.PathLike[str]) -> tuple[dict[str, str], int]:
     """The kinds a sidecar records (lower-case author -> kind), and its unreadable lines.
 
-    A later line for the same author wins (a re-crawl corrects an earlier answer); a line
-    cut short by an interruption is counted, not fatal.
+    A later line for the same author wins (a re-crawl corrects an earlier answer).
     """
-    kinds: dict[str, str] = {}
-    bad = 0
-    with open(path, "rb") as fh:
-        for raw in fh:
-            if not raw.strip():
-                continue
-            try:
-                obj = json.loads(raw)
-                author, kind = obj["author"], obj["kind"]
-            except (ValueError, KeyError, TypeError):
-                bad += 1
-                continue
-            if not isinstance(author, str) or not author or kind not in KINDS:
-                bad += 1
-                continue
-            kinds[author.lower()] = kind
-    return kinds, bad
+    return read_pairs(path, _kind)
+
+
+def _kind(obj: dict[str, object]) -> tuple[str, str]:
+    author, kind = obj["author"], obj["kind"]
+    if not isinstance(author, str) or not author or kind not in KINDS:
+        raise ValueError(f"not an author kind: {obj!r}")
+    return author, str(kind)
 
 
 def write_author_kinds(path: str | os.PathLike[str], kinds: Iterable[tuple[str, str]]) -> None:

@@ -61,18 +61,15 @@ def load_snapshot(
 def _read_sidecar(path: str | os.PathLike[str], report: LoadReport) -> None:
     """The snapshot's author kinds and renames, when ``hf-lineage crawl-authors`` or
     ``hf-lineage crawl --resolve-stubs`` wrote them."""
-    sidecar = author_kinds_path(path)
-    if sidecar.is_file():
-        kinds, bad = read_author_kinds(sidecar)
-        report.author_kinds.update(kinds)
-        if bad:
-            report.note("author-kind sidecar line unreadable (ignored)", str(sidecar), bad)
-    renames = aliases_path(path)
-    if renames.is_file():
-        aliases, bad = read_aliases(renames)
-        report.aliases.update(aliases)
-        if bad:
-            report.note("renames sidecar line unreadable (ignored)", str(renames), bad)
+    for sidecar, read, into, what in (
+        (author_kinds_path(path), read_author_kinds, report.author_kinds, "author-kind"),
+        (aliases_path(path), read_aliases, report.aliases, "renames"),
+    ):
+        if sidecar.is_file():
+            found, bad = read(sidecar)
+            into.update(found)
+            if bad:
+                report.note(f"{what} sidecar line unreadable (ignored)", str(sidecar), bad)
 
 
 def load_snapshots(
