@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 import numpy as np
 
+from hflineage.errors import QueryError
 from hflineage.explorer.common import load_graph
 from hflineage.loaders.crawl_http import HubClient
 from hflineage.loaders.crawl_stubs import resolve_stubs
@@ -24,7 +25,11 @@ def resolve_stub_parents(
     graph = load_graph([str(snapshot)])
     stubs = graph.ids_of(np.flatnonzero(graph.stub))
     is_stub = {s.lower() for s in stubs}
-    credited = [r.key for r in attribute(graph, by="root").rows if r.key.lower() in is_stub]
+    try:
+        rows = attribute(graph, by="root").rows
+    except QueryError:  # no downloads to rank by: the graph's own order
+        rows = []
+    credited = [r.key for r in rows if r.key.lower() in is_stub]
     ordered = list(dict.fromkeys([*credited, *stubs]))
     result = resolve_stubs(ordered, client, out, max_stubs=max_stubs)
     click.echo(

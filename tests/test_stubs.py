@@ -98,3 +98,11 @@ def test_resolve_stubs_refuses_a_parquet_out(hub: FakeHub, snapshot: Path, tmp_p
         ],
     )
     assert result.exit_code != 0 and "JSONL" in result.output
+
+
+def test_stubs_of_a_snapshot_without_downloads_are_still_asked(
+    hub: FakeHub, tmp_path: Path
+) -> None:
+    snap = write_jsonl(tmp_path / "bare.jsonl", [{"id": "u/a", "tags": ["base_model:kept/base"]}])
+    said = _crawl(hub, snap, tmp_path / "out.jsonl")
+    assert "asked the Hub about 1 of 1 stubs: 1 resolved (0 renamed)" in said
