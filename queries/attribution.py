@@ -17,7 +17,7 @@ from typing import Literal, overload
 import numpy as np
 
 from hflineage.errors import QueryError
-from hflineage.graph import LineageGraph, MergePolicy
+from hflineage.graph import PLACEHOLDER_CREATED_AT, LineageGraph, MergePolicy
 from hflineage.graph.taxonomy import UNCURATED_DEVELOPER_RULE, UNKNOWN_COUNTRY
 from hflineage.queries.concentration import gini, hhi
 from hflineage.queries.window import Window
@@ -356,7 +356,8 @@ def _window_gaps(
                 f"the {models:,} models has a usable one ({excluded['missing_created_at']:,} "
                 f"missing, {excluded['placeholder_created_at']:,} the Hub's placeholder)"
             )
-        dated = graph.created_at[~graph.stub & ~np.isnat(graph.created_at)]
+        created = graph.created_at
+        dated = created[~graph.stub & ~np.isnat(created) & (created != PLACEHOLDER_CREATED_AT)]
         span = f"; createdAt runs from {dated.min()} to {dated.max()}" if len(dated) else ""
         raise QueryError(f"no model falls in the window ({window.describe()}){span}")
     if excluded["missing_created_at"]:
@@ -423,8 +424,8 @@ def gap_notes(meta: dict[str, object]) -> list[str]:
     if isinstance(unknown, dict) and unknown["value"] and denominator:
         part = float(unknown[_WHY_UNKNOWN[1]])
         notes.append(
-            f"unknown holds {100 * float(unknown['value']) / denominator:.2f}% of the "
-            f"denominator; {100 * part / denominator:.2f}% is authors whose kind (user or "
+            f"unknown holds {100 * float(unknown['value']) / denominator:.3g}% of the "
+            f"denominator; {100 * part / denominator:.3g}% is authors whose kind (user or "
             "organisation) is not known"
             + (
                 ""

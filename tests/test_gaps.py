@@ -98,3 +98,14 @@ def test_unknown_relation_strings_are_counted() -> None:
     assert v["unknown_relation_strings"] == 2
     assert v["unknown_relation_examples"] == {"distilled": 2}
     assert v["edges_by_relation"]["unknown"] == 2  # type: ignore[index]
+
+
+def test_the_span_of_dates_leaves_the_placeholder_out() -> None:
+    g = graph_of(
+        [
+            api_model("a/x", createdAt="2022-03-02T23:29:04.000Z"),
+            api_model("b/y", createdAt="2024-05-01T00:00:00Z"),
+        ]
+    )
+    with pytest.raises(QueryError, match="runs from 2024-05-01T00:00:00 to 2024-05-01T00:00:00"):
+        attribute(g, by="org", window=Window("2030-01", None))
