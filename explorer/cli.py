@@ -37,7 +37,7 @@ from hflineage.queries import (
     family_summary,
     lineage_of,
 )
-from hflineage.queries.attribution import gap_notes
+from hflineage.queries.gaps import gap_notes
 
 __all__ = ["cli", "main", "run"]
 

@@ -17,9 +17,10 @@ from typing import Literal, overload
 import numpy as np
 
 from hflineage.errors import QueryError
-from hflineage.graph import PLACEHOLDER_CREATED_AT, LineageGraph, MergePolicy
+from hflineage.graph import LineageGraph, MergePolicy
 from hflineage.graph.taxonomy import UNCURATED_DEVELOPER_RULE, UNKNOWN_COUNTRY
 from hflineage.queries.concentration import gini, hhi
+from hflineage.queries.gaps import WHY_UNKNOWN, level_gaps, metric_gaps, window_gaps
 from hflineage.queries.window import Window
 
 __all__ = [
@@ -28,7 +29,6 @@ __all__ = [
     "Attribution",
     "AttributionRow",
     "attribute",
-    "gap_notes",
     "level_codes",
     "metric_values",
 ]
@@ -235,9 +235,9 @@ def attribute(
     _check(view, policy, by)
     window = window or Window()
     values = metric_values(graph, metric)
-    warnings = _metric_gaps(graph, metric)
+    warnings = metric_gaps(graph, metric)
     mask, excluded = window.mask(graph)
-    warnings += _window_gaps(graph, window, mask, excluded)
+    warnings += window_gaps(graph, window, mask, excluded)
     if view == "lineage":
         # The key codes (Arrow work, outside the GIL) and the root sets (numpy, and Python
         # for merges) do not depend on each other: they are worked out side by side.
@@ -291,7 +291,7 @@ def attribute(
         },
         "validation": graph.validation.as_dict(),
     }
-    warnings += _level_gaps(by, names, nz)
+    warnings += level_gaps(by, names, nz)
     meta["warnings"] = warnings
     if by == "developer":
         meta["developers"] = _developer_note(graph, names, nz)
@@ -311,78 +311,6 @@ def attribute(
     return Attribution(rows, meta)
 
 
-#: The loader's note for a count missing from a row, by metric.
-_MISSING_NOTE = {
-    "downloads": "downloads missing (read as 0)",
-    "downloads_all_time": "downloadsAllTime missing (read as 0)",
-    "likes": "likes missing (read as 0)",
-}
-
-
-def _metric_gaps(graph: LineageGraph, metric: str) -> list[str]:
-    """Warnings for a metric some input rows lack; an error when no row states it."""
-    note = _MISSING_NOTE.get(metric)
-    if note is None:  # uploads: every row is one
-        return []
-    load = graph.validation.load
-    missing = load.notes.get(note, 0)
-    # rows read as models, before repeated ids were dropped (the notes count those too)
-    rows = load.rows_loaded + load.rejected.get("duplicate id (the first row is kept)", 0)
-    if not missing or not rows:
-        return []
-    field_name = note.split()[0]
-    if missing >= rows:
-        raise QueryError(
-            f"metric {metric!r} is absent from every input row ({field_name} missing in all "
-            f"{rows:,}); choose another metric or a snapshot that has it"
-        )
-    return [f"{field_name} missing in {missing:,} of {rows:,} input rows (read as 0)"]
-
-
-def _window_gaps(
-    graph: LineageGraph, window: Window, mask: np.ndarray, excluded: dict[str, int]
-) -> list[str]:
-    """Warnings for models a window had to leave out; an error when it selects none."""
-    if window.is_open:
-        if not mask.any():
-            raise QueryError("no models to count: the input has no model rows")
-        return []
-    models = int((~graph.stub).sum())
-    undated = excluded["missing_created_at"] + excluded["placeholder_created_at"]
-    if not mask.any():
-        if models and undated >= models:
-            raise QueryError(
-                f"the window ({window.describe()}) selects models by createdAt, but none of "
-                f"the {models:,} models has a usable one ({excluded['missing_created_at']:,} "
-                f"missing, {excluded['placeholder_created_at']:,} the Hub's placeholder)"
-            )
-        created = graph.created_at
-        dated = created[~graph.stub & ~np.isnat(created) & (created != PLACEHOLDER_CREATED_AT)]
-        span = f"; createdAt runs from {dated.min()} to {dated.max()}" if len(dated) else ""
-        raise QueryError(f"no model falls in the window ({window.describe()}){span}")
-    if excluded["missing_created_at"]:
-        return [
-            f"{excluded['missing_created_at']:,} of {models:,} models have no createdAt and "
-            "are left out of the window"
-        ]
-    return []
-
-
-def _level_gaps(by: str, names: Sequence[str], credited: np.ndarray) -> list[str]:
-    """A warning when every credited key is the level's 'no data' key."""
-    empty = {"country": UNKNOWN_COUNTRY, "family": "other"}.get(by)
-    if empty is None or not len(credited):
-        return []
-    if {str(names[i]) for i in credited.tolist()} != {empty}:
-        return []
-    table = "country table" if by == "country" else "family rules"
-    return [f"every key is {empty!r}: no credited model matches the curated {table}"]
-
-
-#: Why a node's country is unknown, as codes (0: its country is known).
-_WHY_UNKNOWN = ("known", "unclassified authors", "organizations not curated", "missing accounts")
-
-
 def _unknown_breakdown(
     graph: LineageGraph,
     values: np.ndarray,
@@ -397,7 +325,7 @@ def _unknown_breakdown(
     kinds = len(graph.validation.load.author_kinds)
     out: dict[str, object] = {"value": unknown, "author_kinds_known": kinds}
     if not kinds:  # no sidecar: every unknown author is unclassified
-        out.update({_WHY_UNKNOWN[1]: unknown, _WHY_UNKNOWN[2]: 0.0, _WHY_UNKNOWN[3]: 0.0})
+        out.update({WHY_UNKNOWN[1]: unknown, WHY_UNKNOWN[2]: 0.0, WHY_UNKNOWN[3]: 0.0})
         return out
     codes_c, names_c = graph.country_codes
     why = np.where(codes_c == names_c.index(UNKNOWN_COUNTRY), 1, 0).astype(np.int64)
@@ -407,33 +335,12 @@ def _unknown_breakdown(
             why[(why > 0) & (graph._org_lookup(named) >= 0)] = code
     if view == "lineage":
         credit, _ = credit_by_key(
-            graph, values, mask, why, len(_WHY_UNKNOWN), policy  # type: ignore[arg-type]
+            graph, values, mask, why, len(WHY_UNKNOWN), policy  # type: ignore[arg-type]
         )
     else:
-        credit = np.bincount(why[mask], weights=values[mask], minlength=len(_WHY_UNKNOWN))
-    out.update({name: float(credit[i]) for i, name in enumerate(_WHY_UNKNOWN) if i})
+        credit = np.bincount(why[mask], weights=values[mask], minlength=len(WHY_UNKNOWN))
+    out.update({name: float(credit[i]) for i, name in enumerate(WHY_UNKNOWN) if i})
     return out
-
-
-def gap_notes(meta: dict[str, object]) -> list[str]:
-    """Warnings a table of these rows must carry (what ``meta`` says is missing or unclear)."""
-    warnings = meta.get("warnings")
-    notes = [str(w) for w in warnings] if isinstance(warnings, list) else []
-    unknown = meta.get("unknown")
-    denominator = float(meta.get("denominator", 0.0))  # type: ignore[arg-type]
-    if isinstance(unknown, dict) and unknown["value"] and denominator:
-        part = float(unknown[_WHY_UNKNOWN[1]])
-        notes.append(
-            f"unknown holds {100 * float(unknown['value']) / denominator:.3g}% of the "
-            f"denominator; {100 * part / denominator:.3g}% is authors whose kind (user or "
-            "organisation) is not known"
-            + (
-                ""
-                if unknown["author_kinds_known"]
-                else " (no author kinds loaded: run hf-lineage crawl-authors on the snapshot)"
-            )
-        )
-    return notes
 
 
 def _developer_note(graph: LineageGraph, names: Sequence[str], nz: np.ndarray) -> dict[str, object]:
