@@ -24,6 +24,7 @@ from hflineage.queries import (
     family_summary,
     lineage_of,
 )
+from hflineage.queries.gaps import gap_notes
 
 __all__ = ["cli", "main", "run"]
 
@@ -32,6 +33,7 @@ __all__ = ["cli", "main", "run"]
 LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "cache": ("hflineage.explorer.cmd_cache", "cache"),
     "crawl": ("hflineage.explorer.cmd_crawl", "crawl"),
+    "crawl-authors": ("hflineage.explorer.cmd_authors", "crawl_authors"),
     "cypher": ("hflineage.explorer.cmd_cypher", "cypher"),
     "db": ("hflineage.explorer.cmd_cypher", "db"),
     "neo4j": ("hflineage.explorer.cmd_cypher", "neo4j"),
@@ -86,7 +88,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @snapshot_option
 @click.option(
     "--by",
-    type=click.Choice(["root", "family", "org", "country"]),
+    type=click.Choice(["root", "family", "org", "developer", "country"]),
     default="family",
     show_default=True,
     help="Level credited.",
@@ -155,7 +157,7 @@ def report(
     top: int,
     fmt: str,
 ) -> None:
-    """Attribute a metric to roots, families, orgs or countries.
+    """Attribute a metric to roots, families, orgs, developers or countries.
 
     Example: hf-lineage report --snapshot ../shared/data/hub-stats-sample-2026-05.parquet
     --by country --view uploader --format json
@@ -190,6 +192,7 @@ def report(
         f"{graph.validation.load.rows_rejected:,} rejected; {graph.validation.stubs:,} stubs; "
         f"{len(graph.validation.cycles_broken)} cycles broken"
     )
+    footer += "".join(f"\nnote: {note}" for note in gap_notes(m))
     payload: dict[str, Any] = shown.as_dict()
     columns = [by, metric, "share %", "models"]
     rows: list[tuple[Any, ...]] = [(r.key, r.value, r.share, r.models) for r in shown.rows]

@@ -186,6 +186,21 @@ class _Duration(click.ParamType[float, str | float]):
     show_default=True,
     help="With --evidence: models asked, most downloaded first.",
 )
+@click.option(
+    "--resolve-stubs",
+    "stubs_of",
+    type=click.Path(exists=True, path_type=Path),
+    default=None,
+    metavar="SNAPSHOT",
+    help="Look up SNAPSHOT's stub parents (renames followed) into --out (JSONL), heaviest "
+    "first; stack --out with SNAPSHOT in later commands.",
+)
+@click.option(
+    "--max-stubs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="With --resolve-stubs: ask about at most this many stubs in this run.",
+)
 @click.pass_context
 def crawl(
     ctx: click.Context,
@@ -207,6 +222,8 @@ def crawl(
     allow_cross_origin: bool,
     refresh: bool,
     log_every: float,
+    stubs_of: Path | None,
+    max_stubs: int | None,
     no_progress: bool,
     evidence: bool,
     max_models: int,
@@ -245,6 +262,11 @@ def crawl(
         max_wait=max_wait,
         allow_cross_origin=allow_cross_origin,
     )
+    if stubs_of is not None:
+        from hflineage.explorer.cmd_stubs import resolve_stub_parents
+
+        resolve_stub_parents(stubs_of, out, client, max_stubs=max_stubs)
+        return
     progress = CrawlProgress(enabled=not no_progress, log_every=log_every)
     try:
         result: CrawlResult

@@ -12,6 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from hflineage.graph.aliases import Resolution, alias_hits, default_aliases, resolve_absent
 from hflineage.graph.lineage import (
     LineageGraph,
     _lower_authors,
@@ -57,6 +58,12 @@ class ValidationReport:
     relation_from: Counter[str] = field(default_factory=Counter)
     placeholder_created_at: int = 0
     max_depth: int = 0
+    #: declared parents resolved through the alias table, the distinct ids, and examples
+    aliased_declarations: int = 0
+    aliased_ids: int = 0
+    alias_examples: list[str] = field(default_factory=list)
+    #: relation strings that name no relation (read as none stated), with their counts
+    unknown_relations: Counter[str] = field(default_factory=Counter)
 
     def as_dict(self) -> dict[str, object]:
         """A JSON-ready summary (the ``validation`` block of every report)."""
@@ -85,6 +92,16 @@ class ValidationReport:
             "relation_from": dict(self.relation_from.most_common()),
             "placeholder_created_at": self.placeholder_created_at,
             "max_depth": self.max_depth,
+            "aliases": {
+                "declarations_resolved": self.aliased_declarations,
+                "ids_resolved": self.aliased_ids,
+                "table_rows": default_aliases().size,
+                "renames_from_snapshots": len(self.load.aliases),
+            },
+            "alias_examples": self.alias_examples,
+            "author_kinds": dict(Counter(self.load.author_kinds.values()).most_common()),
+            "unknown_relation_strings": sum(self.unknown_relations.values()),
+            "unknown_relation_examples": dict(self.unknown_relations.most_common(10)),
         }
 
 
@@ -153,10 +170,18 @@ def _build(
     pkey = keys.parent_row[d_idx]
     absent = np.flatnonzero(pkey < 0)
     absent_lower = pa.array([], pa.string())
+    stub_spelling: dict[int, str] = {}
     if len(absent):
         enc = pc.dictionary_encode(pc.utf8_lower(table.decl_parent.take(pa.array(d_idx[absent]))))
         absent_lower = enc.dictionary
-        pkey[absent] = n_models + np.asarray(enc.indices.to_numpy(), dtype=np.int64)
+        codes = np.asarray(enc.indices.to_numpy(), dtype=np.int64)
+        pkey[absent] = n_models + codes
+        # Moved and renamed ids (graph/data/aliases.csv): one node per model.
+        renamed = _renamed(table, keys, d_idx[absent], codes, absent_lower, report)
+        if renamed is not None:
+            row = renamed.row[codes]
+            pkey[absent] = np.where(row >= 0, row, n_models + renamed.key[codes])
+            absent_lower, stub_spelling = renamed.names, renamed.spelling
 
     # Most trusted source per child.
     best = np.full(max(n_models, 1), 127, dtype=np.int8)
@@ -169,7 +194,7 @@ def _build(
     relations = table.decl_relation
     if len(d_idx) != len(relations):
         relations = relations.take(pa.array(d_idx))
-    rel_code = _relation_codes(relations)
+    rel_code = _relation_codes(relations, report.unknown_relations)
     c_idx = np.flatnonzero(chosen)
     # Row order, whatever order the loader emitted sources in: stubs keep the spelling of
     # the first row that names them, and "first parent" means first in that row's list.
@@ -199,6 +224,10 @@ def _build(
         prow[missing] = n_models + rank[inverse.ravel()]
         spelling_decl = d_idx[c_idx[missing[first_pos[by_name]]]]
         stub_ids = [str(s) for s in table.decl_parent.take(pa.array(spelling_decl)).to_pylist()]
+        if stub_spelling:  # a renamed id's stub is spelled as its current id
+            entries = uniq[by_name] - n_models
+            for i in np.flatnonzero(np.isin(entries, list(stub_spelling))).tolist():
+                stub_ids[i] = stub_spelling[int(entries[i])]
     n = n_models + len(stub_ids)
 
     # Self-loops and repeated edges.
@@ -283,6 +312,37 @@ def _build(
     )
     report.placeholder_created_at = int((table.created_at == PLACEHOLDER_CREATED_AT).sum())
     return graph
+
+
+def _renamed(
+    table: ModelTable,
+    keys: IdKeys,
+    decls: np.ndarray,
+    codes: np.ndarray,
+    absent_lower: pa.Array,
+    report: ValidationReport,
+) -> Resolution | None:
+    """Resolve the parents that name no model through the alias table (counted)."""
+    aliases = default_aliases().with_ids(report.load.aliases)
+    if not aliases.size:
+        return None
+    hits = alias_hits(absent_lower, aliases)
+    if not len(hits):
+        return None
+    # One declared spelling per id the table names: the first declaration naming it.
+    named = np.zeros(len(absent_lower), dtype=bool)
+    named[hits] = True
+    at = np.flatnonzero(named[codes])
+    _, first = np.unique(codes[at], return_index=True)  # in the order of ``hits``
+    spelled = table.decl_parent.take(pa.array(decls[at[first]]))
+    out = resolve_absent(absent_lower, hits, spelled, table.model_id, keys.hashes, aliases)
+    if out is not None:
+        applied = np.zeros(len(absent_lower), dtype=bool)
+        applied[out.renamed] = True
+        report.aliased_declarations = int(applied[codes].sum())
+        report.aliased_ids = len(out.renamed)
+        report.alias_examples = out.examples
+    return out
 
 
 def _stub_authors(
@@ -408,18 +468,25 @@ def _fill_relations(
             e_rel[j], e_rel_from[j] = int(Relation.UNKNOWN), -1
 
 
-def _relation_codes(rel: pa.Array) -> np.ndarray:
-    """Relation codes for an array of raw relation strings (-1 where none is stated)."""
+def _relation_codes(rel: pa.Array, unknown: Counter[str] | None = None) -> np.ndarray:
+    """Relation codes for an array of raw relation strings (-1 where none is stated).
+
+    Stated strings that name no relation (read as none) are counted in ``unknown``.
+    """
     enc = pc.dictionary_encode(rel)
+    spellings = enc.dictionary.to_pylist()
     lut = np.array(
-        [-1 if (r := Relation.parse(v)) is None else int(r) for v in enc.dictionary.to_pylist()]
-        + [-1],
+        [-1 if (r := Relation.parse(v)) is None else int(r) for v in spellings] + [-1],
         dtype=np.int64,
     )
     idx = np.asarray(
         pc.fill_null(enc.indices, len(enc.dictionary)).to_numpy(zero_copy_only=False),
         dtype=np.int64,
     )
+    unread = [i for i, v in enumerate(spellings) if lut[i] < 0 and v and str(v).strip()]
+    if unknown is not None and unread:
+        counts = np.bincount(idx, minlength=len(lut))
+        unknown.update({str(spellings[i])[:80]: int(counts[i]) for i in unread})
     out: np.ndarray = lut[idx]
     return out
 

@@ -38,7 +38,9 @@ import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 
 from hflineage.graph.lineage import LineageGraph, _chunks, _pointers
+from hflineage.loaders.authors import author_kinds_path
 from hflineage.loaders.home import default_home, is_uri, user_cache_dir
+from hflineage.loaders.renames import aliases_path
 
 __all__ = ["KEEP", "GraphCache", "cache_dir_from_env"]
 
@@ -90,13 +92,16 @@ def cache_dir_from_env() -> Path | None:
 
 @functools.cache
 def _code_digest() -> str:
-    """Digest of the loader and graph code: a graph built by other code is not reused."""
+    """Digest of the loader and graph code and the alias table: a graph built by other code
+    or other renames is not reused."""
     here = Path(__file__).resolve().parent
     h = hashlib.sha256()
     for folder in (here, here.parent / "loaders"):
         for f in sorted(folder.glob("*.py")):
             h.update(f.name.encode())
             h.update(f.read_bytes())
+    aliases = here / "data" / "aliases.csv"  # renames change which node a parent names
+    h.update(aliases.read_bytes())
     return h.hexdigest()
 
 
@@ -119,6 +124,10 @@ class GraphCache:
                 return None
             st = path.stat()
             parts.append([str(path), st.st_size, st.st_mtime_ns])
+            for side in (author_kinds_path(path), aliases_path(path)):  # its sidecars too
+                if side.is_file():
+                    st = side.stat()
+                    parts.append([str(side), st.st_size, st.st_mtime_ns])
         return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:32]
 
     def get_or_build(

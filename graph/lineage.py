@@ -17,7 +17,13 @@ import pyarrow.compute as pc
 
 from hflineage.errors import ModelNotFound
 from hflineage.graph.relation import Relation
-from hflineage.graph.taxonomy import OTHER_FAMILY, UNKNOWN_COUNTRY, Taxonomy, default_taxonomy
+from hflineage.graph.taxonomy import (
+    INTERNATIONAL,
+    OTHER_FAMILY,
+    UNKNOWN_COUNTRY,
+    Taxonomy,
+    default_taxonomy,
+)
 from hflineage.loaders.records import SOURCES
 from hflineage.loaders.table import _lower_chunk, column_fingerprints, stable_argsort, take_rows
 
@@ -258,7 +264,7 @@ class LineageGraph:
         return column_fingerprints(self.model_id)
 
     def node(self, model_id: str) -> int:
-        """The node of a model id (case-insensitive, URL prefix allowed).
+        """The node of a model id (case-insensitive, URL prefix allowed, moved ids followed).
 
         The id's fingerprint is compared with every node's (a few milliseconds on the whole
         Hub, no index to build), then confirmed on the id itself.
@@ -266,16 +272,23 @@ class LineageGraph:
         Raises:
             ModelNotFound: the id is not in the graph.
         """
+        from hflineage.graph.aliases import default_aliases
         from hflineage.loaders.ids import InvalidId, normalise_id
         from hflineage.loaders.table import id_fingerprint
 
         try:
-            key = normalise_id(model_id).lower()
+            spelled = normalise_id(model_id)
         except InvalidId:
             raise ModelNotFound(str(model_id)) from None
-        for v in np.flatnonzero(self._id_hashes == np.uint64(id_fingerprint(key))).tolist():
-            if str(self.model_id[v].as_py()).lower() == key:
-                return int(v)
+        aliases = default_aliases()
+        # the id as given, else its current id, else an old one (graph/data/aliases.csv)
+        for key in (spelled, aliases.current(spelled), *aliases.former(spelled)):
+            if key is None:
+                continue
+            key = key.lower()
+            for v in np.flatnonzero(self._id_hashes == np.uint64(id_fingerprint(key))).tolist():
+                if str(self.model_id[v].as_py()).lower() == key:
+                    return int(v)
         raise ModelNotFound(model_id)
 
     def __contains__(self, model_id: object) -> bool:
@@ -542,17 +555,53 @@ class LineageGraph:
         tax = self.taxonomy
         curated = curated_orgs(tax)
         countries = [tax.orgs[k].country for k in curated]
-        uniq = sorted(set(countries) | {UNKNOWN_COUNTRY})
+        users = self.authors_of_kind("user")
+        uniq = sorted(set(countries) | {UNKNOWN_COUNTRY} | ({INTERNATIONAL} if users else set()))
         pos = {c: i for i, c in enumerate(uniq)}
         lut = np.array([pos[c] for c in countries] + [pos[UNKNOWN_COUNTRY]], dtype=np.int64)
         at = self._org_lookup(curated)
         codes = lut[np.where(at < 0, len(curated), at)]
+        if users:  # a user the org table does not list: International/Online, by rule
+            codes[(at < 0) & (self._org_lookup(users) >= 0)] = pos[INTERNATIONAL]
         # Keep only the countries that occur, in sorted order.
         present = np.zeros(len(uniq), dtype=bool)
         present[codes] = True
         renumber = np.cumsum(present) - 1
         names = [c for c, keep in zip(uniq, present.tolist(), strict=True) if keep]
         return renumber[codes], names
+
+    @cached_property
+    def developer_codes(self) -> tuple[np.ndarray, list[str]]:
+        """The organisation behind every node's namespace as (codes, names).
+
+        A namespace the developer table lists takes its developer (``google-bert`` ->
+        Google); any other is its own developer, so nothing is hidden
+        (``graph.taxonomy.UNCURATED_DEVELOPER_RULE``). Worked out on the distinct orgs,
+        not per node.
+        """
+        codes, orgs = self._orgs
+        tax = self.taxonomy
+        curated = sorted(tax.developers)
+        at = pc.index_in(pc.utf8_lower(orgs), value_set=pa.array(curated, pa.string()))
+        named = pa.array([tax.developers[k].developer for k in curated], pa.string())
+        developer = pc.if_else(pc.is_valid(at), named.take(at), orgs)
+        enc = pc.dictionary_encode(developer)
+        lut = np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+        return lut[codes], [str(x) for x in enc.dictionary.to_pylist()]
+
+    def developer_of(self, node: int) -> str:
+        """The developer of one node (the value a ``developer`` Model property holds)."""
+        if "developer_codes" in self.__dict__:
+            codes, names = self.developer_codes
+            return names[int(codes[node])]
+        return self.taxonomy.developer_of(self.org_of(node))
+
+    def authors_of_kind(self, kind: str) -> list[str]:
+        """Lower-case authors the snapshots' sidecars give this kind and the org table does
+        not list (``user``, ``organization`` or ``missing``; see ``loaders.authors``)."""
+        kinds = self.validation.load.author_kinds
+        orgs = self.taxonomy.orgs
+        return sorted(a for a, k in kinds.items() if k == kind and a not in orgs)
 
     @cached_property
     def country(self) -> np.ndarray:
@@ -610,7 +659,12 @@ class LineageGraph:
         if "country_codes" in self.__dict__:
             codes, names = self.country_codes
             return names[int(codes[node])]
-        return self.taxonomy.country_of(self.org_of(node))
+        org = self.org_of(node)
+        country = self.taxonomy.country_of(org)
+        kind = self.validation.load.author_kinds.get(org.lower())
+        if country == UNKNOWN_COUNTRY and kind == "user":
+            return INTERNATIONAL
+        return country
 
     def family_of(self, node: int) -> str:
         """The family of one node: its first root's (as :attr:`family_codes` says).
@@ -675,6 +729,7 @@ class LineageGraph:
         org_codes, orgs = self.org_codes
         fam_codes, families = self.family_codes
         cty_codes, countries = self.country_codes
+        dev_codes, developers = self.developer_codes
         created = self.created_at
         for i, mid in zip(sel.tolist(), ids, strict=True):
             g.add_node(
@@ -686,6 +741,7 @@ class LineageGraph:
                 created_at=None if np.isnat(created[i]) else str(created[i]),
                 family=families[fam_codes[i]],
                 country=countries[cty_codes[i]],
+                developer=developers[dev_codes[i]],
                 stub=bool(self.stub[i]),
             )
         for e in e_sel.tolist():

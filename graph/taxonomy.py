@@ -11,7 +11,9 @@ from pathlib import Path
 __all__ = [
     "INTERNATIONAL",
     "OTHER_FAMILY",
+    "UNCURATED_DEVELOPER_RULE",
     "UNKNOWN_COUNTRY",
+    "DeveloperInfo",
     "FamilyRule",
     "OrgInfo",
     "Taxonomy",
@@ -21,6 +23,10 @@ __all__ = [
 UNKNOWN_COUNTRY = "unknown"
 INTERNATIONAL = "International/Online"
 OTHER_FAMILY = "other"
+#: What ``--by developer`` does with a namespace the developer table does not list.
+UNCURATED_DEVELOPER_RULE = (
+    "a namespace with no curated developer is its own developer (nothing is hidden)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +49,28 @@ class OrgInfo:
     source: str
 
 
-class Taxonomy:
-    """Classifies model ids into families and orgs into countries."""
+@dataclass(frozen=True, slots=True)
+class DeveloperInfo:
+    """The organisation behind a Hub namespace, and the source of that fact."""
 
-    def __init__(self, rules: list[FamilyRule], orgs: dict[str, OrgInfo]) -> None:
+    namespace: str
+    developer: str
+    source: str
+
+
+class Taxonomy:
+    """Classifies model ids into families, orgs into countries and developers."""
+
+    def __init__(
+        self,
+        rules: list[FamilyRule],
+        orgs: dict[str, OrgInfo],
+        developers: dict[str, DeveloperInfo] | None = None,
+    ) -> None:
         self.rules = sorted(rules, key=lambda r: r.priority)
         self.orgs = orgs
+        #: lower-case namespace -> its developer
+        self.developers = developers or {}
         self._by_org: dict[str, list[FamilyRule]] = {}
         self._any: list[FamilyRule] = []
         for r in self.rules:
@@ -91,6 +113,18 @@ class Taxonomy:
         info = self.orgs.get(org.lower())
         return info.country if info else UNKNOWN_COUNTRY
 
+    def developer_of(self, org: str | None) -> str:
+        """The organisation behind a namespace: the curated developer, else the namespace.
+
+        >>> tax = default_taxonomy()
+        >>> tax.developer_of("google-bert"), tax.developer_of("someone-uncurated")
+        ('Google', 'someone-uncurated')
+        """
+        if not org:
+            return UNKNOWN_COUNTRY
+        info = self.developers.get(org.lower())
+        return info.developer if info else org
+
 
 def _rows(name: str) -> list[dict[str, str]]:
     # the package's own files (importlib.resources would cost every command ~10 ms of imports)
@@ -119,4 +153,12 @@ def default_taxonomy() -> Taxonomy:
         )
         for r in _rows("orgs.csv")
     }
-    return Taxonomy(rules, orgs)
+    developers = {
+        r["namespace"].strip().lower(): DeveloperInfo(
+            namespace=r["namespace"].strip(),
+            developer=r["developer"].strip(),
+            source=r.get("source", "").strip(),
+        )
+        for r in _rows("developers.csv")
+    }
+    return Taxonomy(rules, orgs, developers)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from hflineage.errors import InputError
@@ -11,27 +12,49 @@ from hflineage.loaders.parse import card_declarations, parse_count, parse_time
 from hflineage.loaders.records import LoadReport, ModelRecord
 from hflineage.loaders.table import ModelTable
 
-__all__ = ["load_model_cards", "read_front_matter"]
+__all__ = ["front_matter_block", "load_model_cards", "read_front_matter"]
+
+
+# The front-matter block as huggingface_hub's card parser finds it (``repocard.REGEX_YAML_BLOCK``):
+# blank lines or spaces may come before the opening ``---``; the closing ``---`` is a line of
+# its own (trailing spaces or tabs allowed). Copied, not imported: importing the card module
+# costs every command its imports.
+_YAML_BLOCK = re.compile(r"^(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(\r\n|\n|$))")
+
+
+def front_matter_block(text: str) -> str | None:
+    """The YAML text between the ``---`` lines, as huggingface_hub reads it (``None``: none).
+
+    >>> front_matter_block("\\n---\\nbase_model: gpt2\\n---\\n# Card")
+    'base_model: gpt2'
+    """
+    match = _YAML_BLOCK.search(text)
+    return match.group(2) if match else None
 
 
 def read_front_matter(text: str) -> dict[str, object] | None:
-    """Return the YAML front matter of a card as a dict, ``{}`` if none, ``None`` if broken."""
-    if not text.startswith("---"):
+    """The card's front matter as huggingface_hub's ``metadata_load`` reads it.
+
+    ``{}`` when there is none (or it is empty), ``None`` when it is not YAML or not a mapping
+    (huggingface_hub raises on those).
+    """
+    block = front_matter_block(text)
+    if block is None:
         return {}
-    lines = text.splitlines()
-    try:
-        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
-    except StopIteration:
-        return None
     import yaml  # only cards with front matter need it (hub-stats cards are JSON)
 
     try:
-        data = yaml.safe_load("\n".join(lines[1:end]))
+        data = yaml.safe_load(block)
     except yaml.YAMLError:
         return None
     if data is None:
         return {}
     return data if isinstance(data, dict) else None
+
+
+def _unclosed(text: str) -> bool:
+    """Front matter opened but not closed: huggingface_hub reads the card as having none."""
+    return text.lstrip().startswith("---") and front_matter_block(text) is None
 
 
 def _opt_str(value: object) -> str | None:
@@ -58,6 +81,8 @@ def load_model_cards(root: str | os.PathLike[str]) -> tuple[ModelTable, LoadRepo
             report.reject("card is not UTF-8", where)
             continue
         meta = read_front_matter(text)
+        if _unclosed(text):
+            report.note("front matter not closed (read as none, as huggingface_hub does)", where)
         if meta is None:
             report.reject("broken YAML front matter", where)
             continue

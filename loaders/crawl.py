@@ -45,6 +45,7 @@ __all__ = [
     "crawl_family",
     "crawl_hub",
     "crawl_model",
+    "model_url",
 ]
 
 #: Fields asked of the list endpoint (it refuses ``baseModels`` with HTTP 400).
@@ -144,7 +145,8 @@ def _list_url(endpoint: str, page_size: int, direction: int, filters: Sequence[s
     return f"{endpoint}/api/models?{urlencode(params)}"
 
 
-def _model_url(endpoint: str, model_id: str, expand: Sequence[str]) -> str:
+def model_url(endpoint: str, model_id: str, expand: Sequence[str]) -> str:
+    """The ``/api/models/{id}`` URL asking for the ``expand`` fields."""
     query = urlencode([("expand", field) for field in expand])
     return f"{endpoint}/api/models/{quote(model_id, safe='/')}?{query}"
 
@@ -617,7 +619,7 @@ def crawl_family(
             # Roots first: one request each, checkpointed together (the cursor stays at 0).
             if not crawl.nodes and not state["done"]:
                 answers = [
-                    crawl.fetch(_model_url(client.endpoint, r, LIST_EXPAND), listing=False)
+                    crawl.fetch(model_url(client.endpoint, r, LIST_EXPAND), listing=False)
                     for r in root_ids
                 ]
                 found = [a.data for a in answers if a is not None]
@@ -685,7 +687,7 @@ def crawl_model(
         state = crawl.state
         with crawl.running("fetching models"):
             for model_id in ids[state["cursor"] :]:
-                url = _model_url(client.endpoint, model_id, MODEL_EXPAND)
+                url = model_url(client.endpoint, model_id, MODEL_EXPAND)
                 response = crawl.fetch(url, listing=False)
                 if response is not None:
                     crawl.keep([response.data], 0, response.url)

@@ -140,15 +140,36 @@ def hub_declarations(base_models: object, where: str, report: LoadReport) -> lis
     return out
 
 
+def _card_text(text: str, where: str, report: LoadReport) -> object:
+    """Card data given as text: JSON (hub-stats), else YAML (as huggingface_hub writes it).
+
+    ``None`` (counted) when it is neither.
+    """
+    if not text.strip():
+        return {}
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    import yaml  # only card data that is not JSON needs it
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        data = None
+    if not isinstance(data, Mapping):
+        report.note("cardData is neither a JSON nor a YAML mapping (ignored)", where)
+        return None
+    return data
+
+
 def card_declarations(
     card: object, where: str, report: LoadReport
 ) -> tuple[list[Declaration], str | None]:
     """Parents and relation from card data (``base_model`` str or list)."""
     if isinstance(card, str):
-        try:
-            card = json.loads(card) if card.strip() else {}
-        except ValueError:
-            report.note("cardData is not valid JSON (ignored)", where)
+        card = _card_text(card, where, report)
+        if card is None:
             return [], None
     if not isinstance(card, Mapping):
         return [], None
@@ -214,13 +235,14 @@ def parse_api_model(obj: Any, where: str, report: LoadReport) -> ModelRecord | N
         created_at=created,
         last_modified=parse_time(obj.get("lastModified")),
         downloads=parse_count(obj.get("downloads"), "downloads", where, report),
+        # an absent count is counted as missing, so a metric no row states is an error later
         downloads_all_time=parse_count(
-            obj.get("downloadsAllTime", obj.get("downloads_all_time", 0)),
+            obj.get("downloadsAllTime", obj.get("downloads_all_time")),
             "downloadsAllTime",
             where,
             report,
         ),
-        likes=parse_count(obj.get("likes", 0), "likes", where, report),
+        likes=parse_count(obj.get("likes"), "likes", where, report),
         pipeline_tag=_opt_str(obj.get("pipeline_tag")),
         library_name=_opt_str(obj.get("library_name")),
         parents=tuple(parents),

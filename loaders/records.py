@@ -59,6 +59,12 @@ class LoadReport:
     notes: Counter[str] = field(default_factory=Counter)
     examples: dict[str, list[str]] = field(default_factory=dict)
     sources: list[str] = field(default_factory=list)
+    #: lower-case author -> ``user`` / ``organization`` / ``missing``, from snapshot sidecars
+    #: (``loaders.authors``); empty when no sidecar was read
+    author_kinds: dict[str, str] = field(default_factory=dict)
+    #: lower-case old id -> current id, from the renames sidecars of resolved stubs
+    #: (``loaders.crawl_stubs``); applied like the curated alias table
+    aliases: dict[str, str] = field(default_factory=dict)
 
     max_examples = 5
 
@@ -92,6 +98,10 @@ class LoadReport:
             ex = self.examples.setdefault(k, [])
             ex.extend(v[: max(0, self.max_examples - len(ex))])
         self.sources.extend(other.sources)
+        for author, kind in other.author_kinds.items():  # the first snapshot's answer wins
+            self.author_kinds.setdefault(author, kind)
+        for old, new in other.aliases.items():
+            self.aliases.setdefault(old, new)
 
     def as_dict(self) -> dict[str, object]:
         """A JSON-ready summary."""

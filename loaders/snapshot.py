@@ -7,10 +7,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from hflineage.errors import InputError
+from hflineage.loaders.authors import author_kinds_path, read_author_kinds
 from hflineage.loaders.cards import load_model_cards
 from hflineage.loaders.hubstats import load_hub_stats
 from hflineage.loaders.jsonl import load_jsonl
 from hflineage.loaders.records import LoadReport
+from hflineage.loaders.renames import aliases_path, read_aliases
 from hflineage.loaders.table import ModelTable
 
 __all__ = ["load_snapshot", "load_snapshots", "snapshot_format"]
@@ -47,10 +49,27 @@ def load_snapshot(
     """Load one snapshot of any supported format."""
     fmt = snapshot_format(path)
     if fmt == "parquet":
-        return load_hub_stats(path, progress=progress)
-    if fmt == "jsonl":
-        return load_jsonl(path)
-    return load_model_cards(path)
+        table, report = load_hub_stats(path, progress=progress)
+    elif fmt == "jsonl":
+        table, report = load_jsonl(path)
+    else:
+        table, report = load_model_cards(path)
+    _read_sidecar(path, report)
+    return table, report
+
+
+def _read_sidecar(path: str | os.PathLike[str], report: LoadReport) -> None:
+    """The snapshot's author kinds and renames, when ``hf-lineage crawl-authors`` or
+    ``hf-lineage crawl --resolve-stubs`` wrote them."""
+    for sidecar, read, into, what in (
+        (author_kinds_path(path), read_author_kinds, report.author_kinds, "author-kind"),
+        (aliases_path(path), read_aliases, report.aliases, "renames"),
+    ):
+        if sidecar.is_file():
+            found, bad = read(sidecar)
+            into.update(found)
+            if bad:
+                report.note(f"{what} sidecar line unreadable (ignored)", str(sidecar), bad)
 
 
 def load_snapshots(

@@ -582,14 +582,29 @@ class ModelTable:
         keys = self.id_keys(confirmed=False)
         if keys.distinct:
             return self
-        keep = np.flatnonzero(keys.first_row == np.arange(len(self)))
+        first_row = keys.first_row
+        assert first_row is not None
+        keep = np.flatnonzero(first_row == np.arange(len(self)))
         dropped = np.setdiff1d(np.arange(len(self)), keep)
-        ids = self.model_id.take(pa.array(dropped[: report.max_examples])).to_pylist()
         report.rejected["duplicate id (the first row is kept)"] += len(dropped)
         report.rows_loaded -= len(dropped)
-        for mid in ids:
-            report._example("duplicate id (the first row is kept)", str(mid))
+        for row in dropped[: report.max_examples].tolist():
+            report._example("duplicate id (the first row is kept)", self._dropped(row, first_row))
         return self.take(keep)
+
+    def _dropped(self, row: int, first_row: np.ndarray) -> str:
+        """What a dropped repeat declared, beside the row kept for its id."""
+
+        def said(r: int) -> str:
+            parents = self.decl_parent.take(pa.array(np.flatnonzero(self.decl_child == r)))
+            named = ", ".join(dict.fromkeys(str(p) for p in parents.to_pylist())) or "no parent"
+            return f"{named}; {int(self.downloads[r]):,} downloads"
+
+        kept = int(first_row[row])
+        return (
+            f"{self.model_id[row].as_py()}: dropped row {row} ({said(row)}), "
+            f"kept row {kept} ({said(kept)})"
+        )
 
     # -- rows ---------------------------------------------------------------------------
     def records(self) -> Iterator[ModelRecord]:

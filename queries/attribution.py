@@ -18,7 +18,9 @@ import numpy as np
 
 from hflineage.errors import QueryError
 from hflineage.graph import LineageGraph, MergePolicy
+from hflineage.graph.taxonomy import UNCURATED_DEVELOPER_RULE, UNKNOWN_COUNTRY
 from hflineage.queries.concentration import gini, hhi
+from hflineage.queries.gaps import WHY_UNKNOWN, level_gaps, metric_gaps, window_gaps
 from hflineage.queries.window import Window
 
 __all__ = [
@@ -31,9 +33,9 @@ __all__ = [
     "metric_values",
 ]
 
-Level = Literal["root", "family", "org", "country"]
+Level = Literal["root", "family", "org", "developer", "country"]
 View = Literal["lineage", "uploader"]
-LEVELS: tuple[str, ...] = ("root", "family", "org", "country")
+LEVELS: tuple[str, ...] = ("root", "family", "org", "developer", "country")
 METRICS: dict[str, str] = {
     "downloads": "downloads in the last 30 days (Hub 'downloads')",
     "downloads_all_time": "downloads since the repo was created (Hub 'downloadsAllTime')",
@@ -107,6 +109,8 @@ def level_codes(graph: LineageGraph, level: str) -> tuple[np.ndarray, list[str]]
         return graph.root_family_codes
     if level == "org":
         return graph.org_codes
+    if level == "developer":
+        return graph.developer_codes
     if level == "country":
         return graph.country_codes
     raise QueryError(f"--by must be one of {', '.join(LEVELS)}, got {level!r}")
@@ -152,7 +156,7 @@ def _check(view: str, policy: str, level: str) -> None:
     if view == "uploader" and level in ("root", "family"):
         raise QueryError(
             f"--by {level} needs the lineage view (roots and families are lineage ideas); "
-            "use --view lineage, or --by org/country with --view uploader"
+            "use --view lineage, or --by org/developer/country with --view uploader"
         )
 
 
@@ -217,7 +221,7 @@ def attribute(
 
     Args:
         graph: the lineage graph.
-        by: ``root``, ``family``, ``org`` or ``country``.
+        by: ``root``, ``family``, ``org``, ``developer`` or ``country``.
         view: ``lineage`` (credit the roots' developers) or ``uploader``.
         metric: ``downloads`` (30-day), ``downloads_all_time``, ``uploads`` or ``likes``.
         policy: merge policy (``split``, ``full``, ``first``); lineage view only.
@@ -231,7 +235,9 @@ def attribute(
     _check(view, policy, by)
     window = window or Window()
     values = metric_values(graph, metric)
+    warnings = metric_gaps(graph, metric)
     mask, excluded = window.mask(graph)
+    warnings += window_gaps(graph, window, mask, excluded)
     if view == "lineage":
         # The key codes (Arrow work, outside the GIL) and the root sets (numpy, and Python
         # for merges) do not depend on each other: they are worked out side by side.
@@ -285,6 +291,13 @@ def attribute(
         },
         "validation": graph.validation.as_dict(),
     }
+    warnings += level_gaps(by, names, nz)
+    meta["warnings"] = warnings
+    if by == "developer":
+        meta["developers"] = _developer_note(graph, names, nz)
+    if by == "country" and UNKNOWN_COUNTRY in names:
+        unknown = float(credit[list(names).index(UNKNOWN_COUNTRY)])
+        meta["unknown"] = _unknown_breakdown(graph, values, mask, view, policy, unknown)
     if len(rows) < len(nz):
         shown = order
         rest_mask = np.ones(len(credit), dtype=bool)
@@ -296,6 +309,50 @@ def attribute(
             "share": float(100.0 * credit[rest].sum() / denominator) if denominator else 0.0,
         }
     return Attribution(rows, meta)
+
+
+def _unknown_breakdown(
+    graph: LineageGraph,
+    values: np.ndarray,
+    mask: np.ndarray,
+    view: str,
+    policy: str,
+    unknown: float,
+) -> dict[str, object]:
+    """How much of the ``unknown`` country's credit comes from authors whose kind (user or
+    organisation) is not known, from organisations the table lacks, and from accounts the
+    Hub no longer has."""
+    kinds = len(graph.validation.load.author_kinds)
+    out: dict[str, object] = {"value": unknown, "author_kinds_known": kinds}
+    if not kinds:  # no sidecar: every unknown author is unclassified
+        out.update({WHY_UNKNOWN[1]: unknown, WHY_UNKNOWN[2]: 0.0, WHY_UNKNOWN[3]: 0.0})
+        return out
+    codes_c, names_c = graph.country_codes
+    why = np.where(codes_c == names_c.index(UNKNOWN_COUNTRY), 1, 0).astype(np.int64)
+    for code, kind in ((2, "organization"), (3, "missing")):
+        named = graph.authors_of_kind(kind)
+        if named:
+            why[(why > 0) & (graph._org_lookup(named) >= 0)] = code
+    if view == "lineage":
+        credit, _ = credit_by_key(
+            graph, values, mask, why, len(WHY_UNKNOWN), policy  # type: ignore[arg-type]
+        )
+    else:
+        credit = np.bincount(why[mask], weights=values[mask], minlength=len(WHY_UNKNOWN))
+    out.update({name: float(credit[i]) for i, name in enumerate(WHY_UNKNOWN) if i})
+    return out
+
+
+def _developer_note(graph: LineageGraph, names: Sequence[str], nz: np.ndarray) -> dict[str, object]:
+    """How ``--by developer`` read the namespaces, and how many keys are not curated."""
+    curated = {d.developer for d in graph.taxonomy.developers.values()}
+    uncurated = sum(1 for i in nz.tolist() if names[i] not in curated)
+    return {
+        "rule": UNCURATED_DEVELOPER_RULE,
+        "curated_namespaces": len(graph.taxonomy.developers),
+        "keys_from_curated_developers": len(nz) - uncurated,
+        "keys_that_are_uncurated_namespaces": uncurated,
+    }
 
 
 def _ranked(

@@ -8,7 +8,10 @@ It answers the two endpoints the crawler uses, the way the real Hub does:
   endpoint), keyset pagination with an opaque ``cursor`` in an absolute ``Link: <...>;
   rel="next"`` header;
 - ``GET /api/models/{id}``: one model, ``expand`` including ``baseModels`` and
-  ``childrenModelCount``; 404 with ``X-Error-Code: RepoNotFound`` for unknown ids.
+  ``childrenModelCount``; 404 with ``X-Error-Code: RepoNotFound`` for unknown ids; an id
+  of :attr:`FakeHub.renamed` answers with the model under its new id;
+- ``GET /api/users/{name}/overview`` and ``GET /api/organizations/{name}/overview``: the
+  accounts of :attr:`FakeHub.accounts` (404 for any other name), for the author-kind crawl.
 
 The data are the 4,167 real models of ``hub-stats-sample-2026-05.parquet``, turned back into
 API objects (``cardData``/``gguf`` parsed, timestamps as ``2024-03-02T03:51:35.000Z``).
@@ -270,6 +273,11 @@ class FakeHub:
         self._previous_page_start: dict[str, int] = {}
         #: Repository files served at ``/{datasets/}<repo>/resolve/<rev>/<path>``.
         self.files: dict[str, bytes] = {}
+        #: Accounts served at ``/api/users/<name>/overview`` and
+        #: ``/api/organizations/<name>/overview``: name -> ``user`` or ``org``.
+        self.accounts: dict[str, str] = {}
+        #: Ids the Hub moved: ``/api/models/<old>`` answers the model under its new id.
+        self.renamed: dict[str, str] = {}
 
     # -- answers ------------------------------------------------------------------------------
 
@@ -307,7 +315,22 @@ class FakeHub:
             return self._list(query)
         if path.startswith("/api/models/"):
             return self._one(unquote(path[len("/api/models/") :]), query)
+        account = self._account(path)
+        if account is not None:
+            return account
         return _error(404, "Not Found")
+
+    def _account(self, path: str) -> _Answer | None:
+        """A user's or an organisation's overview, as the Hub's two endpoints give them."""
+        for prefix, kind in (("/api/users/", "user"), ("/api/organizations/", "org")):
+            if path.startswith(prefix) and path.endswith("/overview"):
+                name = unquote(path[len(prefix) : -len("/overview")])
+                if self.accounts.get(name) != kind:
+                    return _error(404, f"{kind} {name!r} not found")
+                body = {"user": name} if kind == "user" else {"name": name}
+                body.update({"fullname": name, "type": kind, "avatarUrl": ""})
+                return _Answer(200, json.dumps(body).encode(), {"Content-Type": "application/json"})
+        return None
 
     def _fields(self, query: dict[str, list[str]], allowed: tuple[str, ...]) -> list[str] | _Answer:
         expand = query.get("expand", []) + query.get("expand[]", [])
@@ -381,6 +404,7 @@ class FakeHub:
         fields = self._fields(query, MODEL_FIELDS)
         if isinstance(fields, _Answer):
             return fields
+        model_id = self.renamed.get(model_id.lower(), model_id)
         model = self.by_id.get(model_id.lower())
         if model is None:
             return _error(404, "Repository not found", "RepoNotFound")

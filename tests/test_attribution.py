@@ -185,7 +185,7 @@ def test_org_shares_on_the_sample_match_an_independent_computation(
 
 
 @pytest.mark.parametrize("policy", ["split", "first"])
-@pytest.mark.parametrize("level", ["root", "family", "org", "country"])
+@pytest.mark.parametrize("level", ["root", "family", "org", "developer", "country"])
 def test_sample_credit_conserves_the_denominator(
     sample_graph: LineageGraph, policy: str, level: str
 ) -> None:

@@ -84,7 +84,7 @@ def test_cached_graph_answers_like_the_built_one(
     assert g.org.tolist() == ref.org.tolist()
     assert g.country.tolist() == ref.country.tolist()
     assert g.family.tolist() == ref.family.tolist()
-    for by in ("root", "family", "org", "country"):
+    for by in ("root", "family", "org", "developer", "country"):
         for policy in ("split", "full", "first"):
             a = attribute(g, by=by, policy=policy, top=None).as_dict()
             b = attribute(ref, by=by, policy=policy, top=None).as_dict()

@@ -39,6 +39,8 @@ def test_wheel_installs_only_the_hflineage_namespace(tmp_path: Path) -> None:
     for needed in (
         "hflineage/graph/data/families.csv",
         "hflineage/graph/data/orgs.csv",
+        "hflineage/graph/data/developers.csv",
+        "hflineage/graph/data/aliases.csv",
         "hflineage/loaders/hubstats.py",
         "hflineage/queries/attribution.py",
         "hflineage/explorer/cli.py",
