@@ -5,9 +5,9 @@ node and relationship tables every backend loads (the embedded engine by ``COPY`
 server by batched ``UNWIND ... MERGE``, ``neo4j-admin`` from CSV)::
 
     (:Model {id, author, downloads, downloadsAllTime, likes, createdAt, pipelineTag,
-             libraryName, family, country, stub, nParents, depth})
+             libraryName, family, country, developer, stub, nParents, depth})
     (:Model)-[:DERIVED_FROM {relation, source, rank}]->(:Model)     derived -> base
-    (:Org {name, country})-[:PUBLISHED]->(:Model)
+    (:Org {name, country, developer})-[:PUBLISHED]->(:Model)
     (:Model)-[:HAS_ROOT {weight, first}]->(:Model)                  precomputed credit
 
 Additions to DESIGN.md's schema, all computed on the Python side:
@@ -20,8 +20,10 @@ Additions to DESIGN.md's schema, all computed on the Python side:
   impossible to enumerate in Cypher: on the 4,167-row sample one merge model has about
   7e13 paths to its roots. ``first`` marks the root reached through first-listed parents
   (the ``first`` policy); the ``full`` policy is every ``HAS_ROOT`` edge with weight 1.
-* ``Model.family`` is the family of the model's first root; ``Model.country`` and
-  ``Model.author`` are those of its own (uploader's) org: the author, else the id's namespace.
+* ``Model.family`` is the family of the model's first root; ``Model.country``,
+  ``Model.developer`` and ``Model.author`` are those of its own (uploader's) org: the
+  author, else the id's namespace; ``developer`` is the organisation behind it
+  (``graph/data/developers.csv``; an uncurated namespace is its own developer).
 * ``createdAt`` is an ISO string (``2024-05-01T12:00:00``, UTC, null when unknown), the one
   temporal form every backend here can store and return.
 """
@@ -50,7 +52,7 @@ __all__ = [
 ]
 
 #: Bumped whenever a label, type or property changes meaning.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: ``(property, type)`` in table order; types are the embedded engine's names.
 MODEL_PROPERTIES: tuple[tuple[str, str], ...] = (
@@ -64,11 +66,16 @@ MODEL_PROPERTIES: tuple[tuple[str, str], ...] = (
     ("libraryName", "STRING"),
     ("family", "STRING"),
     ("country", "STRING"),
+    ("developer", "STRING"),
     ("stub", "BOOLEAN"),
     ("nParents", "INT64"),
     ("depth", "INT64"),
 )
-ORG_PROPERTIES: tuple[tuple[str, str], ...] = (("name", "STRING"), ("country", "STRING"))
+ORG_PROPERTIES: tuple[tuple[str, str], ...] = (
+    ("name", "STRING"),
+    ("country", "STRING"),
+    ("developer", "STRING"),
+)
 DERIVED_FROM_PROPERTIES: tuple[tuple[str, str], ...] = (
     ("relation", "STRING"),
     ("source", "STRING"),
@@ -134,8 +141,11 @@ def _plain_strings(values: pa.Array | pa.ChunkedArray) -> pa.Array:
     return values.cast(pa.string())
 
 
-def _strings(values: np.ndarray) -> pa.Array:
-    return pa.array(values.tolist(), type=pa.string())
+def _labels(codes: np.ndarray, names: list[str]) -> pa.Array:
+    """Plain strings for per-row codes into ``names``."""
+    return pa.DictionaryArray.from_arrays(
+        pa.array(codes, pa.int64()), pa.array(names, pa.string())
+    ).cast(pa.string())
 
 
 def _created_text(created: np.ndarray) -> pa.Array:
@@ -200,31 +210,35 @@ def graph_tables(graph: LineageGraph) -> GraphTables:
     org_codes, org_names = graph.org_codes
     country_codes, country_names = graph.country_codes
     family_codes, family_names = graph.family_codes
-    country_of_org = np.array([graph.taxonomy.country_of(o) for o in org_names] or [], dtype=object)
+    developer_codes, developer_names = graph.developer_codes
+    # An org's country and developer are those of its models (author kinds included).
+    first_node = np.zeros(len(org_names), dtype=np.int64)
+    first_node[org_codes[::-1]] = np.arange(len(org_codes) - 1, -1, -1)
     models = pa.table(
         {
             "id": ids,
-            "author": pa.DictionaryArray.from_arrays(
-                pa.array(org_codes, pa.int64()), pa.array(org_names, pa.string())
-            ).cast(pa.string()),
+            "author": _labels(org_codes, org_names),
             "downloads": pa.array(graph.downloads, pa.int64()),
             "downloadsAllTime": pa.array(graph.downloads_all_time, pa.int64()),
             "likes": pa.array(graph.likes, pa.int64()),
             "createdAt": _created_text(graph.created_at),
             "pipelineTag": _plain_strings(graph.pipeline_tag),
             "libraryName": _plain_strings(graph.library_name),
-            "family": pa.DictionaryArray.from_arrays(
-                pa.array(family_codes, pa.int64()), pa.array(family_names, pa.string())
-            ).cast(pa.string()),
-            "country": pa.DictionaryArray.from_arrays(
-                pa.array(country_codes, pa.int64()), pa.array(country_names, pa.string())
-            ).cast(pa.string()),
+            "family": _labels(family_codes, family_names),
+            "country": _labels(country_codes, country_names),
+            "developer": _labels(developer_codes, developer_names),
             "stub": pa.array(graph.stub.astype(bool)),
             "nParents": pa.array(graph.n_parents, pa.int64()),
             "depth": pa.array(graph.depth, pa.int64()),
         }
     )
-    orgs = pa.table({"name": pa.array(org_names, pa.string()), "country": _strings(country_of_org)})
+    orgs = pa.table(
+        {
+            "name": pa.array(org_names, pa.string()),
+            "country": _labels(country_codes[first_node], country_names),
+            "developer": _labels(developer_codes[first_node], developer_names),
+        }
+    )
     relation_labels = pa.array([r.label for r in Relation], pa.string())
     derived_from = pa.table(
         {

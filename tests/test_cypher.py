@@ -583,3 +583,25 @@ def test_cli_export_csv_keeps_exact_weights(
         weights = [float(r[2]) for r in list(csv.reader(fh))[1:]]
     assert weights == sample_tables.has_root.column("weight").to_pylist()
     assert all(math.isfinite(w) for w in weights)
+
+
+def test_developer_credit_in_cypher_equals_attribute(
+    corpus_graph: LineageGraph, embedded: EmbeddedCypher
+) -> None:
+    from hflineage.queries import attribute
+
+    query = (
+        "MATCH (d:Model)-[h:HAS_ROOT]->(r:Model) WHERE NOT d.stub "
+        "RETURN r.developer AS developer, sum(h.weight * d.downloads) AS downloads"
+    )
+    got = {k: float(v) for k, v in embedded.run(query).rows}
+    want = {row.key: row.value for row in attribute(corpus_graph, by="developer").rows}
+    assert set(got) <= set(want) and len(want) > 1
+    for key, value in want.items():  # a developer credited nothing may have no row
+
+        assert got.get(key, 0.0) == pytest.approx(value, rel=1e-9, abs=1e-6), key
+    orgs = embedded.run(
+        "MATCH (o:Org)-[:PUBLISHED]->(m:Model) "
+        "WHERE o.developer <> m.developer OR o.country <> m.country RETURN count(*)"
+    ).rows
+    assert orgs == [(0,)]
