@@ -304,14 +304,16 @@ class EmbeddedCypher(ClosingRunner):
             )
             self._conn = module.Connection(self._db)
         except RuntimeError as exc:
-            raise QueryError(f"cannot open {self.location} with {self.engine}: {exc}") from None
+            raise QueryError(
+                f"cannot open {self.location} with {self.engine}: {_one_line(str(exc))}; "
+                "a database built by another engine or version needs rebuilding: "
+                "hf-lineage db build"
+            ) from None
         # Must run before any other statement on this connection (see the module doc).
         self.max_depth = 0
         self._set_max_depth(max_depth)
         self._set_max_depth(int(self._meta.get("max_depth", 0)) + 1)
-        self.timeout = timeout
-        if timeout:
-            self._conn.set_query_timeout(max(1, round(timeout * 1000)))
+        self._set_timeout(timeout)
 
     @classmethod
     def from_tables(
@@ -327,10 +329,13 @@ class EmbeddedCypher(ClosingRunner):
         _load(runner._conn, tables)
         runner._set_max_depth(_max_depth(tables.models) + 1)
         runner.write = False
-        runner.timeout = timeout
-        if timeout:
-            runner._conn.set_query_timeout(max(1, round(timeout * 1000)))
+        runner._set_timeout(timeout)
         return runner
+
+    def _set_timeout(self, seconds: float | None) -> None:
+        """Stop every later query after ``seconds`` (``None`` or 0: never)."""
+        self.timeout = seconds
+        self._conn.set_query_timeout(max(1, round(seconds * 1000)) if seconds else 0)
 
     def _set_max_depth(self, depth: int) -> None:
         """Raise the variable-length depth limit (never lowers it)."""
