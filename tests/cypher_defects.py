@@ -1,0 +1,205 @@
+"""Known engine defects: the one place a disagreement with the oracle may be excused.
+
+Each :class:`Defect` names the engine versions it was measured on, the feature of a query that
+triggers it (a predicate on the spec), why the answer differs from Neo4j's, a minimal query
+that shows it, and a workaround: the same question written so that the engine answers it
+right. A differential check excuses a disagreement only when a listed defect of that engine
+applies to the query **and** the workaround, run on the same engine, agrees with the oracle;
+anything else fails.
+
+Engine names are what :class:`cypher_engines.EngineProcess` reports: ``ladybug 0.20.4``,
+``kuzu 0.11.3``, ``ryugraph 25.9.2``, ``falkordb``...
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from cypher_oracle import Agg, BoolOp, Cmp, Item, Param, Pattern, Query, Var
+
+KUZU_FAMILY = ("ladybug 0.20.4", "ladybug 0.21.2", "ladybug 0.22.0", "kuzu 0.11.3",
+               "ryugraph 25.9.2")  # fmt: skip
+BEFORE_LADYBUG_021 = ("ladybug 0.20.4", "kuzu 0.11.3", "ryugraph 25.9.2")
+
+
+@dataclass(frozen=True)
+class Defect:
+    """An engine's known wrong answer for a class of queries, and how to avoid it."""
+
+    name: str
+    engines: tuple[str, ...]
+    reason: str
+    example: str
+    applies: Callable[[Query], bool]
+    workaround: Callable[[Query], list[Query]]
+
+    def covers(self, engine: str, q: Query) -> bool:
+        return any(engine.startswith(e) for e in self.engines) and self.applies(q)
+
+
+# -- relationship uniqueness ----------------------------------------------------------------
+def _repeatable_pairs(p: Pattern | None) -> list[tuple[int, int]]:
+    """Pairs of single hops of one type in a pattern (one edge could serve both)."""
+    rels = p.rels if p is not None else ()
+    return [
+        (i, j)
+        for i in range(len(rels))
+        for j in range(i + 1, len(rels))
+        if rels[i].type == rels[j].type and rels[i].hops is None and rels[j].hops is None
+    ]
+
+
+def _reuses(q: Query) -> bool:
+    return bool(_repeatable_pairs(q.match) or _repeatable_pairs(q.optional))
+
+
+def _with_distinct_edges(p: Pattern, where: Any, prefix: str) -> tuple[Pattern, Any]:
+    rels = [
+        r if r.var else dataclasses.replace(r, var=f"{prefix}{i}") for i, r in enumerate(p.rels)
+    ]
+    for i, j in _repeatable_pairs(p):
+        a, b = rels[i].var, rels[j].var
+        assert a and b
+        cond = Cmp("<>", Var(a), Var(b))
+        where = cond if where is None else BoolOp("AND", where, cond)
+    return dataclasses.replace(p, rels=tuple(rels)), where
+
+
+def _distinct_edges(q: Query) -> list[Query]:
+    """Name the hops and add ``r_i <> r_j`` for each pair of one type, in each pattern."""
+    match, where = _with_distinct_edges(q.match, q.where, "w")
+    out = dataclasses.replace(q, match=match, where=where)
+    if q.optional is not None:
+        optional, opt_where = _with_distinct_edges(q.optional, q.optional_where, "v")
+        out = dataclasses.replace(out, optional=optional, optional_where=opt_where)
+    return [out]
+
+
+# -- aggregates -----------------------------------------------------------------------------
+def _empty_aggregates(q: Query) -> bool:
+    return any(isinstance(i.expr, Agg) and i.expr.func in ("sum", "size_collect") for i in q.items)
+
+
+def _coalesce_zero(q: Query) -> list[Query]:
+    items = tuple(
+        Item(dataclasses.replace(i.expr, default=0), i.alias)
+        if isinstance(i.expr, Agg) and i.expr.func in ("sum", "size_collect")
+        else i
+        for i in q.items
+    )
+    return [dataclasses.replace(q, items=items)]
+
+
+def _after_distinct_aggregate(q: Query) -> bool:
+    """A grouped RETURN with an aggregate listed after a DISTINCT one."""
+    seen_distinct = False
+    grouped = any(not isinstance(i.expr, Agg) for i in q.items)
+    for i in q.items:
+        if isinstance(i.expr, Agg):
+            if seen_distinct and grouped:
+                return True
+            seen_distinct |= i.expr.distinct
+    return False
+
+
+def _distinct_aggregates_last(q: Query) -> list[Query]:
+    def late(i: Item) -> bool:
+        return isinstance(i.expr, Agg) and i.expr.distinct
+
+    items = tuple([i for i in q.items if not late(i)] + [i for i in q.items if late(i)])
+    return [dataclasses.replace(q, items=items)]
+
+
+# -- ORDER BY, SKIP, LIMIT ------------------------------------------------------------------
+def _ordered_by_expression_after_distinct(q: Query) -> bool:
+    return q.distinct and q.order_by_expression and bool(q.order)
+
+
+def _order_by_alias(q: Query) -> list[Query]:
+    return [dataclasses.replace(q, order_by_expression=False)]
+
+
+def _paged_by_parameter_twice(q: Query) -> bool:
+    return q.rerun is not None and (isinstance(q.skip, Param) or isinstance(q.limit, Param))
+
+
+def _literal_paging(q: Query) -> list[Query]:
+    """The query once per parameter set, SKIP and LIMIT written as numbers."""
+    out = []
+    for params in (q.params, q.rerun):
+        assert params is not None
+        values = dict(params)
+        paging = {}
+        for word in ("skip", "limit"):
+            v = getattr(q, word)
+            if isinstance(v, Param):
+                paging[word] = int(values.pop(v.name))
+        out.append(dataclasses.replace(q, params=values, rerun=None, **paging))
+    return out
+
+
+DEFECTS: tuple[Defect, ...] = (
+    Defect(
+        name="relationship-reused",
+        engines=KUZU_FAMILY,
+        reason="a pattern may use one relationship twice (walk semantics); openCypher forbids "
+        "it within a MATCH, so two hops of one type give extra rows",
+        example="MATCH (a:Model)<-[:PUBLISHED]-(o:Org)-[:PUBLISHED]->(c:Model) "
+        "RETURN a.id, c.id  // includes a = c through the same edge",
+        applies=_reuses,
+        workaround=_distinct_edges,
+    ),
+    Defect(
+        name="empty-aggregate-null",
+        engines=KUZU_FAMILY,
+        reason="sum() of no values is null (Neo4j: 0); size(collect()) of none is null "
+        "before ladybug 0.22 (Neo4j: 0)",
+        example="MATCH (m:Model) WHERE m.id = 'none' RETURN sum(m.likes), size(collect(m.id))",
+        applies=_empty_aggregates,
+        workaround=_coalesce_zero,
+    ),
+    Defect(
+        name="aggregate-after-distinct-aggregate",
+        engines=BEFORE_LADYBUG_021,
+        reason="in a grouped RETURN, an aggregate listed after a DISTINCT aggregate is wrong "
+        "(count() gives 0) or crashes the process (collect())",
+        example="MATCH (m:Model) RETURN m.depth, count(DISTINCT m.downloads), count(m.likes)",
+        applies=_after_distinct_aggregate,
+        workaround=_distinct_aggregates_last,
+    ),
+    Defect(
+        name="order-by-expression-after-distinct",
+        engines=BEFORE_LADYBUG_021,
+        reason="RETURN DISTINCT m.x AS x ORDER BY m.x is refused ('Variable m is not in "
+        "scope'); Neo4j accepts a projected expression",
+        example="MATCH (m:Model) RETURN DISTINCT m.family AS f ORDER BY m.family",
+        applies=_ordered_by_expression_after_distinct,
+        workaround=_order_by_alias,
+    ),
+    Defect(
+        name="paging-parameter-bound-once",
+        engines=("ladybug 0.20.4",),
+        reason="SKIP $s / LIMIT $l keep the value of the first run of a prepared statement "
+        "on the connection",
+        example="MATCH (m:Model) RETURN m.id ORDER BY m.id LIMIT $l  // l=1, then l=3",
+        applies=_paged_by_parameter_twice,
+        workaround=_literal_paging,
+    ),
+)
+
+
+def defects_for(engine: str, q: Query, table: Iterable[Defect] = DEFECTS) -> list[Defect]:
+    """The listed defects of ``engine`` that apply to ``q``."""
+    return [d for d in table if d.covers(engine, q)]
+
+
+def workaround(q: Query, defects: Iterable[Defect]) -> list[Query]:
+    """``q`` rewritten around every one of ``defects`` (in table order; may become several
+    queries, e.g. one per parameter set)."""
+    queries = [q]
+    for d in defects:
+        queries = [w for x in queries for w in d.workaround(x)]
+    return queries
