@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from cypher_oracle import Agg, BoolOp, Cmp, Item, Param, Pattern, Query, Var
+from cypher_oracle import Agg, BoolOp, Cmp, Item, Node, Param, Pattern, Query, Rel, Var
 
 KUZU_FAMILY = ("ladybug 0.20.4", "ladybug 0.21.2", "ladybug 0.22.0", "kuzu 0.11.3",
                "ryugraph 25.9.2")  # fmt: skip
@@ -35,6 +35,7 @@ class Defect:
     example: str
     applies: Callable[[Query], bool]
     workaround: Callable[[Query], list[Query]]
+    hangs: bool = False  # the query runs into the timeout: a check may run the workaround only
 
     def covers(self, engine: str, q: Query) -> bool:
         return any(engine.startswith(e) for e in self.engines) and self.applies(q)
@@ -141,6 +142,32 @@ def _literal_paging(q: Query) -> list[Query]:
     return out
 
 
+def _top_k_on_text(q: Query) -> bool:
+    kinds = {i.alias: i.kind for i in q.items}
+    return q.limit is not None and any(kinds[a] == "str" for a, _ in q.order)
+
+
+def _null_safe_order(q: Query) -> list[Query]:
+    return [dataclasses.replace(q, null_safe_order=True)]
+
+
+# -- variable length ------------------------------------------------------------------------
+def _one_path_per_endpoint(q: Query) -> list[Query]:
+    """``*k..`` (endpoints only) as ``k - 1`` single hops then ``* SHORTEST 1..``."""
+    nodes, rels = [q.match.nodes[0]], []
+    for i, (rel, node) in enumerate(zip(q.match.rels, q.match.nodes[1:], strict=True)):
+        if rel.hops is not None and rel.hops[1] is None:
+            label = nodes[-1].label
+            for k in range(rel.hops[0] - 1):
+                rels.append(Rel(None, rel.type, rel.direction))
+                nodes.append(Node(f"s{i}_{k}", label))
+            rel = dataclasses.replace(rel, hops=(1, None), shortest=True)
+        rels.append(rel)
+        nodes.append(node)
+    match = Pattern(tuple(nodes), tuple(rels))
+    return [dataclasses.replace(q, match=match)]
+
+
 DEFECTS: tuple[Defect, ...] = (
     Defect(
         name="relationship-reused",
@@ -187,6 +214,27 @@ DEFECTS: tuple[Defect, ...] = (
         example="MATCH (m:Model) RETURN m.id ORDER BY m.id LIMIT $l  // l=1, then l=3",
         applies=_paged_by_parameter_twice,
         workaround=_literal_paging,
+    ),
+    Defect(
+        name="top-k-null-text-key",
+        engines=("ladybug 0.20.4",),
+        reason="ORDER BY a text column that holds nulls, with LIMIT, can return wrong rows, "
+        "different from one process to the next (nulls seem compared by stale bytes)",
+        example="MATCH (a:Model)-[r:HAS_ROOT]->(b:Model) WHERE r.first OR a.author <> 'x' "
+        "OPTIONAL MATCH (b)-[:DERIVED_FROM]->(x:Model) WHERE x.author < 'K' "
+        "RETURN b.id AS i, x.family AS f ORDER BY f, i LIMIT 2",
+        applies=_top_k_on_text,
+        workaround=_null_safe_order,
+    ),
+    Defect(
+        name="variable-length-enumerates-paths",
+        engines=KUZU_FAMILY,
+        reason="an unbounded variable-length pattern walks every path even when only its "
+        "endpoints are returned; through merges that is billions of paths (a timeout)",
+        example="MATCH (a:Model)<-[:DERIVED_FROM*1..]-(b:Model) RETURN count(DISTINCT b)",
+        applies=lambda q: "many-paths" in q.tags,
+        workaround=_one_path_per_endpoint,
+        hangs=True,
     ),
 )
 

@@ -21,6 +21,7 @@ run.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import random
 from collections.abc import Callable, Iterable, Iterator
@@ -100,6 +101,13 @@ class QueryGenerator:
                     if rerun != params:
                         break
             yield Query(**{**q, "params": params, "rerun": rerun, "tags": frozenset({shape})})
+
+    def _item(self, expr: Any, alias: str, owners: list[tuple[str, str]]) -> Item:
+        """A RETURN item; a property keeps its kind (for null-safe ORDER BY keys)."""
+        if not isinstance(expr, Prop):
+            return Item(expr, alias)
+        owner = dict(owners)[expr.var]
+        return Item(expr, alias, self.schema.kind(owner, expr.name))
 
     # -- patterns -----------------------------------------------------------------------------
     def _steps(self, label: str) -> list[tuple[str, str, str]]:
@@ -227,7 +235,7 @@ class QueryGenerator:
         owners = self._owners(p)
         where = self._where(b, owners, self.rng.choice((0, 1, 1, 2, 3)))
         cols = self._columns(owners, self.rng.randint(1, 3), ("str", "int", "float", "bool"))
-        items = tuple(Item(c, f"c{i}") for i, c in enumerate(cols))
+        items = tuple(self._item(c, f"c{i}", owners) for i, c in enumerate(cols))
         return {"match": p, "where": where, "items": items,
                 "distinct": self.rng.random() < 0.3, **self._paging(b, items)}  # fmt: skip
 
@@ -279,7 +287,7 @@ class QueryGenerator:
         where = self._where(b, owners, self.rng.choice((0, 1, 1, 2)))
         keys = self._columns(owners, self.rng.choice((0, 1, 1, 2)), ("str", "int", "bool"))
         aggs = self._aggregates(owners, self.rng.randint(1, 3))
-        items = tuple(Item(e, f"c{i}") for i, e in enumerate([*keys, *aggs]))
+        items = tuple(self._item(e, f"c{i}", owners) for i, e in enumerate([*keys, *aggs]))
         paging = self._paging(b, items, keys=len(keys)) if keys else {}
         return {"match": p, "where": where, "items": items, **paging}
 
@@ -306,14 +314,14 @@ class QueryGenerator:
         unbounded = hops[1] is None
         roll = rng.random()
         if roll < 0.35:  # endpoints as rows
-            items: tuple[Item, ...] = (Item(far_key, "c0"),)
+            items: tuple[Item, ...] = (self._item(far_key, "c0", [(far.var, far.label)]),)
             return {"match": p, "where": where, "items": items, "distinct": True,
                     **self._paging(b, items)}  # fmt: skip
         if roll < 0.6 and not a.key_param:  # per start node
             aggs = [Agg("count", Var(far.var), distinct=True)]
             if not unbounded and rng.random() < 0.5:
                 aggs.append(Agg("count"))  # paths, bounded only
-            items = (Item(Prop("a", self.schema.key(label)), "c0"),
+            items = (self._item(Prop("a", self.schema.key(label)), "c0", [("a", label)]),
                      *(Item(x, f"c{i + 1}") for i, x in enumerate(aggs)))  # fmt: skip
             return {"match": p, "where": where, "items": items, **self._paging(b, items, keys=1)}
         aggs = [Agg("count", Var(far.var), distinct=True)]
@@ -343,14 +351,14 @@ class QueryGenerator:
         opt = Pattern(tuple(nodes), tuple(rels))
         opt_owners = [(o_var, o) for o_var, o in self._owners(opt) if o_var != pivot.var]
         opt_where = self._where(b, opt_owners, rng.choice((0, 1, 1)))
-        key = Item(Prop(pivot.var, self.schema.key(pivot.label)), "c0")
+        key = self._item(Prop(pivot.var, self.schema.key(pivot.label)), "c0", owners)
         if rng.random() < 0.5:
             aggs = self._aggregates(opt_owners, rng.randint(1, 2))
             items = (key, *(Item(a, f"c{i + 1}") for i, a in enumerate(aggs)))
             paging = self._paging(b, items, keys=1)
         else:
             cols = self._columns(opt_owners, rng.randint(1, 2), ("str", "int", "float", "bool"))
-            items = (key, *(Item(c, f"c{i + 1}") for i, c in enumerate(cols)))
+            items = (key, *(self._item(c, f"c{i + 1}", opt_owners) for i, c in enumerate(cols)))
             paging = self._paging(b, items)
         return {"match": first, "where": where, "optional": opt, "optional_where": opt_where,
                 "items": items, **paging}  # fmt: skip
@@ -543,6 +551,7 @@ def draw_cases(oracle: Oracle, seed: int, n: int) -> tuple[list[Case], int]:
     for q in QueryGenerator(oracle.graph, seed):
         if len(cases) >= n:
             break
+        q = _mark_many_paths(oracle, q)
         try:
             answers = [oracle.answer(q)]
             if q.rerun is not None:
@@ -552,6 +561,30 @@ def draw_cases(oracle: Oracle, seed: int, n: int) -> tuple[list[Case], int]:
             continue
         cases.append(Case(q, tuple(answers)))
     return cases, dropped
+
+
+#: Paths an unbounded variable-length hop may enumerate before a query is tagged ``many-paths``.
+MANY_PATHS = 100_000
+
+
+def _mark_many_paths(oracle: Oracle, q: Query) -> Query:
+    """Tag ``many-paths`` a query whose unbounded hop has over MANY_PATHS paths to walk."""
+    p = q.match
+    if not p.rels or p.rels[0].hops is None or p.rels[0].hops[1] is not None:
+        return q
+    first = p.nodes[0]
+    worst = 0
+    for params in (q.params, q.rerun or {}):
+        start = None
+        if first.key_param:
+            if first.key_param not in params:
+                continue
+            row = oracle.graph.by_key[first.label].get(params[first.key_param])
+            if row is None:
+                continue
+            start = (first.label, row)
+        worst = max(worst, oracle.path_count(p.rels[0], start))
+    return dataclasses.replace(q, tags=q.tags | {"many-paths"}) if worst > MANY_PATHS else q
 
 
 @dataclass(frozen=True)
@@ -600,14 +633,22 @@ def check_case(
     engine: str,
     oracle: Oracle,
     defects: Iterable[Defect] = DEFECTS,
+    run_hangs: bool = True,
 ) -> Verdict:
     """Compare an engine's answers (``run(text, params) -> cypher_engines.Answer``) with the
-    oracle's; a disagreement is excused only by a listed defect whose workaround agrees."""
+    oracle's; a disagreement is excused only by a listed defect whose workaround agrees.
+
+    With ``run_hangs=False`` a query with a listed defect that hangs is not run itself (it
+    would only wait for the timeout): its workaround must agree.
+    """
     q = case.query
-    kind, detail, seconds = _first_miss(run, q, case.runs())
+    listed = defects_for(engine, q, defects)
+    if not run_hangs and any(d.hangs for d in listed):
+        kind, detail, seconds = "timeout", "not run: a listed defect makes it hang", 0.0
+    else:
+        kind, detail, seconds = _first_miss(run, q, case.runs())
     if kind == "agree":
         return Verdict(case, kind, seconds=seconds)
-    listed = defects_for(engine, q, defects)
     if not listed:
         return Verdict(case, kind, detail, seconds=seconds)
     names = "+".join(d.name for d in listed)

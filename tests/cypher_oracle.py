@@ -189,6 +189,7 @@ class Rel:
     type: str
     direction: str  # out | in | both
     hops: tuple[int, int | None] | None = None
+    shortest: bool = False  # ``* SHORTEST 1..``: one path per endpoint (Kuzu-family syntax)
 
 
 @dataclass(frozen=True)
@@ -263,6 +264,7 @@ class Agg:
 class Item:
     expr: Prop | Var | Agg
     alias: str
+    kind: str = ""  # the property's kind (str, int, float, bool) for a Prop
 
 
 @dataclass(frozen=True)
@@ -277,6 +279,7 @@ class Query:
     distinct: bool = False
     order: tuple[tuple[str, bool], ...] = ()  # (alias, descending)
     order_by_expression: bool = False  # ORDER BY m.x instead of its alias (plain projections)
+    null_safe_order: bool = False  # each key as ``k IS NULL, coalesce(k, zero)`` (same order)
     skip: int | Param | None = None
     limit: int | Param | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
@@ -346,7 +349,7 @@ def _rel_text(r: Rel) -> str:
     body = f"{r.var or ''}:{r.type}"
     if r.hops:
         lo, hi = r.hops
-        body += f"*{lo}..{'' if hi is None else hi}"
+        body += f"*{' SHORTEST ' if r.shortest else ''}{lo}..{'' if hi is None else hi}"
     left, right = {"out": ("-", "->"), "in": ("<-", "-"), "both": ("-", "-")}[r.direction]
     return f"{left}[{body}]{right}"
 
@@ -381,6 +384,23 @@ def render(q: Query) -> str:
         if v is not None:
             parts.append(f"{word} {expr_text(v) if isinstance(v, Param) else v}")
     return " ".join(parts)
+
+
+_ZERO = {"str": "", "int": 0, "float": 0.0, "bool": False}
+
+
+def _order_keys(q: Query) -> list[str]:
+    items = {i.alias: i for i in q.items}
+    out = []
+    for alias, desc in q.order:
+        item = items[alias]
+        key = expr_text(item.expr) if q.order_by_expression else alias
+        way = " DESC" if desc else ""
+        if q.null_safe_order and item.kind in _ZERO:
+            out += [f"{key} IS NULL{way}", f"coalesce({key}, {_lit(_ZERO[item.kind])}){way}"]
+        else:
+            out.append(f"{key}{way}")
+    return out
 
 
 # -- the oracle -----------------------------------------------------------------------------
