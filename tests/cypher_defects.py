@@ -168,16 +168,58 @@ def _one_path_per_endpoint(q: Query) -> list[Query]:
     return [dataclasses.replace(q, match=match)]
 
 
+# -- undirected hops -------------------------------------------------------------------------
+def _undirected(q: Query) -> bool:
+    return any(r.direction == "both" for p in (q.match, q.optional) if p for r in p.rels)
+
+
+def _split_pattern(p: Pattern, where: Any) -> list[tuple[Pattern, Any]]:
+    """The first undirected hop as ``->``, and as ``<-`` between two different nodes."""
+    i = next(i for i, r in enumerate(p.rels) if r.direction == "both")
+    out = []
+    for direction in ("out", "in"):
+        rels = list(p.rels)
+        rels[i] = dataclasses.replace(rels[i], direction=direction)
+        cond = where
+        if direction == "in":  # a self-loop was matched by the "out" half already
+            differ = Cmp("<>", Var(p.nodes[i].var), Var(p.nodes[i + 1].var))
+            cond = differ if where is None else BoolOp("AND", where, differ)
+        out.append((dataclasses.replace(p, rels=tuple(rels)), cond))
+    return out
+
+
+def _split_undirected(q: Query) -> list[Query]:
+    """One query per direction of an undirected hop (to be combined with UNION ALL)."""
+    if any(r.direction == "both" for r in q.match.rels):
+        return [
+            dataclasses.replace(q, match=m, where=w) for m, w in _split_pattern(q.match, q.where)
+        ]
+    assert q.optional is not None
+    return [
+        dataclasses.replace(q, optional=m, optional_where=w)
+        for m, w in _split_pattern(q.optional, q.optional_where)
+    ]
+
+
 DEFECTS: tuple[Defect, ...] = (
     Defect(
         name="relationship-reused",
-        engines=KUZU_FAMILY,
+        engines=(*KUZU_FAMILY, "falkordb"),
         reason="a pattern may use one relationship twice (walk semantics); openCypher forbids "
         "it within a MATCH, so two hops of one type give extra rows",
         example="MATCH (a:Model)<-[:PUBLISHED]-(o:Org)-[:PUBLISHED]->(c:Model) "
         "RETURN a.id, c.id  // includes a = c through the same edge",
         applies=_reuses,
         workaround=_distinct_edges,
+    ),
+    Defect(
+        name="undirected-self-loop-twice",
+        engines=KUZU_FAMILY,
+        reason="an undirected hop matches a self-loop twice (openCypher: once); HAS_ROOT "
+        "links every root to itself",
+        example="MATCH (a:Model)-[r:HAS_ROOT]-(a) RETURN count(*)  // twice the roots",
+        applies=_undirected,
+        workaround=_split_undirected,
     ),
     Defect(
         name="empty-aggregate-null",
