@@ -14,11 +14,26 @@ Engine names are what :class:`cypher_engines.EngineProcess` reports: ``ladybug 0
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cypher_oracle import Agg, BoolOp, Cmp, Item, Node, Param, Pattern, Query, Rel, Var
+from cypher_oracle import (
+    Agg,
+    BoolOp,
+    Cmp,
+    Concat,
+    Item,
+    Lit,
+    Node,
+    Not,
+    Param,
+    Pattern,
+    Prop,
+    Query,
+    Rel,
+    Var,
+)
 
 KUZU_FAMILY = ("ladybug 0.20.4", "ladybug 0.21.2", "ladybug 0.22.0", "kuzu 0.11.3",
                "ryugraph 25.9.2")  # fmt: skip
@@ -201,6 +216,59 @@ def _split_undirected(q: Query) -> list[Query]:
     ]
 
 
+# -- FalkorDB ---------------------------------------------------------------------------------
+def _multi_hop(q: Query) -> bool:
+    return max(len(p.rels) for p in (q.match, q.optional) if p is not None) >= 2
+
+
+def _materialized(q: Query) -> list[Query]:
+    return [dataclasses.replace(q, materialize=True)]
+
+
+_ORDERING = ("<", "<=", ">", ">=")
+
+
+def _text_value(e: Any, params: Mapping[str, Any]) -> bool:
+    if isinstance(e, Lit):
+        return isinstance(e.value, str)
+    return isinstance(e, Param) and isinstance(params.get(e.name), str)
+
+
+def _text_ordering(e: Any, params: Mapping[str, Any]) -> bool:
+    """A predicate that orders a property against a string somewhere inside."""
+    if isinstance(e, Cmp):
+        return e.op in _ORDERING and isinstance(e.left, Prop) and _text_value(e.right, params)
+    if isinstance(e, BoolOp):
+        return _text_ordering(e.left, params) or _text_ordering(e.right, params)
+    return isinstance(e, Not) and _text_ordering(e.expr, params)
+
+
+def _compares_text_order(q: Query) -> bool:
+    sets = [q.params, *([q.rerun] if q.rerun is not None else [])]
+    return any(_text_ordering(w, p) for w in (q.where, q.optional_where) for p in sets)
+
+
+def _as_expression(e: Any, params: Mapping[str, Any]) -> Any:
+    """``m.p < 'x'`` as ``m.p + '' < 'x'`` (the same value, no longer a bare property)."""
+    if isinstance(e, Cmp) and _text_ordering(e, params):
+        return Cmp(e.op, Concat(e.left, Lit("")), e.right)
+    if isinstance(e, BoolOp):
+        return BoolOp(e.op, _as_expression(e.left, params), _as_expression(e.right, params))
+    if isinstance(e, Not):
+        return Not(_as_expression(e.expr, params))
+    return e
+
+
+def _text_order_on_expressions(q: Query) -> list[Query]:
+    return [
+        dataclasses.replace(
+            q,
+            where=_as_expression(q.where, q.params),
+            optional_where=_as_expression(q.optional_where, q.params),
+        )
+    ]
+
+
 DEFECTS: tuple[Defect, ...] = (
     Defect(
         name="relationship-reused",
@@ -277,6 +345,26 @@ DEFECTS: tuple[Defect, ...] = (
         applies=lambda q: "many-paths" in q.tags,
         workaround=_one_path_per_endpoint,
         hangs=True,
+    ),
+    Defect(
+        name="multi-hop-drops-rows",
+        engines=("falkordb",),
+        reason="a RETURN right after a MATCH of two or more hops loses rows when it does not "
+        "use every variable of the pattern: count(*), count(r1) and count(r2) differ, and "
+        "RETURN a.x gives fewer rows than RETURN a.x, c.x",
+        example="MATCH (a:Model)-[:DERIVED_FROM]->(b:Model)-[r:HAS_ROOT]->(c:Model) "
+        "RETURN count(*)  // count(r) is right",
+        applies=_multi_hop,
+        workaround=_materialized,
+    ),
+    Defect(
+        name="text-property-ordering-wrong",
+        engines=("falkordb",),
+        reason="comparing a text property with <, <=, >, >= against a string keeps rows "
+        "that fail it and drops rows that pass (literal against literal is right)",
+        example="MATCH (m:Model) WHERE m.id < 'carol/from-stub' RETURN m.id  // carol/* kept",
+        applies=_compares_text_order,
+        workaround=_text_order_on_expressions,
     ),
 )
 

@@ -228,6 +228,14 @@ class Param:
 
 
 @dataclass(frozen=True)
+class Concat:
+    """``left + right`` on strings (null if either is null)."""
+
+    left: Any
+    right: Any
+
+
+@dataclass(frozen=True)
 class Cmp:
     op: str  # = <> < <= > >= IN STARTS WITH ENDS WITH CONTAINS
     left: Any
@@ -283,6 +291,7 @@ class Query:
     order: tuple[tuple[str, bool], ...] = ()  # (alias, descending)
     order_by_expression: bool = False  # ORDER BY m.x instead of its alias (plain projections)
     null_safe_order: bool = False  # each key as ``k IS NULL, coalesce(k, zero)`` (same order)
+    materialize: bool = False  # ``WITH *`` before RETURN (same rows)
     skip: int | Param | None = None
     limit: int | Param | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
@@ -325,6 +334,8 @@ def expr_text(e: Any) -> str:
         return f"${e.name}"
     if isinstance(e, Cmp):
         return f"{expr_text(e.left)} {e.op} {expr_text(e.right)}"
+    if isinstance(e, Concat):
+        return f"({expr_text(e.left)} + {expr_text(e.right)})"
     if isinstance(e, IsNull):
         return f"{expr_text(e.expr)} IS {'NOT ' if e.negated else ''}NULL"
     if isinstance(e, BoolOp):
@@ -374,6 +385,8 @@ def render(q: Query) -> str:
         parts.append(f"OPTIONAL MATCH {pattern_text(q.optional)}")
         if q.optional_where is not None:
             parts.append(f"WHERE {expr_text(q.optional_where)}")
+    if q.materialize:
+        parts.append("WITH *")
     items = ", ".join(f"{expr_text(i.expr)} AS {i.alias}" for i in q.items)
     parts.append(f"RETURN {'DISTINCT ' if q.distinct else ''}{items}")
     if q.order:
@@ -432,6 +445,9 @@ class Oracle:
             return e.value
         if isinstance(e, Param):
             return params[e.name]
+        if isinstance(e, Concat):
+            left, right = self.value(e.left, b, params), self.value(e.right, b, params)
+            return None if left is None or right is None else f"{left}{right}"
         return self.truth(e, b, params)
 
     def truth(self, e: Any, b: Binding, params: Mapping[str, Any]) -> bool | None:

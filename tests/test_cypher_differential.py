@@ -53,7 +53,7 @@ from hflineage.queries.graphdb import RELATIONSHIPS, GraphTables, graph_tables
 
 LITERAL_QUERIES = 300
 SAMPLE_QUERIES = 80
-BOLT_QUERIES = 120
+BOLT_QUERIES = 300
 TIMEOUT_S = 10.0
 ENDS = {name: (start, end) for name, (start, end, _) in RELATIONSHIPS.items()}
 
