@@ -223,6 +223,15 @@ def test_generation_is_seeded_and_follows_the_schema(literal_oracle: Oracle) -> 
 M, ORG = "Model", "Org"
 
 
+def _col(oracle: Oracle, owner: str, name: str) -> str:
+    """The schema's spelling of a property (``pipeline_tag`` finds ``pipelineTag`` too)."""
+    schema = oracle.graph.schema
+    props = schema.labels[owner] if owner in schema.labels else schema.rels[owner].props
+    found = [p for p, _ in props if p.replace("_", "").lower() == name.replace("_", "").lower()]
+    assert found, f"{owner} has no property like {name}: {props}"
+    return found[0]
+
+
 def _q(match: Pattern, *items: Item, **kw: Any) -> Query:
     return Query(match=match, items=items, **kw)
 
@@ -234,71 +243,88 @@ def _answer(oracle: Oracle, q: Query, params: Mapping[str, Any] | None = None) -
 def test_oracle_counts_descendants_once_each(literal_oracle: Oracle) -> None:
     # Descendants of meta-llama/Llama-3-8B: alice/llama-ft, -gguf, bob/llama-qwen-merge,
     # bob/triple-merge, -ft, carol/unknown-rel, dave/left, dave/right, dave/diamond.
-    q = _q(
-        Pattern((Node("a", M), Node("r", M, "id", "id")), (Rel(None, "DERIVED_FROM", "out", (1, None)),)),
-        Item(Agg("count", Var("a"), distinct=True), "n"),
-    )  # fmt: skip
+    key = _col(literal_oracle, M, "id")
+    to_root = Pattern((Node("a", M), Node("r", M, key, "id")),
+                      (Rel(None, "DERIVED_FROM", "out", (1, None)),))  # fmt: skip
+    q = _q(to_root, Item(Agg("count", Var("a"), distinct=True), "n"))
     assert _answer(literal_oracle, q, {"id": "meta-llama/Llama-3-8B"}) == [(9,)]
-    paths = _q(
-        Pattern((Node("a", M), Node("r", M, "id", "id")), (Rel(None, "DERIVED_FROM", "out", (1, 3)),)),
-        Item(Agg("count"), "n"),
-    )  # fmt: skip
+    up_to_3 = Pattern(to_root.nodes, (Rel(None, "DERIVED_FROM", "out", (1, 3)),))
+    paths = _q(up_to_3, Item(Agg("count"), "n"))
     # dave/diamond reaches alice/llama-ft by two paths; 3 hops cap the triple-merge chain.
     # 1 hop: -gguf, bob/llama-qwen-merge, dave/left, dave/right; 2: bob/triple-merge and
     # dave/diamond twice; 3: bob/triple-merge-ft.
     assert _answer(literal_oracle, paths, {"id": "alice/llama-ft"}) == [(8,)]
 
 
+def _props(oracle: Oracle, var: str, *names: str, owner: str = M) -> list[Prop]:
+    return [Prop(var, _col(oracle, owner, n)) for n in names]
+
+
 def test_oracle_uses_a_relationship_once_per_pattern(literal_oracle: Oracle) -> None:
-    # loner-model is its org's only model: no second PUBLISHED edge to reach.
-    q = _q(
-        Pattern((Node("a", M, "id", "id"), Node("o", ORG), Node("c", M)),
-                (Rel(None, "PUBLISHED", "in"), Rel(None, "PUBLISHED", "out"))),
-        Item(Prop("c", "id"), "c"),
-    )  # fmt: skip
+    key = _col(literal_oracle, M, "id")
+    (c_id,) = _props(literal_oracle, "c", "id")
+    siblings = Pattern(
+        (Node("a", M, key, "id"), Node("o", ORG), Node("c", M)),
+        (Rel(None, "PUBLISHED", "in"), Rel(None, "PUBLISHED", "out")),
+    )
+    q = _q(siblings, Item(c_id, "c"))
+    # loner-model is its org's only model: there is no second PUBLISHED edge to reach.
     assert _answer(literal_oracle, q, {"id": "loner-model"}) == []
     assert len(_answer(literal_oracle, q, {"id": "dave/left"})) == 2  # dave/right, dave/diamond
 
 
 def test_oracle_nulls_and_empty_aggregates(literal_oracle: Oracle) -> None:
+    key = _col(literal_oracle, M, "id")
+    m_id, likes, tag, library = _props(
+        literal_oracle, "m", "id", "likes", "pipeline_tag", "library_name"
+    )
     none = _q(
-        Pattern((Node("m", M, "id", "id"),)),
-        Item(Agg("count"), "n"), Item(Agg("sum", Prop("m", "likes")), "s"),
-        Item(Agg("avg", Prop("m", "likes")), "a"), Item(Agg("min", Prop("m", "id")), "lo"),
-        Item(Agg("size_collect", Prop("m", "id")), "c"),
-    )  # fmt: skip
+        Pattern((Node("m", M, key, "id"),)),
+        Item(Agg("count"), "n"),
+        Item(Agg("sum", likes), "s"),
+        Item(Agg("avg", likes), "a"),
+        Item(Agg("min", m_id), "lo"),
+        Item(Agg("size_collect", m_id), "c"),
+    )
     assert _answer(literal_oracle, none, {"id": "no/such"}) == [(0, 0, None, None, 0)]
     # 29 models (2 of them stubs); 8 tagged text-generation, the other 21 untagged (null).
-    tag = Prop("m", "pipeline_tag")
     for where, n in (
         (Cmp("=", tag, Lit("text-generation")), 8),
         (Not(Cmp("=", tag, Lit("text-generation"))), 0),  # null stays null under NOT
         (IsNull(tag), 21),
         (BoolOp("OR", Cmp("=", tag, Lit("x")), IsNull(tag)), 21),
         (BoolOp("AND", Cmp("<>", tag, Lit("x")), IsNull(tag)), 0),
-        (Cmp("IN", Prop("m", "library_name"), Param("libs")), 2),
+        (Cmp("IN", library, Param("libs")), 2),
     ):
         q = _q(Pattern((Node("m", M),)), Item(Agg("count"), "n"), where=where)
         assert _answer(literal_oracle, q, {"libs": ["gguf", "peft"]}) == [(n,)], where
 
 
 def test_oracle_optional_match_orders_nulls_last(literal_oracle: Oracle) -> None:
+    (m_id,) = _props(literal_oracle, "m", "id")
+    (x_id,) = _props(literal_oracle, "x", "id")
+    (relation,) = _props(literal_oracle, "e", "relation", owner="DERIVED_FROM")
     q = _q(
         Pattern((Node("m", M),)),
-        Item(Prop("m", "id"), "id", "str"), Item(Prop("x", "id"), "parent", "str"),
-        where=Cmp("STARTS WITH", Prop("m", "id"), Lit("dave/")),
+        Item(m_id, "id", "str"),
+        Item(x_id, "parent", "str"),
+        where=Cmp("STARTS WITH", m_id, Lit("dave/")),
         optional=Pattern((Node("m", M), Node("x", M)), (Rel("e", "DERIVED_FROM", "out"),)),
-        optional_where=Cmp("=", Prop("e", "relation"), Lit("adapter")),
+        optional_where=Cmp("=", relation, Lit("adapter")),
         order=(("parent", False), ("id", True)),
-    )  # fmt: skip
+    )
     assert _answer(literal_oracle, q) == [
         ("dave/right", "alice/llama-ft"), ("dave/left", None), ("dave/diamond", None)
     ]  # fmt: skip
 
 
 def test_a_disagreement_fails_unless_a_listed_defect_explains_it(literal_oracle: Oracle) -> None:
-    q = _q(Pattern((Node("m", M),)), Item(Agg("sum", Prop("m", "likes")), "s"),
-           where=Cmp("=", Prop("m", "id"), Lit("no/such")))  # fmt: skip
+    m_id, likes = _props(literal_oracle, "m", "id", "likes")
+    q = _q(
+        Pattern((Node("m", M),)),
+        Item(Agg("sum", likes), "s"),
+        where=Cmp("=", m_id, Lit("no/such")),
+    )
     case = Case(q, (literal_oracle.answer(q),))
 
     def null_sum(text: str, params: dict[str, Any]) -> Answer:
