@@ -38,6 +38,8 @@ from cypher_oracle import (
 KUZU_FAMILY = ("ladybug 0.20.4", "ladybug 0.21.2", "ladybug 0.22.0", "kuzu 0.11.3",
                "ryugraph 25.9.2")  # fmt: skip
 BEFORE_LADYBUG_021 = ("ladybug 0.20.4", "kuzu 0.11.3", "ryugraph 25.9.2")
+BEFORE_LADYBUG_022 = (*BEFORE_LADYBUG_021, "ladybug 0.21.2")
+LADYBUG_021_ON = ("ladybug 0.21.2", "ladybug 0.22.0")
 
 
 @dataclass(frozen=True)
@@ -157,9 +159,9 @@ def _literal_paging(q: Query) -> list[Query]:
     return out
 
 
-def _top_k_on_text(q: Query) -> bool:
+def _ordered_by_text(q: Query) -> bool:
     kinds = {i.alias: i.kind for i in q.items}
-    return q.limit is not None and any(kinds[a] == "str" for a, _ in q.order)
+    return any(kinds[a] == "str" for a, _ in q.order)
 
 
 def _null_safe_order(q: Query) -> list[Query]:
@@ -214,6 +216,26 @@ def _split_undirected(q: Query) -> list[Query]:
         dataclasses.replace(q, optional=m, optional_where=w)
         for m, w in _split_pattern(q.optional, q.optional_where)
     ]
+
+
+# -- ladybug 0.21 and later ---------------------------------------------------------------------
+def _filtered_multi_hop(q: Query) -> bool:
+    return q.where is not None and len(q.match.rels) >= 2
+
+
+def _filter_after_with(q: Query) -> list[Query]:
+    return [dataclasses.replace(q, filter_after_with=True)]
+
+
+def _restates_bound_key(q: Query) -> bool:
+    return q.optional is not None and q.optional.nodes[0].key_param is not None
+
+
+def _bound_node_bare(q: Query) -> list[Query]:
+    assert q.optional is not None
+    first = dataclasses.replace(q.optional.nodes[0], key=None, key_param=None)
+    optional = dataclasses.replace(q.optional, nodes=(first, *q.optional.nodes[1:]))
+    return [dataclasses.replace(q, optional=optional)]
 
 
 # -- FalkorDB ---------------------------------------------------------------------------------
@@ -309,7 +331,7 @@ DEFECTS: tuple[Defect, ...] = (
     ),
     Defect(
         name="order-by-expression-after-distinct",
-        engines=BEFORE_LADYBUG_021,
+        engines=BEFORE_LADYBUG_022,
         reason="RETURN DISTINCT m.x AS x ORDER BY m.x is refused ('Variable m is not in "
         "scope'); Neo4j accepts a projected expression",
         example="MATCH (m:Model) RETURN DISTINCT m.family AS f ORDER BY m.family",
@@ -326,14 +348,15 @@ DEFECTS: tuple[Defect, ...] = (
         workaround=_literal_paging,
     ),
     Defect(
-        name="top-k-null-text-key",
-        engines=("ladybug 0.20.4",),
-        reason="ORDER BY a text column that holds nulls, with LIMIT, can return wrong rows, "
-        "different from one process to the next (nulls seem compared by stale bytes)",
+        name="order-by-null-text-key",
+        engines=BEFORE_LADYBUG_021,
+        reason="ORDER BY a text column that holds nulls leaves the null rows unordered by "
+        "the keys after it, and with LIMIT can return wrong rows, different from one process "
+        "to the next (nulls seem compared by stale bytes)",
         example="MATCH (a:Model)-[r:HAS_ROOT]->(b:Model) WHERE r.first OR a.author <> 'x' "
         "OPTIONAL MATCH (b)-[:DERIVED_FROM]->(x:Model) WHERE x.author < 'K' "
         "RETURN b.id AS i, x.family AS f ORDER BY f, i LIMIT 2",
-        applies=_top_k_on_text,
+        applies=_ordered_by_text,
         workaround=_null_safe_order,
     ),
     Defect(
@@ -345,6 +368,26 @@ DEFECTS: tuple[Defect, ...] = (
         applies=lambda q: "many-paths" in q.tags,
         workaround=_one_path_per_endpoint,
         hangs=True,
+    ),
+    Defect(
+        name="where-on-multi-hop-ignored",
+        engines=LADYBUG_021_ON,
+        reason="a WHERE right after a MATCH of two or more hops keeps rows that fail it "
+        "(the regression of issue 15: finetune rows with adapter and merge among them)",
+        example="MATCH (o:Org)-[:PUBLISHED]->(m:Model)-[e:DERIVED_FROM]->(p:Model) WHERE "
+        "e.relation = 'finetune' AND p.family = 'Llama' RETURN e.relation, count(*)",
+        applies=_filtered_multi_hop,
+        workaround=_filter_after_with,
+    ),
+    Defect(
+        name="optional-restated-key-nulls-variable",
+        engines=("ladybug 0.21.2",),
+        reason="OPTIONAL MATCH (a:Model {id: $id})-... on an already bound a returns a as "
+        "null when the optional part finds nothing",
+        example="MATCH (a:Model {id: 'x'}) OPTIONAL MATCH (a:Model {id: 'x'})<-[:DERIVED_FROM]-"
+        "(c:Model) RETURN a.id, c.id  // a.id null for a model without children",
+        applies=_restates_bound_key,
+        workaround=_bound_node_bare,
     ),
     Defect(
         name="multi-hop-drops-rows",

@@ -651,11 +651,25 @@ def check_case(
         return Verdict(case, kind, seconds=seconds)
     if not listed:
         return Verdict(case, kind, detail, seconds=seconds)
-    names = "+".join(d.name for d in listed)
-    for w in workaround(q, listed):
+    # Each listed defect alone first (to name the one that explains it), then all together.
+    combos = [[d] for d in listed] + ([listed] if len(listed) > 1 else [])
+    why = ""
+    for combo in combos:
+        names = "+".join(d.name for d in combo)
+        why = _workaround_miss(run, q, combo, oracle)
+        if not why:
+            return Verdict(case, "excused", detail, defect=names, seconds=seconds)
+    return Verdict(case, kind, f"{detail}\n  {why}", seconds=seconds)
+
+
+def _workaround_miss(
+    run: Callable[[str, dict[str, Any]], Any], q: Query, combo: list[Defect], oracle: Oracle
+) -> str:
+    """Why the workaround for ``combo`` disagrees with the oracle too ('' if it agrees)."""
+    names = "+".join(d.name for d in combo)
+    for w in workaround(q, combo):
         sets = [w.params, *([w.rerun] if w.rerun is not None else [])]
         w_kind, w_detail, _ = _first_miss(run, w, [(dict(p), oracle.answer(w, p)) for p in sets])
         if w_kind != "agree":
-            why = f"the workaround for {names} fails too ({w_kind}): {w.text()}\n  {w_detail}"
-            return Verdict(case, kind, f"{detail}\n  {why}", seconds=seconds)
-    return Verdict(case, "excused", detail, defect=names, seconds=seconds)
+            return f"the workaround for {names} fails too ({w_kind}): {w.text()}\n  {w_detail}"
+    return ""

@@ -292,6 +292,7 @@ class Query:
     order_by_expression: bool = False  # ORDER BY m.x instead of its alias (plain projections)
     null_safe_order: bool = False  # each key as ``k IS NULL, coalesce(k, zero)`` (same order)
     materialize: bool = False  # ``WITH *`` before RETURN (same rows)
+    filter_after_with: bool = False  # ``MATCH ... WITH * WHERE ...`` (same rows)
     skip: int | Param | None = None
     limit: int | Param | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
@@ -380,7 +381,7 @@ def render(q: Query) -> str:
     """Cypher text of ``q``."""
     parts = [f"MATCH {pattern_text(q.match)}"]
     if q.where is not None:
-        parts.append(f"WHERE {expr_text(q.where)}")
+        parts.append(f"{'WITH * ' if q.filter_after_with else ''}WHERE {expr_text(q.where)}")
     if q.optional is not None:
         parts.append(f"OPTIONAL MATCH {pattern_text(q.optional)}")
         if q.optional_where is not None:
