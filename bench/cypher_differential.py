@@ -15,7 +15,8 @@ per-query timeout, so a hang or a crash is counted, not fatal. Verdicts per engi
   its workaround agrees (counted per defect);
 * ``wrong``, ``error``, ``timeout``, ``crash``: everything else, each case printed.
 
-Engines: ``project`` (the project's own runner, the default) or a module of the Kuzu family
+Engines: ``project`` (the project's own runner, the default), ``falkordb`` (a throw-away
+FalkorDB server over Bolt, through the project's Bolt runner) or a module of the Kuzu family
 (``ladybug``, ``kuzu``, ``ryugraph``) run by another interpreter, e.g.
 ``--engine ladybug=/tmp/eng/v0.22.0/bin/python --engine kuzu=/tmp/eng/kuzu/bin/python``.
 The worker loads the tables into a bare database of that engine (the schema from the
@@ -63,7 +64,7 @@ def _engine_label(engine: Any) -> str:
 
 def run_suite(args: argparse.Namespace) -> dict[str, Any]:
     """Every (input, seed) against every engine; the counts and the failing cases."""
-    from cypher_engines import EngineProcess, write_tables
+    from cypher_engines import EngineProcess, FalkorDBEngine, write_tables
     from cypher_generator import check_case, draw_cases
     from cypher_oracle import Graph, Oracle
 
@@ -90,10 +91,13 @@ def run_suite(args: argparse.Namespace) -> dict[str, Any]:
         folder = write_tables(tables.nodes(), tables.relationships(), ends, work / name)
         for spec in args.engine:
             module, _, python = spec.partition("=")
-            with EngineProcess(
-                folder, module, python or sys.executable, timeout=args.timeout
-            ) as engine:
+            engine: Any
+            if module == "falkordb":
+                engine = FalkorDBEngine(tables, timeout=args.timeout)
+            else:
+                engine = EngineProcess(folder, module, python or sys.executable, args.timeout)
                 engine.start()
+            with engine:
                 label = _engine_label(engine)
                 entry = results["engines"].setdefault(
                     engine.version,

