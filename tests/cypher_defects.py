@@ -227,15 +227,24 @@ def _filter_after_with(q: Query) -> list[Query]:
     return [dataclasses.replace(q, filter_after_with=True)]
 
 
-def _restates_bound_key(q: Query) -> bool:
-    return q.optional is not None and q.optional.nodes[0].key_param is not None
+def _optional_after_key_lookup(q: Query) -> bool:
+    return q.optional is not None and q.match.nodes[0].key_param is not None
 
 
-def _bound_node_bare(q: Query) -> list[Query]:
-    assert q.optional is not None
-    first = dataclasses.replace(q.optional.nodes[0], key=None, key_param=None)
-    optional = dataclasses.replace(q.optional, nodes=(first, *q.optional.nodes[1:]))
-    return [dataclasses.replace(q, optional=optional)]
+def _key_lookup_in_where(q: Query) -> list[Query]:
+    """``MATCH (a:L {key: $p})`` as ``MATCH (a:L) WHERE a.key = $p`` (and ``a`` bare in the
+    OPTIONAL MATCH)."""
+    first = q.match.nodes[0]
+    assert first.key and first.key_param and q.optional is not None
+    lookup = Cmp("=", Prop(first.var, first.key), Param(first.key_param))
+    where = lookup if q.where is None else BoolOp("AND", lookup, q.where)
+    bare = dataclasses.replace(first, key=None, key_param=None)
+    match = dataclasses.replace(q.match, nodes=(bare, *q.match.nodes[1:]))
+    pivot = q.optional.nodes[0]
+    if pivot.key_param is not None:
+        pivot = dataclasses.replace(pivot, key=None, key_param=None)
+    optional = dataclasses.replace(q.optional, nodes=(pivot, *q.optional.nodes[1:]))
+    return [dataclasses.replace(q, match=match, where=where, optional=optional)]
 
 
 # -- FalkorDB ---------------------------------------------------------------------------------
@@ -349,7 +358,7 @@ DEFECTS: tuple[Defect, ...] = (
     ),
     Defect(
         name="order-by-null-text-key",
-        engines=BEFORE_LADYBUG_021,
+        engines=BEFORE_LADYBUG_022,
         reason="ORDER BY a text column that holds nulls leaves the null rows unordered by "
         "the keys after it, and with LIMIT can return wrong rows, different from one process "
         "to the next (nulls seem compared by stale bytes)",
@@ -380,14 +389,14 @@ DEFECTS: tuple[Defect, ...] = (
         workaround=_filter_after_with,
     ),
     Defect(
-        name="optional-restated-key-nulls-variable",
+        name="optional-after-key-lookup-nulls-variable",
         engines=("ladybug 0.21.2",),
-        reason="OPTIONAL MATCH (a:Model {id: $id})-... on an already bound a returns a as "
-        "null when the optional part finds nothing",
-        example="MATCH (a:Model {id: 'x'}) OPTIONAL MATCH (a:Model {id: 'x'})<-[:DERIVED_FROM]-"
-        "(c:Model) RETURN a.id, c.id  // a.id null for a model without children",
-        applies=_restates_bound_key,
-        workaround=_bound_node_bare,
+        reason="after MATCH (a:Model {id: $id}), an OPTIONAL MATCH that finds nothing "
+        "returns a itself as null",
+        example="MATCH (a:Model {id: 'x'}) OPTIONAL MATCH (a)<-[:DERIVED_FROM]-(c:Model) "
+        "RETURN a.id, c.id  // a.id null for a model without children",
+        applies=_optional_after_key_lookup,
+        workaround=_key_lookup_in_where,
     ),
     Defect(
         name="multi-hop-drops-rows",
