@@ -219,6 +219,8 @@ class FalkorDBEngine:
 
 # -- the worker -----------------------------------------------------------------------------
 def _json_value(v: Any) -> Any:
+    """A value as JSON. Like ``cypherlib.plain_value``, which a bare engine's environment
+    cannot import (the project is not installed there)."""
     if v is None or isinstance(v, bool | int | float | str):
         return v
     if isinstance(v, Decimal):

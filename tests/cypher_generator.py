@@ -667,7 +667,10 @@ def _workaround_miss(
 ) -> str:
     """Why the workaround for ``combo`` disagrees with the oracle too ('' if it agrees)."""
     names = "+".join(d.name for d in combo)
-    for w in workaround(q, combo):
+    rewritten = workaround(q, combo)
+    if all(w.text() == q.text() for w in rewritten):
+        return f"the workaround for {names} does not change the query"
+    for w in rewritten:
         sets = [w.params, *([w.rerun] if w.rerun is not None else [])]
         w_kind, w_detail, _ = _first_miss(run, w, [(dict(p), oracle.answer(w, p)) for p in sets])
         if w_kind != "agree":

@@ -391,12 +391,7 @@ def render(q: Query) -> str:
     items = ", ".join(f"{expr_text(i.expr)} AS {i.alias}" for i in q.items)
     parts.append(f"RETURN {'DISTINCT ' if q.distinct else ''}{items}")
     if q.order:
-        by = {i.alias: expr_text(i.expr) for i in q.items}
-        keys_text = [
-            f"{by[a] if q.order_by_expression else a}{' DESC' if desc else ''}"
-            for a, desc in q.order
-        ]
-        parts.append("ORDER BY " + ", ".join(keys_text))
+        parts.append("ORDER BY " + ", ".join(_order_keys(q)))
     for word, v in (("SKIP", q.skip), ("LIMIT", q.limit)):
         if v is not None:
             parts.append(f"{word} {expr_text(v) if isinstance(v, Param) else v}")
