@@ -100,7 +100,7 @@ def run_suite(args: argparse.Namespace) -> dict[str, Any]:
             with engine:
                 label = _engine_label(engine)
                 entry = results["engines"].setdefault(
-                    engine.version,
+                    f"{engine.version} on {name}",
                     {"counts": collections.Counter(), "excused": collections.Counter(),
                      "failures": [], "seconds": 0.0, "restarts": 0},
                 )  # fmt: skip
@@ -124,7 +124,7 @@ def run_suite(args: argparse.Namespace) -> dict[str, Any]:
 
 def summary(results: dict[str, Any]) -> str:
     """A Markdown table of verdicts per engine, then the defects each one needed."""
-    lines = ["| engine | " + " | ".join(KINDS) + " |", "|---" * (len(KINDS) + 1) + "|"]
+    lines = ["| engine on input | " + " | ".join(KINDS) + " |", "|---" * (len(KINDS) + 1) + "|"]
     for label, e in results["engines"].items():
         lines.append(f"| {label} | " + " | ".join(str(e["counts"].get(k, 0)) for k in KINDS) + " |")
     lines.append("")
