@@ -24,7 +24,14 @@ from dataclasses import dataclass
 
 from hflineage.errors import QueryError
 
-__all__ = ["RENAMED_FUNCTIONS", "check_name_case", "to_embedded", "with_all_before_aggregates"]
+__all__ = [
+    "RENAMED_FUNCTIONS",
+    "check_name_case",
+    "neo4j_matching",
+    "null_safe_order",
+    "to_embedded",
+    "with_all_before_aggregates",
+]
 
 #: Neo4j function -> the embedded engine's name for the same function (lower-case keys).
 RENAMED_FUNCTIONS: dict[str, str] = {
@@ -69,7 +76,18 @@ _CLAUSES = frozenset(
      "CALL", "UNION", "CREATE", "MERGE", "SET", "DELETE", "DETACH", "REMOVE"}
 )  # fmt: skip
 _KEYWORDS = _LIST_AFTER | _CLAUSES | {"EXISTS", "ON"}
+
+
+def _starts_clause(toks: list[_Token], k: int, clauses: frozenset[str] = _CLAUSES) -> bool:
+    """``toks[k]`` is a clause keyword (``WITH`` in ``STARTS WITH`` is not)."""
+    t = toks[k]
+    if t.kind != "word" or t.upper not in clauses:
+        return False
+    return not (t.upper == "WITH" and k > 0 and toks[k - 1].upper in ("STARTS", "ENDS"))
+
+
 #: Aggregates whose value does not change when a row is repeated.
+_PROJECTIONS = frozenset({"WITH", "RETURN"})
 _DUPLICATE_BLIND_AGGREGATES = frozenset({"min", "max"})
 _AGGREGATES = frozenset(
     {"count", "sum", "avg", "min", "max", "collect", "stdev", "stdevp", "percentilecont",
@@ -210,6 +228,8 @@ class _Rewriter:
             return f"[label({self._inner(i + 2, close)})]", close + 1
         if low == "substring":
             return self._substring(name, args), close + 1
+        if low == "sum":  # Neo4j: the sum of no values is 0; the engine says null
+            return f"coalesce({name}({self._inner(i + 2, close)}), 0)", close + 1
         head = RENAMED_FUNCTIONS.get(low, name)
         gap = self.text[self.toks[i].end : self.toks[i + 1].start]
         return head + gap + "(" + self._inner(i + 2, close) + ")", close + 1
@@ -321,7 +341,7 @@ def to_embedded(query: str) -> str:
         text = rewriter.span(0, len(rewriter.toks)) if rewriter.toks else query
     except _Unbalanced:
         return query  # a syntax error: left for the engine's parser to report
-    return _endpoints_only(text)
+    return neo4j_matching(_endpoints_only(text))
 
 
 # -- reachability ---------------------------------------------------------------------------
@@ -376,7 +396,7 @@ def _inside_literal(toks: list[_Token], pos: int) -> bool:
 def _deduplicated_after(toks: list[_Token], pos: int) -> bool:
     """The first WITH/RETURN after ``pos`` ignores how many rows each binding has."""
     k = next((j for j, t in enumerate(toks) if t.start >= pos), len(toks))
-    while k < len(toks) and not (toks[k].kind == "word" and toks[k].upper in ("WITH", "RETURN")):
+    while k < len(toks) and not _starts_clause(toks, k, _PROJECTIONS):
         k += 1
     if k >= len(toks):
         return False
@@ -390,7 +410,7 @@ def _deduplicated_after(toks: list[_Token], pos: int) -> bool:
             depth += 1
         elif t.kind == "op" and t.text in ")]}":
             depth -= 1
-        elif depth == 0 and t.kind == "word" and t.upper in _CLAUSES:
+        elif depth == 0 and _starts_clause(toks, end):
             break
         end += 1
     seen_aggregate = False
@@ -466,7 +486,7 @@ def with_all_before_aggregates(query: str) -> str:
                 seen_match = True
             elif word == "UNION":
                 seen_match = False
-            elif word in ("WITH", "RETURN") and seen_match:
+            elif _starts_clause(toks, k, _PROJECTIONS) and seen_match:
                 already = k >= 2 and toks[k - 2].upper == "WITH" and toks[k - 1].text == "*"
                 if not already and _aggregates_in_projection(toks, k):
                     inserts.append(t.start)
@@ -485,7 +505,7 @@ def _aggregates_in_projection(toks: list[_Token], k: int) -> bool:
             depth += 1
         elif t.kind == "op" and t.text in ")]}":
             depth -= 1
-        elif t.kind == "word" and depth == 0 and t.upper in _CLAUSES:
+        elif depth == 0 and _starts_clause(toks, j):
             return False
         if (
             t.kind == "word"
@@ -495,3 +515,252 @@ def _aggregates_in_projection(toks: list[_Token], k: int) -> bool:
         ):
             return True
     return False
+
+
+# -- MATCH semantics ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Hop:
+    """One relationship of a pattern: its tokens ``[first, last]`` and what they say."""
+
+    first: int
+    last: int
+    bracket: int | None  # index of ``[`` when written with brackets
+    var: str | None
+    types: tuple[str, ...]
+    var_length: bool
+    undirected: bool
+
+
+@dataclass(frozen=True)
+class _MatchClause:
+    keyword: int  # index of MATCH
+    optional: bool
+    end: int  # index after the pattern (the WHERE, the next clause, or the end)
+    where: int | None  # index of WHERE
+    where_end: int  # index after the WHERE's condition (== end without one)
+    hops: tuple[_Hop, ...]
+
+
+def _match_clauses(toks: list[_Token]) -> list[_MatchClause]:
+    out = []
+    depth = 0
+    k = 0
+    while k < len(toks):
+        t = toks[k]
+        if t.kind == "op" and t.text in "([{":
+            depth += 1
+        elif t.kind == "op" and t.text in ")]}":
+            depth -= 1
+        elif depth == 0 and t.kind == "word" and t.upper == "MATCH":
+            optional = k > 0 and toks[k - 1].upper == "OPTIONAL"
+            end = _clause_end(toks, k + 1)
+            where = end if end < len(toks) and toks[end].upper == "WHERE" else None
+            where_end = _clause_end(toks, where + 1) if where is not None else end
+            out.append(_MatchClause(k, optional, end, where, where_end, _hops(toks, k + 1, end)))
+            k = where_end
+            continue
+        k += 1
+    return out
+
+
+def _clause_end(toks: list[_Token], k: int) -> int:
+    depth = 0
+    while k < len(toks):
+        t = toks[k]
+        if t.kind == "op" and t.text in "([{":
+            depth += 1
+        elif t.kind == "op" and t.text in ")]}":
+            depth -= 1
+        elif depth == 0 and _starts_clause(toks, k):
+            return k
+        k += 1
+    return k
+
+
+def _hops(toks: list[_Token], start: int, end: int) -> tuple[_Hop, ...]:
+    """The relationships of a MATCH pattern: what lies between a node's ``)`` and ``(``."""
+    hops = []
+    k = start
+    while k < end:
+        if toks[k].text == "(" and toks[k].kind == "op":
+            k = _closing(toks, k) + 1
+            first = k
+            while k < end and not (toks[k].kind == "op" and toks[k].text in "(,"):
+                if toks[k].text == "[":
+                    k = _closing(toks, k)
+                k += 1
+            if k < end and toks[k].text == "(" and k > first:
+                hops.append(_hop(toks, first, k - 1))
+            continue
+        k += 1
+    return tuple(hops)
+
+
+def _hop(toks: list[_Token], first: int, last: int) -> _Hop:
+    left, right = toks[first].text, toks[last].text
+    undirected = (left, right) in (("-", "-"), ("<-", "->"))
+    bracket = next((j for j in range(first, last + 1) if toks[j].text == "["), None)
+    var, types, var_length = None, [], False
+    if bracket is not None:
+        inner = toks[bracket + 1 : _closing(toks, bracket)]
+        if inner and inner[0].kind in ("word", "name"):
+            var = inner[0].text
+        types = [
+            inner[j + 1].text
+            for j in range(len(inner) - 1)
+            if inner[j].text in (":", "|") and inner[j + 1].kind in ("word", "name")
+        ]
+        var_length = any(t.text == "*" for t in inner)
+    return _Hop(first, last, bracket, var, tuple(types), var_length, undirected)
+
+
+def neo4j_matching(query: str) -> str:
+    """Make each ``MATCH`` mean what it means in Neo4j on the embedded engine.
+
+    * A relationship is used at most once per ``MATCH`` (Neo4j's relationship uniqueness;
+      the engine would let two hops of one type take the same edge): hops that could be the
+      same edge are named and told apart in the clause's ``WHERE``.
+    * A ``WHERE`` after a plain ``MATCH`` of two or more hops is applied after ``WITH *``
+      (the engine's release pinned here keeps rows that fail it otherwise).
+    * An undirected ``HAS_ROOT`` (or untyped) hop is refused: every root has a ``HAS_ROOT``
+      self-loop, which the engine would match twice.
+
+    Raises:
+        QueryError: an undirected hop that could match a self-loop.
+    """
+    toks = _tokens(query)
+    if not toks:
+        return query
+    projects_all = any(
+        toks[k].upper in ("RETURN", "WITH") and toks[k + 1].text == "*"
+        for k in range(len(toks) - 1)
+    )
+    edits: list[tuple[int, int, str]] = []  # (start, end, text) in the query's characters
+    named = 0
+    for clause in _match_clauses(toks):
+        for hop in clause.hops:
+            if hop.undirected and (not hop.types or "HAS_ROOT" in hop.types):
+                raise QueryError(
+                    "an undirected HAS_ROOT (or untyped) relationship is not supported here: "
+                    "every root has a HAS_ROOT to itself, which this engine matches twice; "
+                    "write the direction, (m)-[:HAS_ROOT]->(root)"
+                )
+        names: dict[int, str] = {}
+        pairs = _same_edge_pairs(clause.hops) if not projects_all else []
+        for i in sorted({i for pair in pairs for i in pair}):
+            hop = clause.hops[i]
+            if hop.var is not None:
+                names[i] = hop.var
+                continue
+            named += 1
+            names[i] = f"__hfl_r{named}"
+            edits.append(_name_hop(toks, hop, names[i]))
+        distinct = " AND ".join(f"{names[i]} <> {names[j]}" for i, j in pairs)
+        after_with = not clause.optional and len(clause.hops) >= 2
+        if clause.where is not None and (distinct or after_with):
+            w = toks[clause.where]
+            cond_start = toks[clause.where + 1].start
+            cond_end = toks[clause.where_end - 1].end
+            head = ("WITH * " if after_with else "") + "WHERE "
+            condition = query[cond_start:cond_end]
+            if distinct:
+                condition = f"{distinct} AND ({condition})"
+            edits.append((w.start, cond_end, head + condition))
+        elif distinct:
+            at = toks[clause.end - 1].end
+            edits.append((at, at, (" WITH *" if after_with else "") + f" WHERE {distinct}"))
+    for start, end, text in sorted(edits, reverse=True):
+        query = query[:start] + text + query[end:]
+    return query
+
+
+def _same_edge_pairs(hops: tuple[_Hop, ...]) -> list[tuple[int, int]]:
+    """Pairs of single hops that one relationship could match both of."""
+    return [
+        (i, j)
+        for i in range(len(hops))
+        for j in range(i + 1, len(hops))
+        if not hops[i].var_length
+        and not hops[j].var_length
+        and (not hops[i].types or not hops[j].types or set(hops[i].types) & set(hops[j].types))
+    ]
+
+
+def _name_hop(toks: list[_Token], hop: _Hop, name: str) -> tuple[int, int, str]:
+    """The edit that gives an anonymous hop a variable."""
+    if hop.bracket is not None:
+        at = toks[hop.bracket].end
+        return (at, at, name)
+    left, right = toks[hop.first].text, toks[hop.last].text
+    start, end = toks[hop.first].start, toks[hop.last].end
+    return (start, end, f"{left}[{name}]{right}")
+
+
+# -- ORDER BY on text -----------------------------------------------------------------------
+_DIRECTIONS = frozenset({"ASC", "ASCENDING", "DESC", "DESCENDING"})
+
+
+def null_safe_order(query: str, text_properties: Iterable[str]) -> str:
+    """Order text keys that may be null the way Neo4j does, without comparing the nulls.
+
+    The pinned engine sometimes orders rows whose text key is null by stale bytes: with
+    ``LIMIT`` that returns wrong rows, differently from one process to the next. Each
+    ``ORDER BY`` key that is a text property (or the alias of one) becomes
+    ``key IS NULL, coalesce(key, '')`` in the same direction, which is Neo4j's order (nulls
+    last ascending, first descending) with no null left to compare.
+
+    >>> null_safe_order("MATCH (m) RETURN m.family AS f ORDER BY f DESC", {"family"})
+    "MATCH (m) RETURN m.family AS f ORDER BY f IS NULL DESC, coalesce(f, '') DESC"
+    """
+    texts = set(text_properties)
+    toks = _tokens(query)
+    edits: list[tuple[int, int, str]] = []
+    for k in range(len(toks) - 1):
+        if not (toks[k].upper == "ORDER" and toks[k + 1].upper == "BY"):
+            continue
+        aliases = _text_aliases(toks, k, texts)
+        end = _clause_end(toks, k + 2)
+        for a, b in _split_top(toks, k + 2, end, ","):
+            if a >= b:
+                continue
+            direction = toks[b - 1].upper if toks[b - 1].upper in _DIRECTIONS else ""
+            key_end = b - 1 if direction else b
+            key = toks[a:key_end]
+            is_text = (len(key) == 1 and key[0].text in aliases) or (
+                len(key) == 3 and key[1].text == "." and key[2].text in texts
+            )
+            if not is_text:
+                continue
+            text = query[toks[a].start : toks[key_end - 1].end]
+            suffix = f" {toks[b - 1].text}" if direction else ""
+            edits.append(
+                (
+                    toks[a].start,
+                    toks[b - 1].end,
+                    f"{text} IS NULL{suffix}, coalesce({text}, ''){suffix}",
+                )
+            )
+    for start, end, text in sorted(edits, reverse=True):
+        query = query[:start] + text + query[end:]
+    return query
+
+
+def _text_aliases(toks: list[_Token], order_at: int, texts: set[str]) -> set[str]:
+    """Aliases given to text properties by the projection that ``ORDER BY`` follows."""
+    k = order_at - 1
+    while k >= 0 and not _starts_clause(toks, k, _PROJECTIONS):
+        k -= 1
+    if k < 0:
+        return set()
+    start = k + 2 if k + 1 < len(toks) and toks[k + 1].upper == "DISTINCT" else k + 1
+    out = set()
+    for a, b in _split_top(toks, start, order_at, ","):
+        item = toks[a:b]
+        if (
+            len(item) == 5
+            and item[1].text == "."
+            and item[2].text in texts
+            and item[3].upper == "AS"
+        ):
+            out.add(item[4].text)
+    return out

@@ -1,12 +1,14 @@
 """Cypher without a server: the schema in an embedded database of the Kuzu family.
 
-Engine: RyuGraph (PyPI ``ryugraph``, a maintained fork of Kuzu), pinned to a release that
-agrees with an independent oracle on the differential suite (``tests/test_cypher_differential.py``,
-``bench/cypher_differential.md``). Kuzu itself and LadybugDB share the same Python API and
-can be chosen with ``engine=``; LadybugDB 0.21 and later are known to return rows that break
-a ``WHERE`` on multi-hop patterns, so they are not the default. A database is one file
-(plus ``<file>.wal`` while open for writing) and a small ``<file>.meta.json`` beside it with
-the build facts, kept outside the graph so ``MATCH (n)`` sees models and orgs only.
+Engine: LadybugDB (PyPI ``ladybug``, the maintained fork of Kuzu), pinned to 0.22.0 and
+chosen on correctness by the differential suite (``tests/test_cypher_differential.py``,
+``bench/cypher_differential.md``): no release of the family answers every generated query as
+Neo4j does, and 0.22.0 has the fewest defects, each of which the query rewrite below removes
+(RyuGraph 25.9.2 and Kuzu 0.11.3 also give wrong aggregates after a DISTINCT aggregate and
+wrong rows when ordering by text with nulls, which no rewrite removes). RyuGraph and Kuzu
+share the Python API and can be chosen with ``engine=``. A database is one file (plus
+``<file>.wal`` while open for writing) and a small ``<file>.meta.json`` beside it with the
+build facts, kept outside the graph so ``MATCH (n)`` sees models and orgs only.
 
 What every connection here does, so a user's query is answered as Neo4j would answer it:
 
@@ -39,7 +41,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from hflineage.errors import InputError, QueryError, ReadOnlyError
-from hflineage.queries.cypher_dialect import check_name_case, to_embedded
+from hflineage.queries.cypher_dialect import check_name_case, null_safe_order, to_embedded
 from hflineage.queries.cypherlib import (
     ClosingRunner,
     CypherResult,
@@ -70,8 +72,8 @@ __all__ = [
 ]
 
 #: Python packages of the Kuzu family this module can drive (same API, different names).
-ENGINES: tuple[str, ...] = ("ryugraph", "kuzu", "ladybug")
-DEFAULT_ENGINE = "ryugraph"
+ENGINES: tuple[str, ...] = ("ladybug", "ryugraph", "kuzu")
+DEFAULT_ENGINE = "ladybug"
 #: Longest ``*1..`` expansion allowed (the engine's own default is a silent 30).
 DEFAULT_MAX_DEPTH = 1000
 #: Seconds a query may run unless the caller says otherwise.
@@ -251,6 +253,13 @@ _SCHEMA_NAMES: tuple[str, ...] = (
     *(name for name, _ in ORG_PROPERTIES),
     *(name for _, _, props in RELATIONSHIPS.values() for name, _ in props),
 )
+#: Properties holding text, whose null values the engine must not be asked to order.
+_TEXT_PROPERTIES = frozenset(
+    name
+    for props in (MODEL_PROPERTIES, ORG_PROPERTIES, *(p for _, _, p in RELATIONSHIPS.values()))
+    for name, kind in props
+    if kind == "STRING"
+)
 _UNKNOWN_NAME = re.compile(
     r"Table (?P<table>\w+) does not exist|Cannot find property (?P<prop>\w+) for"
 )
@@ -350,7 +359,7 @@ class EmbeddedCypher(ClosingRunner):
     def translate(self, query: str) -> str:
         """The engine's spelling of a query written for Neo4j (see the module doc)."""
         check_name_case(query, _SCHEMA_NAMES)
-        return to_embedded(query)
+        return null_safe_order(to_embedded(query), _TEXT_PROPERTIES)
 
     def run(self, query: str, params: Mapping[str, object] | None = None) -> CypherResult:
         """Run one query written for Neo4j (all rows).

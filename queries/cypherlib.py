@@ -252,7 +252,7 @@ class CypherRunner(Protocol):
 
     #: ``embedded``, ``falkordb`` or ``cypher`` (any other openCypher server, e.g. Neo4j).
     dialect: str
-    #: The engine answering (``ryugraph``, ``falkordb``, ...), for messages and metadata.
+    #: The engine answering (``ladybug``, ``falkordb``, ...), for messages and metadata.
     engine: str
     #: Where the database is, for messages (never with credentials).
     location: str

@@ -302,7 +302,8 @@ class _Project:
         self.runner = EmbeddedCypher.from_tables(tables, timeout=timeout)
         import importlib.metadata as md
 
-        self.version = f"project (ladybug {md.version('ladybug')})"
+        engine = self.runner.engine
+        self.version = f"project ({engine} {md.version(engine)})"
 
     def run(self, query: str, params: dict[str, Any]) -> tuple[list[str], list[Any]]:
         res = self.runner.run(query, params)

@@ -422,9 +422,9 @@ def test_chains_deeper_than_the_engines_default_cap(tmp_path: Path) -> None:
         got = CypherBackend(db).descendants(chain[0])
         assert got == [(c, i) for i, c in enumerate(chain) if i]
         assert CypherBackend(db).roots(chain[-1]) == [(chain[0], 1.0)]
-    import ryugraph  # without the setting, the engine silently stops at depth 30
+    import ladybug  # without the setting, the engine silently stops at depth 30
 
-    raw = ryugraph.Connection(ryugraph.Database(str(path), read_only=True))
+    raw = ladybug.Connection(ladybug.Database(str(path), read_only=True))
     query = library_query("descendants").text_for("embedded")
     assert len(raw.execute(query, {"model_id": chain[0]}).get_all()) == 30
 
@@ -492,7 +492,7 @@ def test_cli_db_build_and_library_queries(sample_path: Path, tmp_path: Path) -> 
             "country": "France",
         }
     ]
-    assert out["meta"]["engine"] == "ryugraph"
+    assert out["meta"]["engine"] == "ladybug"
     p = run("cypher", "family-downloads", "--db", str(path), "--format", "csv")
     assert p.returncode == 0, p.stderr
     assert p.stdout.splitlines()[0] == "family,downloads,share,models"
