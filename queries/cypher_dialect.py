@@ -356,8 +356,10 @@ def _endpoints_only(query: str) -> str:
     """Run unnamed variable-length patterns as one shortest path per pair of end nodes.
 
     Only when nothing can tell the difference: the relationship has no variable, no path
-    is named, the lower bound is at most 1, and the first projection after the pattern
-    de-duplicates (``DISTINCT`` rows, or only ``DISTINCT``/min/max aggregates).
+    is named, and the first projection after the pattern de-duplicates (``DISTINCT`` rows,
+    or only ``DISTINCT``/min/max aggregates). A lower bound ``L`` above 1 keeps its meaning
+    as ``L - 1`` single hops followed by the shortest path of the rest (in an acyclic
+    lineage, a path of ``L..U`` hops exists exactly when one of those does).
     """
     toks = _tokens(query)
     if any(t.kind == "op" and t.text == "=" and _names_path(toks, k) for k, t in enumerate(toks)):
@@ -365,18 +367,34 @@ def _endpoints_only(query: str) -> str:
     out: list[str] = []
     last = 0
     for m in _VAR_LENGTH.finditer(query):
-        if _inside_literal(toks, m.start()):
+        if _inside_literal(toks, m.start()) or not _deduplicated_after(toks, m.end()):
             continue
-        lo = m.group("lo")
-        if lo not in ("", "1") or not _deduplicated_after(toks, m.end()):
+        closing = _RELATIONSHIP_END.match(query, m.end())
+        if closing is None:
             continue
+        fixed = m.group("bounds").find("..") < 0 and m.group("lo") != ""
+        lo = int(m.group("lo") or 1)
         hi = m.group("hi") or ""
-        bounds = f"1..{hi}" if (m.group("bounds").find("..") >= 0 or not lo) else "1..1"
+        if fixed:
+            hi = str(lo)
+        if lo == 0 or (hi and int(hi) < lo):
+            continue
+        head = m.group("head")
+        left, rel_type = head[: head.index("[")], head[head.index("[") + 1 : -1]
+        props, right = closing.group("props"), closing.group("arrow")
+        if lo > 1 and (left, right) in (("-", "-"), ("<-", "->")):
+            continue  # undirected walks are not acyclic: the split would change the ends
+        single = f"{left}[{rel_type}{props}]{right}()"
+        rest = f"1..{int(hi) - lo + 1}" if hi else "1.."
         out.append(query[last : m.start()])
-        out.append(m.group("head") + " SHORTEST " + bounds)
-        last = m.end()
+        out.append(single * (lo - 1) + f"{head} SHORTEST {rest}{props}]{right}")
+        last = closing.end()
     out.append(query[last:])
     return "".join(out)
+
+
+#: What follows a variable-length relationship's bounds: a property map, ``]``, the arrow.
+_RELATIONSHIP_END = re.compile(r"(?P<props>\s*(?:\{[^{}]*\})?\s*)\](?P<arrow>->|-)")
 
 
 def _names_path(toks: list[_Token], k: int) -> bool:

@@ -365,3 +365,18 @@ def test_a_mistyped_library_name_suggests_the_closest(ladder_db: Path) -> None:
     p = cli("cypher", "family-download", "--db", str(ladder_db))
     assert p.returncode == 1
     assert "did you mean family-downloads?" in p.stderr
+
+
+def test_reachability_with_a_lower_bound_answers_and_keeps_its_meaning(
+    engine: EmbeddedCypher, ladder_graph: LineageGraph
+) -> None:
+    # Ends at least two hops above the tip: every model but the tip and its two parents.
+    query = (
+        "MATCH (:Model {id: 'lab/tip'})-[:DERIVED_FROM*2..]->(a:Model) "
+        "RETURN count(DISTINCT a)"
+    )
+    started = time.perf_counter()
+    assert value(engine, query) == len(ancestors_of(ladder_graph, "lab/tip")) - 2
+    bounded = query.replace("*2..", "*2..3")
+    assert value(engine, bounded) == 4  # two layers of two
+    assert time.perf_counter() - started < 5
