@@ -19,7 +19,7 @@ keeps the query's own spacing, so error positions stay close to the user's text.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from hflineage.errors import QueryError
@@ -135,17 +135,26 @@ def _closing(tokens: list[_Token], i: int) -> int:
     raise _Unbalanced(opener)
 
 
-def _split_top(tokens: list[_Token], lo: int, hi: int, sep: str) -> list[tuple[int, int]]:
-    """Ranges ``[a, b)`` of ``tokens[lo:hi]`` between top-level ``sep`` tokens."""
-    parts: list[tuple[int, int]] = []
-    depth, start = 0, lo
-    for j in range(lo, hi):
-        t = tokens[j]
+def _top_level(toks: list[_Token], start: int = 0, end: int | None = None) -> Iterator[int]:
+    """Indices in ``toks[start:end]`` outside any bracket opened in that range."""
+    depth = 0
+    for k in range(start, len(toks) if end is None else end):
+        t = toks[k]
         if t.kind == "op" and t.text in "([{":
             depth += 1
         elif t.kind == "op" and t.text in ")]}":
             depth -= 1
-        elif depth == 0 and (t.upper == sep if t.kind == "word" else t.text == sep):
+        elif depth == 0:
+            yield k
+
+
+def _split_top(tokens: list[_Token], lo: int, hi: int, sep: str) -> list[tuple[int, int]]:
+    """Ranges ``[a, b)`` of ``tokens[lo:hi]`` between top-level ``sep`` tokens."""
+    parts: list[tuple[int, int]] = []
+    start = lo
+    for j in _top_level(tokens, lo, hi):
+        t = tokens[j]
+        if t.upper == sep if t.kind == "word" else t.text == sep:
             parts.append((start, j))
             start = j + 1
     parts.append((start, hi))
@@ -420,17 +429,7 @@ def _deduplicated_after(toks: list[_Token], pos: int) -> bool:
         return False
     if k + 1 < len(toks) and toks[k + 1].upper == "DISTINCT":
         return True
-    end = k + 1
-    depth = 0
-    while end < len(toks):
-        t = toks[end]
-        if t.kind == "op" and t.text in "([{":
-            depth += 1
-        elif t.kind == "op" and t.text in ")]}":
-            depth -= 1
-        elif depth == 0 and _starts_clause(toks, end):
-            break
-        end += 1
+    end = _clause_end(toks, k + 1)
     seen_aggregate = False
     for j in range(k + 1, end - 1):
         t = toks[j]
@@ -491,24 +490,18 @@ def with_all_before_aggregates(query: str) -> str:
     """
     toks = _tokens(query)
     inserts: list[int] = []
-    depth = 0
     seen_match = False
-    for k, t in enumerate(toks):
-        if t.kind == "op" and t.text in "([{":
-            depth += 1
-        elif t.kind == "op" and t.text in ")]}":
-            depth -= 1
-        elif depth == 0 and t.kind == "word":
-            word = t.upper
-            if word == "MATCH":
-                seen_match = True
-            elif word == "UNION":
-                seen_match = False
-            elif _starts_clause(toks, k, _PROJECTIONS) and seen_match:
-                already = k >= 2 and toks[k - 2].upper == "WITH" and toks[k - 1].text == "*"
-                if not already and _aggregates_in_projection(toks, k):
-                    inserts.append(t.start)
-                seen_match = False
+    for k in _top_level(toks):
+        word = toks[k].upper if toks[k].kind == "word" else ""
+        if word == "MATCH":
+            seen_match = True
+        elif word == "UNION":
+            seen_match = False
+        elif seen_match and _starts_clause(toks, k, _PROJECTIONS):
+            already = k >= 2 and toks[k - 2].upper == "WITH" and toks[k - 1].text == "*"
+            if not already and _aggregates_in_projection(toks, k):
+                inserts.append(toks[k].start)
+            seen_match = False
     for pos in reversed(inserts):
         query = query[:pos] + "WITH * " + query[pos:]
     return query
@@ -516,23 +509,11 @@ def with_all_before_aggregates(query: str) -> str:
 
 def _aggregates_in_projection(toks: list[_Token], k: int) -> bool:
     """The projection starting at ``toks[k]`` (WITH/RETURN) calls an aggregate."""
-    depth = 0
-    for j in range(k + 1, len(toks)):
-        t = toks[j]
-        if t.kind == "op" and t.text in "([{":
-            depth += 1
-        elif t.kind == "op" and t.text in ")]}":
-            depth -= 1
-        elif depth == 0 and _starts_clause(toks, j):
-            return False
-        if (
-            t.kind == "word"
-            and t.text.lower() in _AGGREGATES
-            and j + 1 < len(toks)
-            and toks[j + 1].text == "("
-        ):
-            return True
-    return False
+    end = _clause_end(toks, k + 1)
+    return any(
+        toks[j].kind == "word" and toks[j].text.lower() in _AGGREGATES and toks[j + 1].text == "("
+        for j in range(k + 1, end - 1)
+    )
 
 
 # -- MATCH semantics ------------------------------------------------------------------------
@@ -561,38 +542,20 @@ class _MatchClause:
 
 def _match_clauses(toks: list[_Token]) -> list[_MatchClause]:
     out = []
-    depth = 0
-    k = 0
-    while k < len(toks):
-        t = toks[k]
-        if t.kind == "op" and t.text in "([{":
-            depth += 1
-        elif t.kind == "op" and t.text in ")]}":
-            depth -= 1
-        elif depth == 0 and t.kind == "word" and t.upper == "MATCH":
-            optional = k > 0 and toks[k - 1].upper == "OPTIONAL"
-            end = _clause_end(toks, k + 1)
-            where = end if end < len(toks) and toks[end].upper == "WHERE" else None
-            where_end = _clause_end(toks, where + 1) if where is not None else end
-            out.append(_MatchClause(k, optional, end, where, where_end, _hops(toks, k + 1, end)))
-            k = where_end
+    for k in _top_level(toks):
+        if not (toks[k].kind == "word" and toks[k].upper == "MATCH"):
             continue
-        k += 1
+        optional = k > 0 and toks[k - 1].upper == "OPTIONAL"
+        end = _clause_end(toks, k + 1)
+        where = end if end < len(toks) and toks[end].upper == "WHERE" else None
+        where_end = _clause_end(toks, where + 1) if where is not None else end
+        out.append(_MatchClause(k, optional, end, where, where_end, _hops(toks, k + 1, end)))
     return out
 
 
 def _clause_end(toks: list[_Token], k: int) -> int:
-    depth = 0
-    while k < len(toks):
-        t = toks[k]
-        if t.kind == "op" and t.text in "([{":
-            depth += 1
-        elif t.kind == "op" and t.text in ")]}":
-            depth -= 1
-        elif depth == 0 and _starts_clause(toks, k):
-            return k
-        k += 1
-    return k
+    """Index of the next clause keyword at ``k``'s level (or the end)."""
+    return next((j for j in _top_level(toks, k) if _starts_clause(toks, j)), len(toks))
 
 
 def _hops(toks: list[_Token], start: int, end: int) -> tuple[_Hop, ...]:
