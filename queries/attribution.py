@@ -335,7 +335,12 @@ def _unknown_breakdown(
             why[(why > 0) & (graph._org_lookup(named) >= 0)] = code
     if view == "lineage":
         credit, _ = credit_by_key(
-            graph, values, mask, why, len(WHY_UNKNOWN), policy  # type: ignore[arg-type]
+            graph,
+            values,
+            mask,
+            why,
+            len(WHY_UNKNOWN),
+            policy,  # type: ignore[arg-type]
         )
     else:
         credit = np.bincount(why[mask], weights=values[mask], minlength=len(WHY_UNKNOWN))

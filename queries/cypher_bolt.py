@@ -28,7 +28,10 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from hflineage.errors import QueryError
-from hflineage.queries.cypher_dialect import with_all_before_aggregates
+from hflineage.queries.cypher_dialect import (
+    refuse_long_minimum_on_falkordb,
+    with_all_before_aggregates,
+)
 from hflineage.queries.cypherlib import (
     ClosingRunner,
     CypherResult,
@@ -327,6 +330,7 @@ class BoltCypher(ClosingRunner):
         check_parameters(query, values)
         self.check_params(query, values)
         if self.dialect == "falkordb":
+            refuse_long_minimum_on_falkordb(query)
             query = with_all_before_aggregates(query)
         started = time.perf_counter()
 

@@ -29,6 +29,7 @@ __all__ = [
     "check_name_case",
     "neo4j_matching",
     "null_safe_order",
+    "refuse_long_minimum_on_falkordb",
     "to_embedded",
     "with_all_before_aggregates",
 ]
@@ -505,6 +506,26 @@ def with_all_before_aggregates(query: str) -> str:
     for pos in reversed(inserts):
         query = query[:pos] + "WITH * " + query[pos:]
     return query
+
+
+def refuse_long_minimum_on_falkordb(query: str) -> None:
+    """Refuse a variable-length pattern with a minimum above one hop (FalkorDB 4.16).
+
+    Measured by the differential suite on the real sample: FalkorDB loses the end nodes
+    that are also reachable by a shorter path (``*2..3`` from a merge missed its
+    ``Qwen/Qwen2.5-7B`` root), a silently wrong answer.
+
+    Raises:
+        QueryError: naming what to write instead.
+    """
+    toks = _tokens(query)
+    for m in _VAR_LENGTH.finditer(query):
+        if not _inside_literal(toks, m.start()) and int(m.group("lo") or 1) > 1:
+            raise QueryError(
+                "FalkorDB drops end nodes also reachable by a shorter path when a "
+                "variable-length pattern starts above one hop; write the first hops out, "
+                "(a)-[:DERIVED_FROM]->()-[:DERIVED_FROM*1..]->(b), or use the embedded engine"
+            )
 
 
 def _aggregates_in_projection(toks: list[_Token], k: int) -> bool:

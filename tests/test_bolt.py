@@ -337,3 +337,10 @@ def test_falkordb_refuses_a_timeout_it_cannot_apply(server: FalkorDBServer) -> N
         assert quiet.timeout is None  # a default it cannot apply is dropped
         with pytest.raises(QueryError, match="TIMEOUT configuration"):
             BoltCypher(server.uri, driver=driver, timeout=5, timeout_required=True)
+
+
+def test_falkordb_refuses_a_variable_length_minimum_above_one(runner: BoltCypher) -> None:
+    reader = BoltCypher(runner.location, driver=runner.driver)
+    with pytest.raises(QueryError, match="write the first hops out"):
+        reader.run("MATCH (a:Model)-[:DERIVED_FROM*2..3]->(b) RETURN DISTINCT b.id")
+    assert reader.run("MATCH (a:Model)-[:DERIVED_FROM*1..2]->(b) RETURN count(*)").rows
