@@ -5,9 +5,9 @@ the expected rows from :mod:`cypher_oracle` (plain Python over the same tables, 
 semantics). Every disagreement fails, unless a defect listed in :mod:`cypher_defects` for
 that engine applies to the query and its workaround agrees with the oracle.
 
-Slices: 300 queries on a hand-built graph and a slice of the real sample on the embedded
-engine (through the project's own runner, in a worker process so a crash is a result), and
-a smaller slice over Bolt on FalkorDB. ``bench/cypher_differential.py`` runs the whole suite.
+Slices: 300 queries on a hand-built graph and 80 on each corpus (the real sample when
+present, and a generated Hub) on the embedded engine (through the project's own runner, in
+a worker process so a crash is a result), and 300 over Bolt on FalkorDB. ``bench/cypher_differential.py`` runs the whole suite.
 """
 
 from __future__ import annotations
@@ -84,14 +84,15 @@ def literal_cases(literal_oracle: Oracle) -> list[Case]:
 
 
 @pytest.fixture(scope="module")
-def sample_oracle(sample_graph: LineageGraph) -> tuple[GraphTables, Oracle]:
-    tables = graph_tables(sample_graph)
+def corpus_oracle(corpus_graph: LineageGraph) -> tuple[GraphTables, Oracle]:
+    """Each corpus: the real sample when present, and a generated Hub (conftest)."""
+    tables = graph_tables(corpus_graph)
     return tables, Oracle(_graph(tables), budget=20_000)
 
 
 @pytest.fixture(scope="module")
-def sample_cases(sample_oracle: tuple[GraphTables, Oracle]) -> list[Case]:
-    cases, _ = draw_cases(sample_oracle[1], seed=7, n=SAMPLE_QUERIES)
+def corpus_cases(corpus_oracle: tuple[GraphTables, Oracle]) -> list[Case]:
+    cases, _ = draw_cases(corpus_oracle[1], seed=7, n=SAMPLE_QUERIES)
     return cases
 
 
@@ -110,10 +111,10 @@ def literal_engine(
 
 
 @pytest.fixture(scope="module")
-def sample_engine(
-    sample_oracle: tuple[GraphTables, Oracle], tmp_path_factory: pytest.TempPathFactory
+def corpus_engine(
+    corpus_oracle: tuple[GraphTables, Oracle], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[EngineProcess]:
-    yield from _engine(sample_oracle[0], tmp_path_factory.mktemp("sample-tables"))
+    yield from _engine(corpus_oracle[0], tmp_path_factory.mktemp("corpus-tables"))
 
 
 def engine_name(engine: EngineProcess) -> str:
@@ -142,13 +143,13 @@ def test_embedded_agrees_on_the_literal_graph(
 
 
 @pytest.mark.parametrize("i", range(SAMPLE_QUERIES))
-def test_embedded_agrees_on_the_sample(
+def test_embedded_agrees_on_each_corpus(
     i: int,
-    sample_cases: list[Case],
-    sample_engine: EngineProcess,
-    sample_oracle: tuple[GraphTables, Oracle],
+    corpus_cases: list[Case],
+    corpus_engine: EngineProcess,
+    corpus_oracle: tuple[GraphTables, Oracle],
 ) -> None:
-    _verdict(sample_cases[i], sample_engine.run, engine_name(sample_engine), sample_oracle[1])
+    _verdict(corpus_cases[i], corpus_engine.run, engine_name(corpus_engine), corpus_oracle[1])
 
 
 # -- over Bolt (FalkorDB) -------------------------------------------------------------------
