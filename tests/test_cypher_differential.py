@@ -7,7 +7,8 @@ that engine applies to the query and its workaround agrees with the oracle.
 
 Slices: 300 queries on a hand-built graph and 80 on each corpus (the real sample when
 present, and a generated Hub) on the embedded engine (through the project's own runner, in
-a worker process so a crash is a result), and 300 over Bolt on FalkorDB. ``bench/cypher_differential.py`` runs the whole suite.
+a worker process so a crash is a result), and 300 over Bolt on FalkorDB.
+``bench/cypher_differential.py`` runs the whole suite.
 """
 
 from __future__ import annotations
