@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from huggingface_hub import HfApi, constants
+from huggingface_hub import HfApi
 
+from hflineage.explorer.cmd_crawl import hub_options
 from hflineage.graph.taxonomy import default_taxonomy
 from hflineage.loaders.crawl_authors import crawl_author_kinds
 from hflineage.loaders.snapshot import load_snapshot
@@ -16,14 +17,7 @@ __all__ = ["crawl_authors"]
 
 @click.command("crawl-authors")
 @click.argument("snapshot", type=click.Path(exists=True, path_type=Path))
-@click.option(
-    "--endpoint",
-    envvar="HF_ENDPOINT",
-    default=constants.ENDPOINT,
-    show_default=True,
-    help="Hub or mirror base URL (env HF_ENDPOINT).",
-)
-@click.option("--token", default=None, help="Hub token. Default: your saved token.")
+@hub_options
 @click.option(
     "--max-authors",
     type=click.IntRange(min=1),

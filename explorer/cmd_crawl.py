@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from huggingface_hub import constants
@@ -57,6 +58,25 @@ class _Duration(click.ParamType[float, str | float]):
         return float(match.group(1)) * _SECONDS_PER_UNIT[match.group(2).lower()]
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def hub_options(fn: F) -> F:
+    """``--endpoint`` (env ``HF_ENDPOINT``) and ``--token``: where the Hub is, and who asks."""
+    fn = click.option(
+        "--token",
+        default=None,
+        help="Hub token, sent only to --endpoint. Default: your saved token (hf auth login).",
+    )(fn)
+    return click.option(
+        "--endpoint",
+        envvar="HF_ENDPOINT",
+        default=constants.ENDPOINT,
+        show_default=True,
+        help="Hub or mirror base URL (env HF_ENDPOINT).",
+    )(fn)
+
+
 @click.command("crawl", epilog=_EPILOG)
 @click.option(
     "--out",
@@ -64,18 +84,7 @@ class _Duration(click.ParamType[float, str | float]):
     type=click.Path(dir_okay=False, path_type=Path),
     help="Snapshot to write: *.jsonl.gz (API objects) or *.parquet (hub-stats schema).",
 )
-@click.option(
-    "--endpoint",
-    envvar="HF_ENDPOINT",
-    default=constants.ENDPOINT,
-    show_default=True,
-    help="Hub or mirror base URL (env HF_ENDPOINT).",
-)
-@click.option(
-    "--token",
-    default=None,
-    help="Hub token, sent only to --endpoint. Default: your saved token (hf auth login).",
-)
+@hub_options
 @click.option(
     "--family",
     "roots",
