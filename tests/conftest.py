@@ -37,6 +37,17 @@ def graph_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         os.environ["HF_LINEAGE_GRAPH_CACHE"] = before
 
 
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the real console entry point (``python -m hflineage``) in a child process."""
+    return subprocess.run(
+        [sys.executable, "-m", "hflineage", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+    )
+
+
 @pytest.fixture(scope="session")
 def sample_path() -> Path:
     """The real 4,167-row hub-stats sample (tests skip when ../shared/data is absent)."""

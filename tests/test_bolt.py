@@ -7,9 +7,6 @@ checked against FalkorDB and not against Neo4j itself.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +15,7 @@ import numpy as np
 import pytest
 from bolt import FalkorDBServer, FalkorDBUnavailable
 from conftest import api_model, graph_of
+from conftest import run_cli as run
 
 from hflineage.errors import QueryError
 from hflineage.graph import LineageGraph
@@ -216,16 +214,6 @@ def test_falkordb_value_rules() -> None:
     assert "2.0 ^ row.weight[1]" in merge_query("HAS_ROOT", "falkordb")
     assert "row.weight" in merge_query("HAS_ROOT") and "^" not in merge_query("HAS_ROOT")
     assert public_uri("bolt://neo4j:s3cret@db.example:7687") == "bolt://db.example:7687"
-
-
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "hflineage", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, **(env or {})},
-    )
 
 
 def test_cli_push_and_cypher_over_bolt(

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,19 +9,9 @@ import click
 import pytest
 from click.testing import CliRunner
 from conftest import api_model, write_jsonl
+from conftest import run_cli as run
 
 from hflineage.explorer.cli import cli, main
-
-
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the real console entry point in a child process."""
-    return subprocess.run(
-        [sys.executable, "-m", "hflineage", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, **(env or {})},
-    )
 
 
 def test_report_json_contract(sample_path: Path) -> None:
@@ -202,9 +191,7 @@ print("never")
 
 
 @pytest.mark.parametrize("code", [0, 3])
-def test_a_quick_exit_waits_for_threads_runs_atexit_and_flushes(
-    tmp_path: Path, code: int
-) -> None:
+def test_a_quick_exit_waits_for_threads_runs_atexit_and_flushes(tmp_path: Path, code: int) -> None:
     marker = tmp_path / "marker"
     res = subprocess.run(
         [sys.executable, "-c", _QUICK_EXIT, str(marker), str(code)],

@@ -11,8 +11,6 @@ import itertools
 import json
 import math
 import random
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,7 @@ import pyarrow as pa
 import pytest
 from bolt import FalkorDBServer, FalkorDBUnavailable
 from conftest import api_model, graph_of
+from conftest import run_cli as run
 
 from hflineage.errors import InputError, QueryError
 from hflineage.graph import LineageGraph
@@ -461,12 +460,6 @@ def test_untrusted_strings_round_trip_as_parameters(tmp_path: Path) -> None:
 
 
 # -- the CLI --------------------------------------------------------------------------------
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "hflineage", *args], capture_output=True, text=True, timeout=300
-    )
-
-
 def test_cli_db_build_and_library_queries(sample_path: Path, tmp_path: Path) -> None:
     path = tmp_path / "s.lbdb"
     p = run("db", "build", "--snapshot", str(sample_path), "--db", str(path), "--format", "json")
@@ -598,7 +591,6 @@ def test_developer_credit_in_cypher_equals_attribute(
     want = {row.key: row.value for row in attribute(corpus_graph, by="developer").rows}
     assert set(got) <= set(want) and len(want) > 1
     for key, value in want.items():  # a developer credited nothing may have no row
-
         assert got.get(key, 0.0) == pytest.approx(value, rel=1e-9, abs=1e-6), key
     orgs = embedded.run(
         "MATCH (o:Org)-[:PUBLISHED]->(m:Model) "

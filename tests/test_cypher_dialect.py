@@ -11,9 +11,6 @@ import csv
 import io
 import itertools
 import json
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import api_model, graph_of
+from conftest import run_cli as cli
 
 import hflineage
 from hflineage.errors import QueryError, ReadOnlyError
@@ -308,16 +306,6 @@ def test_limit_parameters_are_bound_on_every_run(sample_engine: EmbeddedCypher) 
 
 
 # -- the command line ----------------------------------------------------------------------
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "hflineage", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "HF_LINEAGE_GRAPH_CACHE": "off"},
-    )
-
-
 @pytest.fixture(scope="module")
 def ladder_db(ladder_graph: LineageGraph, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("cli") / "ladder.db"
@@ -371,10 +359,7 @@ def test_reachability_with_a_lower_bound_answers_and_keeps_its_meaning(
     engine: EmbeddedCypher, ladder_graph: LineageGraph
 ) -> None:
     # Ends at least two hops above the tip: every model but the tip and its two parents.
-    query = (
-        "MATCH (:Model {id: 'lab/tip'})-[:DERIVED_FROM*2..]->(a:Model) "
-        "RETURN count(DISTINCT a)"
-    )
+    query = "MATCH (:Model {id: 'lab/tip'})-[:DERIVED_FROM*2..]->(a:Model) RETURN count(DISTINCT a)"
     started = time.perf_counter()
     assert value(engine, query) == len(ancestors_of(ladder_graph, "lab/tip")) - 2
     bounded = query.replace("*2..", "*2..3")
