@@ -183,9 +183,6 @@ class _Rewriter:
             i = nxt
         return "".join(out)
 
-    def raw(self, a: int, b: int) -> str:
-        return self.text[self.toks[a].start : self.toks[b - 1].end] if a < b else ""
-
     def _rewrite_at(self, i: int, b: int) -> tuple[str, int]:
         """Text for the construct starting at token ``i`` and the index after it."""
         t = self.toks[i]
