@@ -584,7 +584,11 @@ def test_a_trickling_reply_is_cut_at_the_deadline(
         ),
         2 * 1.0 + 3.0,
     )
-    assert "1 s deadline after 2 attempts" in message
+    # The watchdog or the body loop may notice the deadline first (the latter says how
+    # many bytes had come), so only the bound and the attempt count are pinned.
+    assert re.search(
+        r"within the 1 s deadline( \([\d,]+ bytes so far\))? after 2 attempts", message
+    )
     assert elapsed >= 2 * 1.0
 
 
