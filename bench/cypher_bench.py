@@ -100,12 +100,13 @@ def same_pairs(a: list[tuple[str, float]], b: list[tuple[str, float]]) -> bool:
 
 
 def embedded_stage(snapshot: Path, work: Path) -> dict[str, Any]:
+    from backends import CypherBackend, PythonBackend
+
     from hflineage.graph import build_lineage_graph
     from hflineage.loaders import load_snapshot
-    from hflineage.queries.backend import CypherBackend, PythonBackend
-    from hflineage.queries.cypher_embedded import EmbeddedCypher, build_embedded_db
-    from hflineage.queries.graphdb import graph_tables
-    from hflineage.queries.neo4j_csv import write_neo4j_csv
+    from hflineage.queries.cypher.embedded import EmbeddedCypher, build_embedded_db
+    from hflineage.queries.cypher.neo4j_csv import write_neo4j_csv
+    from hflineage.queries.cypher.tables import graph_tables
 
     res: dict[str, Any] = {"snapshot": snapshot.name}
     t0 = time.perf_counter()
@@ -187,9 +188,9 @@ def bolt_stage(snapshot: Path) -> dict[str, Any]:
 
     from hflineage.graph import build_lineage_graph
     from hflineage.loaders import load_snapshot
-    from hflineage.queries.bolt_push import push_tables
-    from hflineage.queries.cypher_bolt import BoltCypher
-    from hflineage.queries.graphdb import graph_tables
+    from hflineage.queries.cypher.bolt import BoltCypher
+    from hflineage.queries.cypher.bolt_push import push_tables
+    from hflineage.queries.cypher.tables import graph_tables
 
     tables = graph_tables(build_lineage_graph(*load_snapshot(snapshot)))
     with FalkorDBServer(query_timeout_ms=None) as srv, srv.driver() as driver:

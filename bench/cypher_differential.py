@@ -43,7 +43,7 @@ KINDS = ("agree", "excused", "wrong", "error", "timeout", "crash")
 
 
 def _tables(name: str) -> Any:
-    from hflineage.queries.graphdb import graph_tables
+    from hflineage.queries.cypher.tables import graph_tables
 
     if name == "literal":
         from conftest import graph_of
@@ -73,7 +73,7 @@ def run_suite(args: argparse.Namespace) -> dict[str, Any]:
     from cypher_generator import check_case, draw_cases
     from cypher_oracle import Graph, Oracle
 
-    from hflineage.queries.graphdb import RELATIONSHIPS
+    from hflineage.queries.cypher.tables import RELATIONSHIPS
 
     ends = {name: (start, end) for name, (start, end, _) in RELATIONSHIPS.items()}
     inputs = [i for i in args.inputs if i != "sample" or SAMPLE.is_file()]

@@ -5,7 +5,7 @@
 
 - the real sample (``../shared/data/hub-stats-sample-2026-05.parquet``), split in two halves
   of its models with declared parents: half A fits the calibration, half B reports;
-- the generated re-upload corpus (``queries/inference_corpus.py``): seed 1 fits, seed 2
+- the generated re-upload corpus (``tests/inference_corpus.py``): seed 1 fits, seed 2
   reports;
 - a synthetic Hub (``bench/synth_hub.py -n 50000``), report only: its names come from a few
   templates, so it checks the machinery at scale rather than the rules.
@@ -34,8 +34,13 @@ from hflineage.graph.calibration import MIN_SUPPORT, Calibration, fit_calibratio
 from hflineage.graph.inference import DEFAULT_MIN_CONFIDENCE
 from hflineage.loaders import load_snapshot
 from hflineage.loaders.evidence import load_evidence
-from hflineage.queries.inference_corpus import generate_reupload_corpus
-from hflineage.queries.inference_eval import (
+
+ROOT = Path(__file__).resolve().parent.parent
+# The evaluation harness and the generated corpus live with the tests that check them.
+sys.path.insert(0, str(ROOT / "tests"))
+
+from inference_corpus import generate_reupload_corpus  # noqa: E402
+from inference_eval import (  # noqa: E402
     WELL_POPULATED,
     InferenceEvaluation,
     Outcome,
@@ -46,7 +51,6 @@ from hflineage.queries.inference_eval import (
     split_declared,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT.parent / "shared" / "data" / "hub-stats-sample-2026-05.parquet"
 SYNTH = ROOT / "bench" / "synth_hub.py"
 TABLE = ROOT / "graph" / "data" / "inference_calibration.csv"

@@ -91,7 +91,7 @@ def worker_stages(path: str) -> dict[str, Any]:
     os.environ.setdefault("MIMALLOC_PURGE_DELAY", "1000")  # likewise
     import numpy as np
 
-    from hflineage.explorer.process import keep_freed_memory
+    from hflineage.explorer.cli.process import keep_freed_memory
 
     keep_freed_memory()  # as the hf-lineage command does
     from hflineage.graph import build_lineage_graph

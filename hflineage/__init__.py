@@ -26,7 +26,7 @@ _LAZY = {
     "open_graph": "hflineage.graph.opening",
     "attribute": "hflineage.queries.attribution",
     "lineage_of": "hflineage.queries.lineage",
-    "cypher": "hflineage.queries.cypher_call",
+    "cypher": "hflineage.queries.cypher.call",
 }
 
 

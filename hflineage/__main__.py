@@ -1,6 +1,6 @@
 """``python -m hflineage``: the same as the ``hf-lineage`` command."""
 
-from hflineage.explorer.entry import run
+from hflineage.explorer.cli.entry import run
 
 if __name__ == "__main__":
     run()

@@ -33,9 +33,9 @@ import pyarrow.parquet as pq
 
 from hflineage.errors import InputError
 from hflineage.loaders.cards import read_front_matter
+from hflineage.loaders.hub.repo_files import load_repo_evidence, sidecar_of
 from hflineage.loaders.ids import InvalidId, normalise_id
 from hflineage.loaders.jsonl import _open
-from hflineage.loaders.repo_evidence import load_repo_evidence, sidecar_of
 from hflineage.loaders.snapshot import snapshot_format
 
 __all__ = [

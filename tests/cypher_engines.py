@@ -185,8 +185,8 @@ class FalkorDBEngine:
     def __init__(self, tables: Any, timeout: float = 10.0) -> None:
         from bolt import FalkorDBServer
 
-        from hflineage.queries.bolt_push import push_tables
-        from hflineage.queries.cypher_bolt import BoltCypher
+        from hflineage.queries.cypher.bolt import BoltCypher
+        from hflineage.queries.cypher.bolt_push import push_tables
 
         self._stack = contextlib.ExitStack()
         server = self._stack.enter_context(FalkorDBServer())
@@ -291,8 +291,8 @@ class _Project:
     """The project's runner, as users get it."""
 
     def __init__(self, where: Path, timeout: float) -> None:
-        from hflineage.queries.cypher_embedded import EmbeddedCypher
-        from hflineage.queries.graphdb import GraphTables
+        from hflineage.queries.cypher.embedded import EmbeddedCypher
+        from hflineage.queries.cypher.tables import GraphTables
 
         nodes, rels, _ = _read_tables(where)
         tables = GraphTables(

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import api_model, graph_of, write_jsonl
 
-from hflineage.explorer.cli import cli
+from hflineage.explorer.cli.main import cli
 from hflineage.graph.aliases import AliasTable, alias_hits, default_aliases, resolve_absent
 from hflineage.loaders.table import column_fingerprints
 from hflineage.queries import attribute

@@ -13,11 +13,11 @@ from fakehub import FakeHub, Fault, running_fake_hub
 from huggingface_hub import HfApi
 
 from hflineage.errors import HubUnavailable
-from hflineage.explorer.cli import cli
+from hflineage.explorer.cli.main import cli
 from hflineage.graph import build_lineage_graph
 from hflineage.loaders import load_snapshots
 from hflineage.loaders.authors import author_kinds_path, read_author_kinds, write_author_kinds
-from hflineage.loaders.crawl_authors import author_kind, authors_by_weight, crawl_author_kinds
+from hflineage.loaders.hub.authors import author_kind, authors_by_weight, crawl_author_kinds
 from hflineage.queries import attribute
 
 MODELS = [

@@ -13,17 +13,17 @@ from typing import Any
 
 import numpy as np
 import pytest
+from backends import CypherBackend, PythonBackend
 from bolt import FalkorDBServer, FalkorDBUnavailable
 from conftest import api_model, graph_of
 from conftest import run_cli as run
 
 from hflineage.errors import QueryError
 from hflineage.graph import LineageGraph
-from hflineage.queries.backend import CypherBackend, PythonBackend
-from hflineage.queries.bolt_push import merge_query, push_tables
-from hflineage.queries.cypher_bolt import BoltCypher, encode_float, falkordb_refusal, public_uri
-from hflineage.queries.cypherlib import library_query
-from hflineage.queries.graphdb import graph_tables
+from hflineage.queries.cypher.bolt import BoltCypher, encode_float, falkordb_refusal, public_uri
+from hflineage.queries.cypher.bolt_push import merge_query, push_tables
+from hflineage.queries.cypher.library import library_query
+from hflineage.queries.cypher.tables import graph_tables
 
 pytestmark = pytest.mark.bolt
 

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from conftest import api_model, write_jsonl
 from conftest import run_cli as run
 
-from hflineage.explorer.cli import cli, main
+from hflineage.explorer.cli.main import cli, main
 
 
 def test_report_json_contract(sample_path: Path) -> None:
@@ -174,7 +174,7 @@ def test_report_without_snapshot_fetches_the_hub_dump_through_huggingface_hub(
 _QUICK_EXIT = """
 import atexit, sys, threading, time
 from concurrent.futures import ThreadPoolExecutor
-from hflineage.explorer.process import exit_quickly
+from hflineage.explorer.cli.process import exit_quickly
 out = sys.argv[1]
 def late():
     time.sleep(0.3)

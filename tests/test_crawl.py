@@ -27,20 +27,18 @@ from click.testing import CliRunner
 from fakehub import FakeHub, Fault, FaultKind, api_models_from_parquet, running_fake_hub
 
 from hflineage.errors import HubUnavailable, InputError
-from hflineage.explorer.cmd_crawl import crawl
-from hflineage.loaders import crawl as crawl_module
-from hflineage.loaders import (
-    crawl_http,
-    crawl_parquet,
-    crawl_progress,
-    crawl_records,
-    crawl_store,
-)
-from hflineage.loaders.crawl import LIST_EXPAND, crawl_family, crawl_hub, crawl_model
-from hflineage.loaders.crawl_http import HubClient, PageFailed
-from hflineage.loaders.crawl_parquet import HUB_STATS_SCHEMA
-from hflineage.loaders.crawl_progress import CrawlProgress
-from hflineage.loaders.crawl_store import CrawlStore
+from hflineage.explorer.cli import crawl_progress
+from hflineage.explorer.cli.crawl import crawl
+from hflineage.explorer.cli.crawl_progress import StderrProgress
+from hflineage.loaders.hub import checkpoint as crawl_store
+from hflineage.loaders.hub import client as crawl_http
+from hflineage.loaders.hub import crawl as crawl_module
+from hflineage.loaders.hub import parquet as crawl_parquet
+from hflineage.loaders.hub import records as crawl_records
+from hflineage.loaders.hub.checkpoint import CrawlStore
+from hflineage.loaders.hub.client import HubClient, PageFailed
+from hflineage.loaders.hub.crawl import LIST_EXPAND, crawl_family, crawl_hub, crawl_model
+from hflineage.loaders.hub.parquet import HUB_STATS_SCHEMA
 
 TOKEN = "hf_test_token_do_not_leak"
 PAGE = 500  # 9 pages over the 4,167 sample models
@@ -92,7 +90,7 @@ def baseline(
     """The bytes of one uninterrupted, fault-free whole-Hub crawl."""
     out = tmp_path_factory.mktemp("baseline") / "hub.jsonl.gz"
     with running_fake_hub(sample_models) as fake:
-        crawl_hub(out, HubClient(fake.url, token=TOKEN), page_size=PAGE, progress=False)
+        crawl_hub(out, HubClient(fake.url, token=TOKEN), page_size=PAGE)
     return out.read_bytes()
 
 
@@ -164,7 +162,7 @@ def test_whole_hub_crawl_has_every_model_once_in_hub_order(
     tmp_path: Path, client: HubClient, hub: FakeHub, sample_models: list[dict[str, Any]]
 ) -> None:
     out = tmp_path / "hub.jsonl.gz"
-    result = crawl_hub(out, client, page_size=PAGE, progress=False, clock=FakeClock())
+    result = crawl_hub(out, client, page_size=PAGE, clock=FakeClock())
     got = read_snapshot(out)
     assert [m["id"] for m in got] == expected_hub_order(sample_models)
     assert (result.models, result.pages, result.complete) == (4167, 9, True)
@@ -187,7 +185,7 @@ def test_snapshot_is_reproducible_and_independent_of_page_size(
     tmp_path: Path, client: HubClient, baseline: bytes
 ) -> None:
     out = tmp_path / "hub.jsonl.gz"
-    crawl_hub(out, client, page_size=1000, progress=False)
+    crawl_hub(out, client, page_size=1000)
     assert out.read_bytes() == baseline
 
 
@@ -195,7 +193,7 @@ def test_parquet_has_the_hub_stats_schema_and_the_sample_values(
     tmp_path: Path, client: HubClient, sample_path: Path
 ) -> None:
     out = tmp_path / "hub.parquet"
-    crawl_hub(out, client, page_size=1000, progress=False)
+    crawl_hub(out, client, page_size=1000)
     sample = pq.read_table(sample_path)
     crawled = pq.read_table(out)
     assert crawled.schema.equals(sample.schema, check_metadata=False)
@@ -207,13 +205,13 @@ def test_parquet_has_the_hub_stats_schema_and_the_sample_values(
     assert got == want
     assert crawled.column("baseModels").null_count == crawled.num_rows
     again = tmp_path / "again.parquet"
-    crawl_hub(again, client, page_size=PAGE, progress=False)
+    crawl_hub(again, client, page_size=PAGE)
     assert again.read_bytes() == out.read_bytes()
 
 
 def test_max_pages_writes_an_incomplete_snapshot(tmp_path: Path, client: HubClient) -> None:
     out = tmp_path / "hub.jsonl.gz"
-    result = crawl_hub(out, client, page_size=100, max_pages=3, progress=False)
+    result = crawl_hub(out, client, page_size=100, max_pages=3)
     assert (result.models, result.pages, result.complete) == (300, 3, False)
     assert len(read_snapshot(out)) == 300
     manifest = manifest_of(out)
@@ -258,7 +256,7 @@ def test_transient_faults_are_retried_and_lose_nothing(
     if fault.kind == "slow":
         client.timeout = 2.5  # well above a normal page, well below the slow one
     out = tmp_path / "hub.jsonl.gz"
-    crawl_hub(out, client, page_size=PAGE, progress=False)
+    crawl_hub(out, client, page_size=PAGE)
     assert fault.fired == fault.times
     assert sleeps == waits
     assert out.read_bytes() == baseline
@@ -272,7 +270,7 @@ def test_fault_errors_are_described_in_the_manifest(
 ) -> None:
     hub.faults += [Fault("truncate", at=2), Fault("status", at=3, status=503), Fault("reset", at=4)]
     out = tmp_path / "hub.jsonl.gz"
-    crawl_hub(out, client, page_size=PAGE, progress=False)
+    crawl_hub(out, client, page_size=PAGE)
     errors = manifest_of(out)["errors"]
     assert "malformed JSON" in errors[0]["error"]
     assert (errors[1]["status"], errors[1]["error"]) == (503, "HTTP 503 (fake fault 503)")
@@ -285,7 +283,7 @@ def test_repeated_models_are_written_once(
 ) -> None:
     hub.faults.append(Fault("repeat", count=37))
     out = tmp_path / "hub.jsonl.gz"
-    result = crawl_hub(out, client, page_size=PAGE, progress=False)
+    result = crawl_hub(out, client, page_size=PAGE)
     assert hub.faults[0].fired == 1
     assert result.duplicates == 37
     assert manifest_of(out)["duplicates_dropped"] == 37
@@ -298,7 +296,7 @@ def test_retries_run_out_with_one_line_error_and_the_crawl_resumes(
     hub.faults.append(Fault("status", at=4, times=5, status=503))
     out = tmp_path / "hub.jsonl.gz"
     with pytest.raises(HubUnavailable) as caught:
-        crawl_hub(out, client, page_size=PAGE, progress=False)
+        crawl_hub(out, client, page_size=PAGE)
     message = str(caught.value)
     assert "\n" not in message
     assert "HTTP 503" in message and "after 5 attempts" in message
@@ -306,7 +304,7 @@ def test_retries_run_out_with_one_line_error_and_the_crawl_resumes(
     assert sleeps == [1.0, 2.0, 4.0, 8.0]
     assert not out.exists()
     assert json.loads(CrawlStore(out).checkpoint.read_text())["pages"] == 3
-    result = crawl_hub(out, client, page_size=PAGE, progress=False)
+    result = crawl_hub(out, client, page_size=PAGE)
     assert (result.runs, result.pages) == (2, 9)
     assert out.read_bytes() == baseline
     assert manifest_of(out)["errors_total"] == 5
@@ -315,7 +313,7 @@ def test_retries_run_out_with_one_line_error_and_the_crawl_resumes(
 def test_backoff_is_capped_by_max_wait(tmp_path: Path, hub: FakeHub, sleeps: list[float]) -> None:
     hub.faults.append(Fault("status", times=6, status=502))
     client = HubClient(hub.url, token=TOKEN, max_retries=6, max_backoff=5.0, sleep=sleeps.append)
-    crawl_hub(tmp_path / "hub.jsonl.gz", client, page_size=PAGE, progress=False)
+    crawl_hub(tmp_path / "hub.jsonl.gz", client, page_size=PAGE)
     assert sleeps == [1.0, 2.0, 4.0, 5.0, 5.0, 5.0]
 
 
@@ -324,7 +322,7 @@ def test_a_long_rate_limit_stops_instead_of_hanging(
 ) -> None:
     hub.faults.append(Fault("status", status=429, headers={"Retry-After": "86400"}))
     with pytest.raises(HubUnavailable, match=r"rate limited for 86400 s; wait that long"):
-        crawl_hub(tmp_path / "hub.jsonl.gz", client, page_size=PAGE, progress=False)
+        crawl_hub(tmp_path / "hub.jsonl.gz", client, page_size=PAGE)
     assert sleeps == []
 
 
@@ -333,7 +331,7 @@ def test_a_used_up_rate_limit_window_pauses_the_next_request(
 ) -> None:
     hub.faults.append(Fault("headers", at=2, headers={"RateLimit": '"api";r=0;t=30'}))
     out = tmp_path / "hub.jsonl.gz"
-    crawl_hub(out, client, page_size=PAGE, progress=False)
+    crawl_hub(out, client, page_size=PAGE)
     assert sleeps == [30.0]
     assert out.read_bytes() == baseline
 
@@ -348,12 +346,12 @@ def test_cross_origin_links_are_refused_by_default_and_never_get_the_token(
     ):
         client = HubClient(home.url, token=TOKEN)
         with pytest.raises(PageFailed) as caught:
-            crawl_hub(out, client, page_size=PAGE, progress=False)
+            crawl_hub(out, client, page_size=PAGE)
         assert foreign.requests == []
         checkpoint = CrawlStore(out).checkpoint.read_text()
         # Allowed on the rerun: the crawl resumes at the page whose link was refused.
         client.allow_cross_origin = True
-        crawl_hub(out, client, page_size=PAGE, progress=False)
+        crawl_hub(out, client, page_size=PAGE)
     message = str(caught.value)
     assert "\n" not in message and "another origin" in message and foreign.url[7:] in message
     assert foreign.url not in checkpoint
@@ -373,13 +371,13 @@ def test_offline_mode_is_a_clear_error(
 
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
     with pytest.raises(HubUnavailable, match=r"offline mode is on \(HF_HUB_OFFLINE\)"):
-        crawl_hub(tmp_path / "hub.jsonl.gz", client, progress=False)
+        crawl_hub(tmp_path / "hub.jsonl.gz", client)
     assert hub.requests == []
 
 
 def test_refused_requests_are_input_errors(tmp_path: Path, client: HubClient) -> None:
     with pytest.raises(InputError) as caught:
-        crawl_model(tmp_path / "m.jsonl.gz", client, ["nobody/no-such-model"], progress=False)
+        crawl_model(tmp_path / "m.jsonl.gz", client, ["nobody/no-such-model"])
     message = str(caught.value)
     assert "\n" not in message
     assert (
@@ -418,7 +416,7 @@ def clean_crawl(hub: FakeHub, out: Path) -> bytes:
     """
     faults, hub.faults = hub.faults, []
     try:
-        crawl_hub(out, HubClient(hub.url, token=TOKEN), page_size=SMALL, progress=False)
+        crawl_hub(out, HubClient(hub.url, token=TOKEN), page_size=SMALL)
     finally:
         hub.faults = faults
         hub.requests.clear()
@@ -444,13 +442,13 @@ def test_a_next_link_to_itself_stops_with_a_resumable_checkpoint(
     small_hub.faults.append(Fault("selflink", at=3))
     out = tmp_path / "hub.jsonl.gz"
     message, _ = one_line_failure(
-        lambda: crawl_hub(out, small_client, page_size=SMALL, progress=False), 5.0
+        lambda: crawl_hub(out, small_client, page_size=SMALL), 5.0
     )
     assert "was already fetched in this listing" in message and "--skip-failed-pages" in message
     assert len(small_hub.requests) == 3  # not a single request more
     state = json.loads(CrawlStore(out).checkpoint.read_text())
     assert (state["pages"], state["models"]) == (3, 30)
-    result = crawl_hub(out, small_client, page_size=SMALL, progress=False)
+    result = crawl_hub(out, small_client, page_size=SMALL)
     assert (result.runs, result.complete) == (2, True)
     assert out.read_bytes() == clean
 
@@ -460,7 +458,7 @@ def test_a_looping_listing_can_be_skipped_and_is_recorded(
 ) -> None:
     small_hub.faults.append(Fault("selflink", at=3))
     out = tmp_path / "hub.jsonl.gz"
-    result = crawl_hub(out, small_client, page_size=SMALL, progress=False, skip_failed=True)
+    result = crawl_hub(out, small_client, page_size=SMALL, skip_failed=True)
     assert (result.models, result.skipped, result.complete) == (30, 1, False)
     manifest = manifest_of(out)
     assert manifest["complete"] is False
@@ -476,7 +474,7 @@ def test_empty_pages_that_link_onwards_stop_after_a_bound(
     small_hub.faults.append(Fault("endless", at=2, times=10_000))
     out = tmp_path / "hub.jsonl.gz"
     message, _ = one_line_failure(
-        lambda: crawl_hub(out, small_client, page_size=SMALL, progress=False, max_empty_pages=4),
+        lambda: crawl_hub(out, small_client, page_size=SMALL, max_empty_pages=4),
         5.0,
     )
     assert "4 pages in a row brought no new model" in message
@@ -528,7 +526,7 @@ def test_unusable_replies_end_in_one_line_without_retries(
     small_client.max_body = 4 * 2**20
     out = tmp_path / "hub.jsonl.gz"
     message, _ = one_line_failure(
-        lambda: crawl_hub(out, small_client, page_size=SMALL, progress=False), 5.0
+        lambda: crawl_hub(out, small_client, page_size=SMALL), 5.0
     )
     assert cause in message
     assert sleeps == []  # nothing worth retrying
@@ -546,14 +544,14 @@ def test_a_body_that_is_not_gzip_is_retried_then_reported(
     small_hub.faults.append(Fault("body", at=2, body=b"not gzip at all", headers=bad))
     clean = clean_crawl(small_hub, tmp_path / "clean.jsonl.gz")
     out = tmp_path / "hub.jsonl.gz"
-    crawl_hub(out, small_client, page_size=SMALL, progress=False)
+    crawl_hub(out, small_client, page_size=SMALL)
     assert sleeps == [1.0] and out.read_bytes() == clean
     assert "not valid gzip" in manifest_of(out)["errors"][0]["error"]
     small_hub.faults.append(Fault("body", times=10_000, body=b"\x1f\x8b\x08garbage", headers=bad))
     small_client.max_wait = 100.0
     again = tmp_path / "again.jsonl.gz"
     message, _ = one_line_failure(
-        lambda: crawl_hub(again, small_client, page_size=SMALL, progress=False), 10.0
+        lambda: crawl_hub(again, small_client, page_size=SMALL), 10.0
     )
     assert "not valid gzip" in message and "after 7 attempts" in message
     assert sleeps[1:] == [1.0, 2.0, 4.0, 8.0, 16.0, 32.0]  # 63 s; 64 more would pass 100
@@ -571,7 +569,7 @@ def test_a_trickling_reply_is_cut_at_the_deadline(
     small_hub.faults.append(Fault(kind, at=2, delay=0.01))
     small_client.deadline = 1.0
     out = tmp_path / "hub.jsonl.gz"
-    crawl_hub(out, small_client, page_size=SMALL, progress=False)
+    crawl_hub(out, small_client, page_size=SMALL)
     assert sleeps == [1.0] and out.read_bytes() == clean
     assert "1 s deadline" in manifest_of(out)["errors"][0]["error"]
     # For good: one line once the attempts fill the time budget (1 s + 1 s wait + 1 s, and
@@ -580,7 +578,7 @@ def test_a_trickling_reply_is_cut_at_the_deadline(
     small_client.max_wait = 3.0
     message, elapsed = one_line_failure(
         lambda: crawl_hub(
-            tmp_path / "again.jsonl.gz", small_client, page_size=SMALL, progress=False
+            tmp_path / "again.jsonl.gz", small_client, page_size=SMALL
         ),
         2 * 1.0 + 3.0,
     )
@@ -619,7 +617,7 @@ def test_malformed_records_are_rejected_one_by_one(
         clean = clean_crawl(small_hub, tmp_path / f"clean-{name}")
         out = tmp_path / name
         small_hub.faults[0].fired = 0
-        result = crawl_hub(out, small_client, page_size=SMALL, progress=False)
+        result = crawl_hub(out, small_client, page_size=SMALL)
         assert (result.models, result.rejected, result.complete) == (60, len(records), True)
         assert out.read_bytes() == clean
         manifest = manifest_of(out)
@@ -638,7 +636,7 @@ def test_retry_after_as_an_http_date_is_honoured(
     small_client.wall_clock = lambda: now
     when = "Wed, 21 Oct 2026 07:28:00 GMT"
     small_hub.faults.append(Fault("status", at=2, status=503, headers={"Retry-After": when}))
-    crawl_hub(tmp_path / "hub.jsonl.gz", small_client, page_size=SMALL, progress=False)
+    crawl_hub(tmp_path / "hub.jsonl.gz", small_client, page_size=SMALL)
     assert sleeps == [90.0]
 
 
@@ -648,7 +646,7 @@ def test_the_default_retry_budget_rides_out_a_five_minute_outage(
     small_hub.faults.append(Fault("status", at=2, times=10, status=503))
     client = HubClient(small_hub.url, token=TOKEN, sleep=sleeps.append)
     out = tmp_path / "hub.jsonl.gz"
-    result = crawl_hub(out, client, page_size=SMALL, progress=False)
+    result = crawl_hub(out, client, page_size=SMALL)
     assert sleeps == [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 60.0, 60.0, 60.0]  # 303 s
     assert (result.models, result.complete) == (60, True)
     manifest = manifest_of(out)
@@ -666,10 +664,10 @@ def test_a_persistently_failing_family_page_is_skipped_only_when_asked(
     hub.faults[0].path = "/api/models"
     out = tmp_path / "family.jsonl.gz"
     with pytest.raises(PageFailed, match=r"HTTP 500 .* after \d+ attempts"):
-        crawl_family(out, client, roots, depth=1, page_size=1000, progress=False)
+        crawl_family(out, client, roots, depth=1, page_size=1000)
     hub.faults[0].times = hub.faults[0].fired + 4  # still failing for this run's attempts
     result = crawl_family(
-        out, client, roots, depth=1, page_size=1000, progress=False, skip_failed=True
+        out, client, roots, depth=1, page_size=1000, skip_failed=True
     )
     assert (result.skipped, result.complete) == (1, False)
     manifest = manifest_of(out)
@@ -688,15 +686,15 @@ def test_a_token_echoed_by_the_server_is_written_nowhere(
     with pytest.MonkeyPatch.context() as patch:
         kill_at_checkpoint(patch, 4)  # die at page 3, the echoes of page 2 checkpointed
         with pytest.raises(Killed):
-            crawl_hub(out, small_client, page_size=SMALL, progress=False)
+            crawl_hub(out, small_client, page_size=SMALL)
     checkpoint = CrawlStore(out).checkpoint.read_text()
     assert "denied: you sent Authorization: Bearer ***" in checkpoint
     assert TOKEN not in checkpoint
-    crawl_hub(out, small_client, page_size=SMALL, progress=False)
+    crawl_hub(out, small_client, page_size=SMALL)
     assert TOKEN not in out.with_name(out.name + ".manifest.json").read_text()
     small_hub.faults.append(Fault("echo", status=400))
     with pytest.raises(InputError) as caught:
-        crawl_hub(tmp_path / "again.jsonl.gz", small_client, page_size=SMALL, progress=False)
+        crawl_hub(tmp_path / "again.jsonl.gz", small_client, page_size=SMALL)
     assert TOKEN not in str(caught.value) and "Bearer ***" in str(caught.value)
 
 
@@ -704,13 +702,13 @@ def test_a_finished_crawl_is_not_redone_without_refresh(
     tmp_path: Path, small_hub: FakeHub, small_client: HubClient
 ) -> None:
     out = tmp_path / "hub.jsonl.gz"
-    crawl_hub(out, small_client, page_size=SMALL, progress=False)
+    crawl_hub(out, small_client, page_size=SMALL)
     first = out.read_bytes()
     requests = len(small_hub.requests)
     with pytest.raises(InputError, match=r"already holds a finished crawl \(finished at 20"):
-        crawl_hub(out, small_client, page_size=SMALL, progress=False)
+        crawl_hub(out, small_client, page_size=SMALL)
     assert len(small_hub.requests) == requests and out.read_bytes() == first
-    result = crawl_hub(out, small_client, page_size=SMALL, progress=False, refresh=True)
+    result = crawl_hub(out, small_client, page_size=SMALL, refresh=True)
     assert result.runs == 1 and out.read_bytes() == first
 
 
@@ -762,7 +760,7 @@ def test_off_a_terminal_progress_is_a_log_line_with_retries_and_waits(
 
     small_hub.faults.append(Fault("status", at=3, times=2, status=503))
     log = StringIO()
-    progress = CrawlProgress(
+    progress = StderrProgress(
         console=Console(file=log, force_terminal=False), log_every=25.0, clock=StepClock(10.0)
     )
     out = tmp_path / "hub.jsonl.gz"
@@ -788,7 +786,7 @@ def test_on_a_terminal_progress_shows_the_retry_in_progress(
     from rich.console import Console
 
     buffer = StringIO()
-    progress = CrawlProgress(console=Console(file=buffer, width=200, force_terminal=True))
+    progress = StderrProgress(console=Console(file=buffer, width=200, force_terminal=True))
     small_hub.faults.append(Fault("status", at=2, status=429, headers={"Retry-After": "16"}))
     crawl_hub(tmp_path / "hub.jsonl.gz", small_client, page_size=SMALL, progress=progress)
     text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", buffer.getvalue())  # without the styles
@@ -800,7 +798,7 @@ def test_on_a_terminal_progress_shows_the_retry_in_progress(
     ("value", "seconds"), [("90", 90.0), ("90s", 90.0), ("30m", 1800.0), ("2h", 7200.0)]
 )
 def test_durations_are_read_with_units(value: str, seconds: float) -> None:
-    from hflineage.explorer import cmd_crawl
+    from hflineage.explorer.cli import crawl as cmd_crawl
 
     assert cmd_crawl._Duration().convert(value, None, None) == seconds
 
@@ -841,10 +839,10 @@ def test_a_looping_family_listing_is_skipped_and_the_next_node_crawled(
     hub.faults.append(Fault("selflink", at=3))  # the first children page of the first root
     out = tmp_path / "family.jsonl.gz"
     with pytest.raises(PageFailed, match="already fetched in this listing"):
-        crawl_family(out, client, roots, depth=1, page_size=5, progress=False)
+        crawl_family(out, client, roots, depth=1, page_size=5)
     hub.faults.append(Fault("selflink", at=len(hub.requests) + 1))  # the same page, rerun
     result = crawl_family(
-        out, client, roots, depth=1, page_size=5, progress=False, skip_failed=True
+        out, client, roots, depth=1, page_size=5, skip_failed=True
     )
     assert (result.skipped, result.complete, result.runs) == (1, False, 2)
     ids = [m["id"] for m in read_snapshot(out)]
@@ -861,9 +859,9 @@ def test_a_failing_model_is_skipped_only_when_asked(
     hub.faults.append(Fault("body", path=f"/api/models/{bad}", times=2, body=deep))
     out = tmp_path / "models.jsonl.gz"
     with pytest.raises(PageFailed, match="nested too deeply"):
-        crawl_model(out, client, [bad, good], progress=False)
+        crawl_model(out, client, [bad, good])
     assert crawl_files_left(out) == []
-    result = crawl_model(out, client, [bad, good], progress=False, skip_failed=True)
+    result = crawl_model(out, client, [bad, good], skip_failed=True)
     assert (result.models, result.skipped, result.complete) == (1, 1, False)
     assert [m["id"] for m in read_snapshot(out)] == [good]
     (skipped,) = manifest_of(out)["skipped"]
@@ -898,13 +896,13 @@ def test_kill_between_parts_and_checkpoint_resumes_exactly(
     with monkeypatch.context() as patch:
         kill_at_checkpoint(patch, 4)
         with pytest.raises(Killed):
-            crawl_hub(out, client, page_size=PAGE, progress=False)
+            crawl_hub(out, client, page_size=PAGE)
     store = CrawlStore(out)
     committed = json.loads(store.checkpoint.read_text())["parts_bytes"]
     assert store.parts.stat().st_size > committed  # page 3 written, not checkpointed
     with open(store.parts, "ab") as fh:
         fh.write(b'0\ttorn/write\t{"id": "torn/wr')  # and a torn line after it
-    result = crawl_hub(out, client, page_size=PAGE, progress=False)
+    result = crawl_hub(out, client, page_size=PAGE)
     assert (result.runs, result.duplicates, result.models) == (2, 0, 4167)
     assert out.read_bytes() == baseline
     assert crawl_files_left(out) == []
@@ -925,9 +923,9 @@ def test_kill_after_the_snapshot_but_before_clean_up_is_finished_on_rerun(
     with monkeypatch.context() as patch:
         patch.setattr(CrawlStore, "clean_up", dying_clean_up)
         with pytest.raises(Killed):
-            crawl_hub(out, client, page_size=PAGE, progress=False)
+            crawl_hub(out, client, page_size=PAGE)
     requests = len(hub.requests)
-    crawl_hub(out, client, page_size=PAGE, progress=False)
+    crawl_hub(out, client, page_size=PAGE)
     assert len(hub.requests) == requests  # nothing refetched
     assert out.read_bytes() == baseline
     assert crawl_files_left(out) == []
@@ -937,9 +935,9 @@ def test_a_checkpoint_of_another_crawl_is_refused(tmp_path: Path, client: HubCli
     out = tmp_path / "hub.jsonl.gz"
     with pytest.raises(Killed), pytest.MonkeyPatch.context() as patch:
         kill_at_checkpoint(patch, 3)  # the start, page 1, then dies at page 2
-        crawl_hub(out, client, page_size=PAGE, progress=False)
+        crawl_hub(out, client, page_size=PAGE)
     with pytest.raises(InputError, match="belongs to another crawl"):
-        crawl_hub(out, client, page_size=100, progress=False)
+        crawl_hub(out, client, page_size=100)
 
 
 def test_two_crawls_never_write_one_output(tmp_path: Path, client: HubClient) -> None:
@@ -949,8 +947,8 @@ def test_two_crawls_never_write_one_output(tmp_path: Path, client: HubClient) ->
     with open(CrawlStore(out).lock_path, "wb") as held:
         fcntl.flock(held.fileno(), fcntl.LOCK_EX)
         with pytest.raises(InputError, match="another crawl is writing"):
-            crawl_hub(out, client, page_size=PAGE, progress=False)
-    assert crawl_hub(out, client, page_size=PAGE, progress=False).models == 4167
+            crawl_hub(out, client, page_size=PAGE)
+    assert crawl_hub(out, client, page_size=PAGE).models == 4167
 
 
 def test_temp_files_of_a_killed_run_are_removed(
@@ -963,7 +961,7 @@ def test_temp_files_of_a_killed_run_are_removed(
     ]
     for path in stale:
         path.write_bytes(b"half written")
-    crawl_hub(out, client, page_size=PAGE, progress=False)
+    crawl_hub(out, client, page_size=PAGE)
     assert not any(p.exists() for p in stale)
     assert out.read_bytes() == baseline
 
@@ -971,7 +969,7 @@ def test_temp_files_of_a_killed_run_are_removed(
 def test_the_main_cli_has_the_crawl_command() -> None:
     import click
 
-    from hflineage.explorer.cli import cli
+    from hflineage.explorer.cli.main import cli
 
     # Commands in their own modules are loaded when asked for.
     assert cli.get_command(click.Context(cli), "crawl") is crawl
@@ -1036,10 +1034,10 @@ def same_figures(a: object, b: object) -> bool:
 def test_report_on_a_crawl_gives_the_figures_of_the_sample(
     tmp_path: Path, client: HubClient, sample_path: Path, name: str, options: list[str]
 ) -> None:
-    from hflineage.explorer.cli import cli
+    from hflineage.explorer.cli.main import cli
 
     out = tmp_path / name
-    crawl_hub(out, client, page_size=1000, progress=False)
+    crawl_hub(out, client, page_size=1000)
 
     def report(snapshot: Path) -> dict[str, Any]:
         args = ["report", "--snapshot", str(snapshot), "--format", "json", "--top", "100000"]
@@ -1088,7 +1086,7 @@ def test_family_crawl_walks_base_model_children_to_a_depth(
     # Two families that share merges: those are reached twice and must be written once.
     roots = ["mistralai/Mistral-7B-v0.1", "meta-llama/Meta-Llama-3-8B"]
     out = tmp_path / "family.jsonl.gz"
-    result = crawl_family(out, client, roots, depth=depth, page_size=5, progress=False)
+    result = crawl_family(out, client, roots, depth=depth, page_size=5)
     ids = [m["id"] for m in read_snapshot(out)]
     assert len(ids) == len(set(ids)) == result.models
     assert set(ids) == descendants_by_tags(sample_models, roots, depth)
@@ -1104,14 +1102,14 @@ def test_family_crawl_resumes_identically(
 ) -> None:
     roots = ["mistralai/Mistral-7B-v0.1", "meta-llama/Meta-Llama-3-8B"]
     whole = tmp_path / "whole.jsonl.gz"
-    crawl_family(whole, client, roots, depth=2, page_size=4, progress=False)
+    crawl_family(whole, client, roots, depth=2, page_size=4)
     out = tmp_path / "family.jsonl.gz"
     for n in (2, 5, 9):
         with monkeypatch.context() as patch:
             kill_at_checkpoint(patch, n)
             with pytest.raises(Killed):
-                crawl_family(out, client, roots, depth=2, page_size=4, progress=False)
-    result = crawl_family(out, client, roots, depth=2, page_size=4, progress=False)
+                crawl_family(out, client, roots, depth=2, page_size=4)
+    result = crawl_family(out, client, roots, depth=2, page_size=4)
     assert result.runs == 4
     assert out.read_bytes() == whole.read_bytes()
 
@@ -1119,9 +1117,9 @@ def test_family_crawl_resumes_identically(
 def test_family_root_must_exist_and_a_typo_can_be_fixed(tmp_path: Path, client: HubClient) -> None:
     out = tmp_path / "f.jsonl.gz"
     with pytest.raises(InputError, match="HTTP 404"):
-        crawl_family(out, client, ["mistralai/Mistral-7B-v0.l"], progress=False)
+        crawl_family(out, client, ["mistralai/Mistral-7B-v0.l"])
     assert crawl_files_left(out) == []
-    result = crawl_family(out, client, ["mistralai/Mistral-7B-v0.1"], depth=1, progress=False)
+    result = crawl_family(out, client, ["mistralai/Mistral-7B-v0.1"], depth=1)
     assert result.models > 1
 
 
@@ -1130,7 +1128,7 @@ def test_model_crawl_keeps_base_models_and_children_count(
 ) -> None:
     out = tmp_path / "one.jsonl.gz"
     model_id = "Qwen/Qwen2.5-7B-Instruct"
-    crawl_model(out, client, [model_id.lower()], progress=False)
+    crawl_model(out, client, [model_id.lower()])
     (got,) = read_snapshot(out)
     assert got["id"] == model_id
     children = [m for m in sample_models if f"base_model:{model_id}" in m["tags"]]
@@ -1249,12 +1247,12 @@ def test_progress_line_shows_models_pages_and_rate() -> None:
     from rich.console import Console
 
     buffer = StringIO()
-    progress = CrawlProgress(console=Console(file=buffer, width=120, force_terminal=True))
+    progress = StderrProgress(console=Console(file=buffer, width=120, force_terminal=True))
     with progress.shown("crawling the Hub", 0, 0):
         progress.update(4167, 9)
     text = buffer.getvalue()
     assert "4,167" in text and "models" in text and "9 pages" in text and "models/s" in text
-    silent = CrawlProgress(enabled=False)
+    silent = StderrProgress(enabled=False)
     with silent.shown("x", 0, 0):
         silent.update(1, 1)
 

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pytest
+from backends import CypherBackend, LineageBackend, PythonBackend
 from bolt import FalkorDBServer, FalkorDBUnavailable
 from conftest import api_model, graph_of
 from conftest import run_cli as run
@@ -26,9 +27,8 @@ from hflineage.errors import InputError, QueryError
 from hflineage.graph import LineageGraph
 from hflineage.queries import Window, roots_of
 from hflineage.queries.attribution import AttributionRow
-from hflineage.queries.backend import CypherBackend, LineageBackend, PythonBackend
-from hflineage.queries.cypher_embedded import EmbeddedCypher, build_embedded_db
-from hflineage.queries.cypherlib import (
+from hflineage.queries.cypher.embedded import EmbeddedCypher, build_embedded_db
+from hflineage.queries.cypher.library import (
     DIALECTS,
     library,
     library_query,
@@ -36,7 +36,7 @@ from hflineage.queries.cypherlib import (
     plain_value,
     write_clauses,
 )
-from hflineage.queries.graphdb import (
+from hflineage.queries.cypher.tables import (
     MODEL_PROPERTIES,
     GraphTables,
     graph_tables,
@@ -72,8 +72,8 @@ def embedded(corpus_tables: GraphTables) -> Iterator[EmbeddedCypher]:
 def bolt_corpus(corpus_tables: GraphTables) -> Iterator[Any]:
     """A FalkorDB server over Bolt holding the sample, pushed by ``push_tables``."""
     pytest.importorskip("neo4j")
-    from hflineage.queries.bolt_push import push_tables
-    from hflineage.queries.cypher_bolt import BoltCypher
+    from hflineage.queries.cypher.bolt import BoltCypher
+    from hflineage.queries.cypher.bolt_push import push_tables
 
     try:
         server = FalkorDBServer().start()
@@ -195,7 +195,7 @@ def test_split_weight_is_the_sum_over_paths_of_products_of_one_over_parents(
 
 # -- the library ----------------------------------------------------------------------------
 def test_library_files_declare_their_parameters() -> None:
-    folder = ROOT / "queries" / "cypher"
+    folder = ROOT / "queries" / "cypher" / "library"
     names = {p.name.split(".")[0] for p in folder.glob("*.cypher")}
     assert set(library()) == names  # the installed package ships every file
     assert {
@@ -525,7 +525,7 @@ def test_cli_errors_are_one_line(
 def test_export_csv_for_neo4j_admin(tmp_path: Path) -> None:
     import csv
 
-    from hflineage.queries.neo4j_csv import write_neo4j_csv
+    from hflineage.queries.cypher.neo4j_csv import write_neo4j_csv
 
     export = write_neo4j_csv(graph_tables(odd_graph()), tmp_path / "csv")
     with open(export.nodes["Model"], newline="", encoding="utf-8") as fh:

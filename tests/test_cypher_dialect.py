@@ -24,9 +24,9 @@ import hflineage
 from hflineage.errors import QueryError, ReadOnlyError
 from hflineage.graph import LineageGraph
 from hflineage.queries import ancestors_of, descendants_of
-from hflineage.queries.cypher_dialect import to_embedded
-from hflineage.queries.cypher_embedded import DEFAULT_TIMEOUT, EmbeddedCypher, build_embedded_db
-from hflineage.queries.graphdb import graph_tables
+from hflineage.queries.cypher.dialect import to_embedded
+from hflineage.queries.cypher.embedded import DEFAULT_TIMEOUT, EmbeddedCypher, build_embedded_db
+from hflineage.queries.cypher.tables import graph_tables
 
 LAYERS = 40  # a ladder of merges: 2**40 paths from the top to the bottom
 

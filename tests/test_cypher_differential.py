@@ -50,7 +50,7 @@ from cypher_oracle import (
 )
 
 from hflineage.graph import LineageGraph
-from hflineage.queries.graphdb import RELATIONSHIPS, GraphTables, graph_tables
+from hflineage.queries.cypher.tables import RELATIONSHIPS, GraphTables, graph_tables
 
 LITERAL_QUERIES = 300
 SAMPLE_QUERIES = 80

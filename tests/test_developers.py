@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import api_model, graph_of, write_jsonl
 
-from hflineage.explorer.cli import cli
+from hflineage.explorer.cli.main import cli
 from hflineage.graph import LineageGraph
 from hflineage.graph.taxonomy import (
     UNCURATED_DEVELOPER_RULE,

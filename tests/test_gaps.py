@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from conftest import api_model, graph_of, write_jsonl
 
 from hflineage.errors import QueryError
-from hflineage.explorer.cli import cli
+from hflineage.explorer.cli.main import cli
 from hflineage.queries import Window, attribute
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from hflineage.explorer.cli import cli
+from hflineage.explorer.cli.main import cli
 from hflineage.graph import LineageGraph, build_lineage_graph
 from hflineage.graph.cache import KEEP, GraphCache, cache_dir_from_env
 from hflineage.loaders import load_snapshots

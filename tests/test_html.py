@@ -18,8 +18,10 @@ from browser import Browser, Page, chromium_path, decode_png
 from click.testing import CliRunner
 from conftest import api_model, write_jsonl
 
-from hflineage.explorer.cli import cli
-from hflineage.explorer.html_common import (
+from hflineage.explorer.cli.main import cli
+from hflineage.explorer.site.family import PageError, check_offline, render_subgraph_page
+from hflineage.explorer.site.layout import layered_layout, radial_layout
+from hflineage.explorer.site.page import (
     csp,
     esc,
     hub_url,
@@ -27,12 +29,10 @@ from hflineage.explorer.html_common import (
     script_hash,
     slugify,
 )
-from hflineage.explorer.html_family import PageError, check_offline, render_subgraph_page
-from hflineage.explorer.html_layout import layered_layout, radial_layout
-from hflineage.explorer.html_site import SiteResult, write_site
-from hflineage.explorer.html_subgraph import GROUP, MORE, build_subgraph_view
+from hflineage.explorer.site.writer import SiteResult, write_site
 from hflineage.graph import LineageGraph
 from hflineage.queries import family_members
+from hflineage.queries.subgraph import GROUP, MORE, build_subgraph_view
 
 RENDERED = "document.body.dataset.rendered === '1'"
 CANVAS_PIXELS = """(function () {
@@ -84,7 +84,7 @@ def _fan(root: str, n_ft: int, n_quant: int, n_adapt: int) -> list[dict[str, Any
 
 # -- escaping and helpers ---------------------------------------------------------------------
 def test_docstring_examples() -> None:
-    import hflineage.explorer.html_common as common
+    import hflineage.explorer.site.page as common
 
     result = doctest.testmod(common)
     assert result.attempted >= 8 and result.failed == 0

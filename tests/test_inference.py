@@ -10,8 +10,9 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 from conftest import api_model, write_jsonl
+from inference_eval import evaluate_inference
 
-from hflineage.explorer.cli import cli
+from hflineage.explorer.cli.main import cli
 from hflineage.graph.inference import (
     DEFAULT_MIN_CONFIDENCE,
     MAX_CANDIDATES,
@@ -26,7 +27,7 @@ from hflineage.loaders import load_snapshot
 from hflineage.loaders.evidence import card_prose, load_evidence
 from hflineage.loaders.records import SOURCES
 from hflineage.queries import attribute
-from hflineage.queries.inference_eval import evaluate_inference, with_inferred_shares
+from hflineage.queries.inferred_shares import with_inferred_shares
 
 INFERRED = SOURCES.index("inferred")
 
@@ -611,7 +612,7 @@ def _cli_snapshot(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("threshold", [0.0, 0.5, DEFAULT_MIN_CONFIDENCE, 0.99])
 def test_infer_lists_exactly_the_edges_report_infer_uses(tmp_path: Path, threshold: float) -> None:
-    from hflineage.explorer.common import load_graph
+    from hflineage.explorer.cli.common import load_graph
 
     path = _cli_snapshot(tmp_path)
     out = CliRunner().invoke(
@@ -652,7 +653,7 @@ def test_infer_formats(tmp_path: Path) -> None:
 
 # -- the generated re-upload corpus and the held-out evaluation --------------------------------
 def _corpus_table(tmp_path: Path, seed: int) -> tuple[Any, Any, list[str]]:
-    from hflineage.queries.inference_corpus import generate_reupload_corpus
+    from inference_corpus import generate_reupload_corpus
 
     corpus = generate_reupload_corpus(seed=seed)
     path = write_jsonl(tmp_path / f"c{seed}.jsonl", corpus.models)
@@ -661,7 +662,7 @@ def _corpus_table(tmp_path: Path, seed: int) -> tuple[Any, Any, list[str]]:
 
 
 def test_reupload_corpus_is_seeded_and_hub_shaped() -> None:
-    from hflineage.queries.inference_corpus import generate_reupload_corpus
+    from inference_corpus import generate_reupload_corpus
 
     a, b = generate_reupload_corpus(seed=3), generate_reupload_corpus(seed=3)
     assert a.models == b.models
@@ -703,7 +704,7 @@ def test_evaluation_counts_edges_on_no_parent_models_as_wrong(tmp_path: Path) ->
 
 
 def test_split_declared_is_a_disjoint_cover(tmp_path: Path) -> None:
-    from hflineage.queries.inference_eval import split_declared
+    from inference_eval import split_declared
 
     table, _, _ = _corpus_table(tmp_path, 1)
     a, b = split_declared(table, seed=0)
@@ -714,7 +715,7 @@ def test_split_declared_is_a_disjoint_cover(tmp_path: Path) -> None:
 
 def test_held_out_reuploads_meet_the_targets_with_the_shipped_calibration(tmp_path: Path) -> None:
     """A corpus seed the shipped table was not fitted on (it was fitted on seed 1)."""
-    from hflineage.queries.inference_eval import WELL_POPULATED
+    from inference_eval import WELL_POPULATED
 
     table, evidence, no_parent = _corpus_table(tmp_path, 7)
     ev = evaluate_inference(table, evidence, no_parent=no_parent)
@@ -741,7 +742,7 @@ def test_held_out_reuploads_meet_the_targets_with_the_shipped_calibration(tmp_pa
         "hflineage.graph.hub_names",
         "hflineage.graph.calibration",
         "hflineage.graph.inference",
-        "hflineage.queries.inference_corpus",
+        "inference_corpus",
     ],
 )
 def test_docstring_examples_hold(module: str) -> None:
@@ -768,7 +769,7 @@ def _evidence_hub_models() -> list[dict[str, Any]]:
 
 
 def _serve_repo_files(hub: Any) -> None:
-    from hflineage.loaders.repo_evidence import MAX_FILE_BYTES
+    from hflineage.loaders.hub.repo_files import MAX_FILE_BYTES
 
     adapter = {"base_model_name_or_path": "Qwen/Qwen2.5-7B-Instruct", "r": 16}
     hub.add_file("acme/support-lora/adapter_config.json", json.dumps(adapter).encode())
@@ -785,7 +786,7 @@ def test_fetch_repo_evidence_is_bounded_and_resumable(
     from fakehub import running_fake_hub
     from huggingface_hub import constants
 
-    from hflineage.loaders.repo_evidence import (
+    from hflineage.loaders.hub.repo_files import (
         fetch_repo_evidence,
         load_repo_evidence,
         models_to_probe,
@@ -827,7 +828,7 @@ def test_a_failed_model_is_asked_again(tmp_path: Path, monkeypatch: pytest.Monke
     from fakehub import running_fake_hub
     from huggingface_hub import constants
 
-    from hflineage.loaders.repo_evidence import fetch_repo_evidence
+    from hflineage.loaders.hub.repo_files import fetch_repo_evidence
 
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
     sidecar = tmp_path / "s.evidence.jsonl"

@@ -43,10 +43,10 @@ def test_wheel_installs_only_the_hflineage_namespace(tmp_path: Path) -> None:
         "hflineage/graph/data/aliases.csv",
         "hflineage/loaders/hubstats.py",
         "hflineage/queries/attribution.py",
-        "hflineage/explorer/cli.py",
+        "hflineage/explorer/cli/main.py",
         "hflineage/py.typed",
     ):
         assert needed in names, needed
     entry = next(n for n in names if n.endswith("entry_points.txt"))
     entry_points = zipfile.ZipFile(wheel).read(entry).decode()
-    assert "hf-lineage = hflineage.explorer.entry:run" in entry_points
+    assert "hf-lineage = hflineage.explorer.cli.entry:run" in entry_points

@@ -749,7 +749,7 @@ def test_lower_casing_takes_the_ascii_path_only_for_ascii() -> None:
 _REUSE = """
 import os, resource, sys, threading
 import numpy as np
-from hflineage.explorer.process import keep_freed_memory
+from hflineage.explorer.cli.process import keep_freed_memory
 tuned = keep_freed_memory() if sys.argv[1] == "on" else False
 def faults():
     return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
@@ -794,13 +794,13 @@ def test_the_command_sets_allocator_defaults_a_user_can_override() -> None:
     keys = ("NUMPY_MADVISE_HUGEPAGE", "MIMALLOC_PURGE_DELAY", "OPENBLAS_NUM_THREADS")
     env = {k: v for k, v in os.environ.items() if k not in keys}
     show = f"print([os.environ.get(k) for k in {keys!r}])"
-    imported = f"import os, hflineage, hflineage.explorer.cli; {show}"
+    imported = f"import os, hflineage, hflineage.explorer.cli.main; {show}"
     out = subprocess.run([sys.executable, "-c", imported], env=env, capture_output=True, text=True)
     assert out.stdout.strip() == "[None, None, None]"  # importing the CLI changes nothing
     command = (
         f"import os, sys, atexit; atexit.register(lambda: {show}); "
         "sys.argv = ['hf-lineage', '--version']; "
-        "from hflineage.explorer.entry import run; run()"
+        "from hflineage.explorer.cli.entry import run; run()"
     )
     run = [sys.executable, "-c", command]
     out = subprocess.run(run, env=env, capture_output=True, text=True, check=True)

@@ -39,7 +39,7 @@ from click.testing import CliRunner
 from conftest import api_model, write_jsonl
 
 from hflineage.errors import InputError, QueryError
-from hflineage.explorer.cli import cli
+from hflineage.explorer.cli.main import cli
 from hflineage.graph import LineageGraph, build_lineage_graph
 from hflineage.loaders import load_snapshot
 from hflineage.loaders.store import COUNT_COLUMNS, SnapshotStore, default_home, parse_day

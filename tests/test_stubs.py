@@ -11,11 +11,11 @@ from click.testing import CliRunner
 from conftest import api_model, write_jsonl
 from fakehub import FakeHub, running_fake_hub
 
-from hflineage.explorer.cli import cli
+from hflineage.explorer.cli.main import cli
 from hflineage.graph import build_lineage_graph
 from hflineage.loaders import load_snapshots
-from hflineage.loaders.crawl_http import HubClient
-from hflineage.loaders.crawl_stubs import resolve_stubs
+from hflineage.loaders.hub.client import HubClient
+from hflineage.loaders.hub.stubs import resolve_stubs
 from hflineage.loaders.renames import aliases_path, read_aliases
 
 HUB_MODELS = [
