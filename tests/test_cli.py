@@ -172,29 +172,41 @@ def test_report_without_snapshot_fetches_the_hub_dump_through_huggingface_hub(
 
 
 _QUICK_EXIT = """
-import atexit, sys, threading, time
+import sys
+from hflineage.explorer.cli.process import exit_quickly, skip_teardown_at_exit
+skip_teardown_at_exit()
+import atexit, threading, time
 from concurrent.futures import ThreadPoolExecutor
-from hflineage.explorer.cli.process import exit_quickly
 out = sys.argv[1]
+def note(line, open=open, out=out):  # builtins and globals are gone at teardown
+    with open(out, "a") as fh:
+        fh.write(line + "\\n")
 def late():
     time.sleep(0.3)
-    with open(out, "a") as fh:
-        fh.write("thread\\n")
+    note("thread")
+class FreedAtTeardown:
+    def __del__(self, note=note):
+        note("teardown")
+kept = FreedAtTeardown()
 threading.Thread(target=late).start()
 pool = ThreadPoolExecutor(1)  # left running, as a command might
 pool.submit(time.sleep, 0.1)
 atexit.register(lambda: print("atexit", end=""))
 print("buffered ", end="")
-exit_quickly(int(sys.argv[2]))
-print("never")
+if sys.argv[3] == "quick":
+    exit_quickly(int(sys.argv[2]))
+sys.exit(int(sys.argv[2]))
 """
 
 
 @pytest.mark.parametrize("code", [0, 3])
-def test_a_quick_exit_waits_for_threads_runs_atexit_and_flushes(tmp_path: Path, code: int) -> None:
+@pytest.mark.parametrize("how", ["quick", "normal"])
+def test_a_quick_exit_skips_only_the_teardown(tmp_path: Path, code: int, how: str) -> None:
+    """Threads are waited for, pools shut, atexit handlers run and output flushed either way;
+    only the quick exit skips freeing the objects left (no ``__del__`` at teardown)."""
     marker = tmp_path / "marker"
     res = subprocess.run(
-        [sys.executable, "-c", _QUICK_EXIT, str(marker), str(code)],
+        [sys.executable, "-c", _QUICK_EXIT, str(marker), str(code), how],
         capture_output=True,
         text=True,
         timeout=60,
@@ -202,7 +214,8 @@ def test_a_quick_exit_waits_for_threads_runs_atexit_and_flushes(tmp_path: Path, 
     )
     assert res.returncode == code, res.stderr
     assert res.stdout == "buffered atexit"
-    assert marker.read_text() == "thread\n"
+    freed = ["teardown"] if how == "normal" else []
+    assert marker.read_text().splitlines() == ["thread", *freed]
 
 
 def test_the_command_exit_codes_and_messages(tmp_path: Path) -> None:

@@ -30,6 +30,9 @@ COMMAND_ENVIRONMENT: dict[str, str] = {
 
 def run() -> NoReturn:
     """Set the command's process defaults, then run the command and exit."""
+    from hflineage.explorer.cli.process import skip_teardown_at_exit
+
+    skip_teardown_at_exit()  # first: it must be the earliest exit handler
     for name, value in COMMAND_ENVIRONMENT.items():
         os.environ.setdefault(name, value)
     from hflineage.explorer.cli.main import run as run_command

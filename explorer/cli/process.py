@@ -10,7 +10,11 @@ threads free stays in their arenas and the graph, built on the main thread, faul
 pages again.
 
 At exit, tearing the interpreter down frees those arrays one by one before the kernel
-drops the whole address space anyway: a command can skip that part (:func:`exit_quickly`).
+drops the whole address space anyway: a command can skip that part. The interpreter's exit
+runs in this order: wait for threads (and shut thread pools down), run the ``atexit``
+handlers, last registered first, then tear down. A handler registered before anything else
+(:func:`skip_teardown_at_exit`) therefore runs after every other handler, and once
+:func:`exit_quickly` has armed it, it ends the process there, skipping only the teardown.
 """
 
 from __future__ import annotations
@@ -20,10 +24,9 @@ import contextlib
 import ctypes
 import os
 import sys
-import threading
 from typing import NoReturn
 
-__all__ = ["exit_quickly", "keep_freed_memory"]
+__all__ = ["exit_quickly", "keep_freed_memory", "skip_teardown_at_exit"]
 
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
@@ -58,20 +61,43 @@ def keep_freed_memory() -> bool:
     )
 
 
-def exit_quickly(code: int) -> NoReturn:
-    """End the process as the interpreter would, without freeing every object first.
+class _QuickExit:
+    """The exit code to end with once every other exit handler has run (None: exit normally)."""
 
-    Does what a normal exit does up to the interpreter's teardown: waits for the threads
-    still running (a graph being written to the cache) and for thread pools, runs the
-    ``atexit`` handlers and flushes stdout and stderr; then ends the process. Where the
-    interpreter's thread shutdown is not available, exits the ordinary way.
+    code: int | None = None
+    registered = False
+
+
+def skip_teardown_at_exit() -> None:
+    """Register the handler that ends the process after the other ``atexit`` handlers.
+
+    Call it first, before importing what registers handlers of its own: handlers registered
+    earlier than this one would run after it, that is, not at all once it is armed.
     """
-    shutdown = getattr(threading, "_shutdown", None)
-    if shutdown is None:
-        sys.exit(code)
-    shutdown()
-    atexit._run_exitfuncs()
+    if not _QuickExit.registered:
+        atexit.register(_end_without_teardown)
+        _QuickExit.registered = True
+
+
+def _end_without_teardown() -> None:
+    code = _QuickExit.code
+    if code is None:
+        return
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing to say more
             stream.flush()
     os._exit(code)
+
+
+def exit_quickly(code: int) -> NoReturn:
+    """End the process as the interpreter would, without freeing every object first.
+
+    Everything a normal exit does still happens, by the interpreter itself: threads still
+    running (a graph being written to the cache) are waited for, thread pools shut down,
+    ``atexit`` handlers run, stdout and stderr flushed. Only the teardown that follows is
+    skipped, and only when :func:`skip_teardown_at_exit` ran first; otherwise this is
+    ``sys.exit(code)``.
+    """
+    if _QuickExit.registered:
+        _QuickExit.code = code
+    sys.exit(code)
