@@ -797,7 +797,11 @@ def test_the_command_sets_allocator_defaults_a_user_can_override() -> None:
     imported = f"import os, hflineage, hflineage.explorer.cli.main; {show}"
     out = subprocess.run([sys.executable, "-c", imported], env=env, capture_output=True, text=True)
     assert out.stdout.strip() == "[None, None, None]"  # importing the CLI changes nothing
+    # The quick exit's handler must be the earliest one (it ends the process after the
+    # others), so it is registered before the handler that shows the settings at exit.
     command = (
+        "from hflineage.explorer.cli.process import skip_teardown_at_exit; "
+        "skip_teardown_at_exit(); "
         f"import os, sys, atexit; atexit.register(lambda: {show}); "
         "sys.argv = ['hf-lineage', '--version']; "
         "from hflineage.explorer.cli.entry import run; run()"
