@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hflineage.errors import ModelNotFound
+from hflineage.errors import ModelNotFound, QueryError
 from hflineage.graph._csr import csr_of, csr_positions, pointers
 from hflineage.graph._order import KahnOrder
 from hflineage.graph._orgs import OrgKeys, lower_authors, org_keys
@@ -350,7 +350,11 @@ class LineageGraph:
 
     # -- roots and attribution support ----------------------------------------------------
     def root_sets(self, policy: MergePolicy = "split") -> RootSets:
-        """Which roots every node credits under a merge policy (cached per policy)."""
+        """Which roots every node credits under a merge policy (kept per policy).
+
+        Raises:
+            QueryError: ``policy`` is not ``split``, ``full`` or ``first``.
+        """
         known = self.indexes.root_sets
         if policy not in known:
             known[policy] = self._compute_root_sets(policy)
@@ -358,7 +362,7 @@ class LineageGraph:
 
     def _compute_root_sets(self, policy: MergePolicy) -> RootSets:
         if policy not in ("split", "full", "first"):
-            raise ValueError(f"merge policy must be split, full or first, got {policy!r}")
+            raise QueryError(f"policy must be split, full or first, got {policy!r}")
         n = self.n
         rs = np.arange(n, dtype=np.int64)
         ptr, order = self._parents_csr

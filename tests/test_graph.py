@@ -3,8 +3,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+import pytest
 from conftest import api_model
 
+from hflineage.errors import QueryError
 from hflineage.graph import LineageGraph, Relation
 from hflineage.queries import ancestors_of, descendants_of, roots_of
 
@@ -93,6 +95,15 @@ def test_ids_match_case_insensitively_and_missing_parents_become_stubs(
     assert g.ids[stub] == "Ghost/Missing-7B"  # first spelling kept
     assert sorted(descendants_of(g, "ghost/missing-7b")) == ["x/ft2", "x/ft3"]
     assert roots_of(g, "x/ft3") == [("Ghost/Missing-7B", 1.0)]
+
+
+def test_an_unknown_merge_policy_is_a_query_error_naming_the_parameter(
+    make_graph: MakeGraph,
+) -> None:
+    g = make_graph([api_model("a/m"), api_model("a/n", "a/m")])
+    with pytest.raises(QueryError, match=r"^policy must be split, full or first, got 'half'$"):
+        g.root_sets("half")  # type: ignore[arg-type]
+    assert g.root_sets("first").roots_of(g.node("a/n")) == [(g.node("a/m"), 1.0)]
 
 
 def test_self_loops_dropped_and_counted(make_graph: MakeGraph) -> None:
