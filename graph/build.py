@@ -1,10 +1,16 @@
-"""Build a :class:`LineageGraph` from a model table, applying DESIGN.md's lineage rules."""
+"""Build a :class:`LineageGraph` from a model table, applying the README's lineage rules.
+
+The build is a short pipeline over flat arrays, one function a step:
+declarations allowed -> each parent's key (a model row, else a stub id) -> the most trusted
+source of each child -> relations -> edges in row order -> stubs numbered -> self-loops
+and repeated edges dropped -> cycles broken (``graph._order``) -> the graph, with the
+indexes worked out on the way (``GraphIndexes``).
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,20 +18,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from hflineage.graph._order import KahnOrder, cycle_breaking_edges
 from hflineage.graph.aliases import Resolution, alias_hits, default_aliases, resolve_absent
-from hflineage.graph.lineage import (
-    LineageGraph,
-    _lower_authors,
-    _org_keys,
-    _pointers,
-    csr_positions,
-    curated_orgs,
-    org_lookup,
-)
+from hflineage.graph.lineage import GraphIndexes, LineageGraph
 from hflineage.graph.relation import Relation
-from hflineage.graph.taxonomy import default_taxonomy
+from hflineage.loaders._arrow import chunks_of
+from hflineage.loaders._fingerprints import id_fingerprints
+from hflineage.loaders._sorting import stable_argsort
 from hflineage.loaders.records import SOURCES, LoadReport
-from hflineage.loaders.table import IdKeys, ModelTable, id_fingerprints, stable_argsort
+from hflineage.loaders.table import IdKeys, ModelTable
 
 __all__ = ["BrokenEdge", "ValidationReport", "build_lineage_graph"]
 
@@ -122,152 +123,38 @@ def build_lineage_graph(
         load_report: the loader's report, kept in the graph's validation report.
         sources: which declaration sources may make edges (``inferred`` is off unless asked).
 
-    Rules (DESIGN.md): each model takes its parents from its most trusted source
-    (hub > tag > card > inferred); the relation comes from the first source that states one,
-    then the card's ``base_model_relation``, else ``unknown``; ids match case-insensitively;
-    missing parents become stub nodes; self-loops and repeated edges are dropped; cycles are
-    broken by :func:`_break_cycles` and reported.
-
-    The work is columnar: parents are resolved with the table's id fingerprints
-    (:meth:`ModelTable.id_keys`), and the adjacency and depth computed here to find cycles
-    are handed to the graph, so queries do not compute them again.
+    Rules (README, "Lineage rules"): each model takes its parents from its most trusted
+    source (hub > tag > card > inferred); the relation comes from the first source that
+    states one, then the card's ``base_model_relation``, else ``unknown``; ids match
+    case-insensitively; missing parents become stub nodes; self-loops and repeated edges
+    are dropped; cycles are broken by ``graph._order.cycle_breaking_edges`` and reported.
     """
-    load = load_report or LoadReport()
-    # Lower-casing the authors (for orgs and countries) and checking the parent matches on
-    # the strings are Arrow work outside the GIL: they run on another core while the graph
-    # is built here from the fingerprint matches, which are wrong only if two ids share a
-    # fingerprint; then the graph is built again from the checked matches.
-    pool = ThreadPoolExecutor(max_workers=1)
-    authors = pool.submit(_lower_authors, table.author)
-    keys = table.id_keys(confirmed=False)
-    checked = pool.submit(keys.confirmed)
-    try:
-        graph = _build(table, keys, ValidationReport(load=load), sources, authors, pool)
-        if checked.result() is not keys:
-            graph = _build(
-                table, checked.result(), ValidationReport(load=load), sources, authors, pool
-            )
-        return graph
-    finally:
-        pool.shutdown(wait=True)
-
-
-def _build(
-    table: ModelTable,
-    keys: IdKeys,
-    report: ValidationReport,
-    sources: tuple[str, ...],
-    authors: Future[tuple[list[pa.Array], np.ndarray]],
-    pool: ThreadPoolExecutor,
-) -> LineageGraph:
+    report = ValidationReport(load=load_report or LoadReport())
+    keys = table.id_keys()
     n_models = len(table)
-    allowed = np.isin(table.decl_source, [SOURCES.index(s) for s in sources])
-    d_idx = np.flatnonzero(allowed)
-    child = table.decl_child[d_idx]
-    src = table.decl_source[d_idx].astype(np.int64)
-    # A case-insensitive identity for every parent: its model row, or past the rows, one
-    # number per distinct (lower-case) id that names no model.
-    pkey = keys.parent_row[d_idx]
-    absent = np.flatnonzero(pkey < 0)
-    absent_lower = pa.array([], pa.string())
-    stub_spelling: dict[int, str] = {}
-    if len(absent):
-        enc = pc.dictionary_encode(pc.utf8_lower(table.decl_parent.take(pa.array(d_idx[absent]))))
-        absent_lower = enc.dictionary
-        codes = np.asarray(enc.indices.to_numpy(), dtype=np.int64)
-        pkey[absent] = n_models + codes
-        # Moved and renamed ids (graph/data/aliases.csv): one node per model.
-        renamed = _renamed(table, keys, d_idx[absent], codes, absent_lower, report)
-        if renamed is not None:
-            row = renamed.row[codes]
-            pkey[absent] = np.where(row >= 0, row, n_models + renamed.key[codes])
-            absent_lower, stub_spelling = renamed.names, renamed.spelling
 
-    # Most trusted source per child.
-    best = np.full(max(n_models, 1), 127, dtype=np.int8)
-    np.minimum.at(best, child, table.decl_source[d_idx])
-    chosen = src == best[child]
+    declared = _allowed_declarations(table, keys, sources, report)
+    chosen = _from_most_trusted_source(declared, n_models)
     report.lower_trust_declarations_ignored = int((~chosen).sum())
-
-    # Relation per declaration (parsed once per distinct spelling), then per
-    # (child, parent): the chosen source first, then the others.
-    relations = table.decl_relation
-    if len(d_idx) != len(relations):
-        relations = relations.take(pa.array(d_idx))
-    rel_code = _relation_codes(relations, report.unknown_relations)
-    c_idx = np.flatnonzero(chosen)
-    # Row order, whatever order the loader emitted sources in: stubs keep the spelling of
-    # the first row that names them, and "first parent" means first in that row's list.
-    c_idx = c_idx[stable_argsort(child[c_idx])]
-    e_child = child[c_idx]
-    e_src = src[c_idx]
-    e_rel = rel_code[c_idx]
-    e_key = pkey[c_idx]
-    e_rel_from = np.where(e_rel >= 0, e_src, -1)
-    missing_rel = np.flatnonzero(e_rel < 0)
-    if len(missing_rel):
-        _fill_relations(table, child, src, pkey, rel_code, e_child, e_key, e_rel, e_rel_from)
-
-    # Parents that name no model become stubs (first spelling kept).
-    prow = e_key.copy()
-    missing = np.flatnonzero(prow >= n_models)
-    stub_ids: list[str] = []
-    if len(missing):
-        uniq, first_pos, inverse = np.unique(e_key[missing], return_index=True, return_inverse=True)
-        # Stubs are numbered in order of their lower-case id.
-        by_name = np.asarray(
-            pc.array_sort_indices(absent_lower.take(pa.array(uniq - n_models))).to_numpy(),
-            dtype=np.int64,
-        )
-        rank = np.empty(len(uniq), dtype=np.int64)
-        rank[by_name] = np.arange(len(uniq))
-        prow[missing] = n_models + rank[inverse.ravel()]
-        spelling_decl = d_idx[c_idx[missing[first_pos[by_name]]]]
-        stub_ids = [str(s) for s in table.decl_parent.take(pa.array(spelling_decl)).to_pylist()]
-        if stub_spelling:  # a renamed id's stub is spelled as its current id
-            entries = uniq[by_name] - n_models
-            for i in np.flatnonzero(np.isin(entries, list(stub_spelling))).tolist():
-                stub_ids[i] = stub_spelling[int(entries[i])]
+    edges = _edges_in_row_order(declared, chosen)
+    _fill_missing_relations(table, declared, edges)  # matches parents by key: before stubs
+    edges.parent, stub_ids = _number_stubs(table, declared, edges, n_models)
     n = n_models + len(stub_ids)
 
-    # Self-loops and repeated edges.
-    loops = e_child == prow
+    loops = edges.child == edges.parent
     report.self_loops = int(loops.sum())
-    keep = ~loops
-    e_child, prow, e_src, e_rel, e_rel_from = (
-        a[keep] for a in (e_child, prow, e_src, e_rel, e_rel_from)
-    )
-    first = _first_of_pairs(e_child, prow, n)
-    report.duplicate_edges = len(e_child) - len(first)
-    e_child, prow, e_src, e_rel, e_rel_from = (
-        a[first] for a in (e_child, prow, e_src, e_rel, e_rel_from)
-    )
+    edges = edges.select(~loops)
+    first = _first_of_pairs(edges.child, edges.parent, n)
+    report.duplicate_edges = len(edges.child) - len(first)
+    edges = edges.select(first)
 
     ids = _with_stubs(table.model_id, stub_ids)
     created = _padded(table.created_at, len(stub_ids), np.datetime64("NaT"))
-    # Every node's org, and where it is among the curated orgs (what country attribution
-    # asks first), on the other core while the order of the graph is worked out here.
-    stub_authors = [s.split("/", 1)[0] if "/" in s else None for s in stub_ids]
-    orgs = pool.submit(_orgs, authors, stub_authors, n_models, ids)
-    order = _Order(n, e_child, prow)
+    order = KahnOrder(n, edges.child, edges.parent)
     if order.unpeeled.any():
-        broken = _break_cycles(e_child, prow, e_src, created, ids, order.unpeeled)
-        keep = np.ones(len(e_child), dtype=bool)
-        keep[[b[0] for b in broken]] = False
-        for pos, cycle in broken:
-            report.cycles_broken.append(
-                BrokenEdge(
-                    child=str(ids[int(e_child[pos])]),
-                    parent=str(ids[int(prow[pos])]),
-                    source=SOURCES[int(e_src[pos])],
-                    cycle=tuple(str(ids[int(c)]) for c in cycle),
-                )
-            )
-        order.drop_edges(keep)
-        e_child, prow, e_src, e_rel, e_rel_from = (
-            a[keep] for a in (e_child, prow, e_src, e_rel, e_rel_from)
-        )
+        edges = _break_cycles(edges, order, created, ids, report)
 
+    stub_authors = [s.split("/", 1)[0] if "/" in s else None for s in stub_ids]
     graph = LineageGraph(
         model_id=ids,
         author=_with_stubs(table.author, stub_authors),
@@ -278,40 +165,209 @@ def _build(
         likes=_padded(table.likes, len(stub_ids), 0),
         pipeline_tag=_with_stubs(table.pipeline_tag, [None] * len(stub_ids)),
         library_name=_with_stubs(table.library_name, [None] * len(stub_ids)),
-        edge_child=e_child.astype(np.int64, copy=False),
-        edge_parent=prow.astype(np.int64, copy=False),
-        edge_relation=e_rel.astype(np.int8),
-        edge_source=e_src.astype(np.int8),
+        edge_child=edges.child.astype(np.int64, copy=False),
+        edge_parent=edges.parent.astype(np.int64, copy=False),
+        edge_relation=edges.relation.astype(np.int8),
+        edge_source=edges.source.astype(np.int8),
         validation=report,
     )
-    graph._seed(
+    # What the build worked out anyway: the graph need not compute it again.
+    graph.indexes = GraphIndexes(
         n_parents=order.n_parents,
         children_csr=order.children_csr,
         depth=order.depth,
         id_hashes=np.concatenate(
             [keys.hashes, id_fingerprints(pc.utf8_lower(pa.array(stub_ids, pa.string())))]
         ),
-        orgs=orgs.result(),
     )
-    report.models = n_models
-    report.stubs = len(stub_ids)
+    _count_graph(report, graph, table, edges, len(stub_ids))
+    return graph
+
+
+@dataclass(eq=False)
+class _Declarations:
+    """The declarations whose source may make edges, as parallel arrays.
+
+    ``position``: the declaration's row in the table; ``parent_key``: its parent's model
+    row, or past the rows (``>= len(table)``) one number per distinct stub id, whose
+    lower-case id is ``stub_names[key - len(table)]``; ``stub_spelling``: the spelling of
+    the stub ids the alias table renamed (by that number); ``relation``: the relation
+    stated (a ``Relation`` code, -1 where none is).
+    """
+
+    position: np.ndarray
+    child: np.ndarray
+    source: np.ndarray
+    parent_key: np.ndarray
+    stub_names: pa.Array
+    stub_spelling: dict[int, str]
+    relation: np.ndarray
+
+
+@dataclass(eq=False)
+class _Edges:
+    """Edges as parallel arrays: ``child[e] -> parent[e]``; ``relation_from[e]``: the source
+    the relation came from (-1: none stated); ``declaration[e]``: its declaration (an index
+    into :class:`_Declarations`)."""
+
+    child: np.ndarray
+    parent: np.ndarray
+    source: np.ndarray
+    relation: np.ndarray
+    relation_from: np.ndarray
+    declaration: np.ndarray
+
+    def select(self, which: np.ndarray) -> _Edges:
+        """The edges at these positions (or where this mask is True), in that order."""
+        return _Edges(
+            self.child[which],
+            self.parent[which],
+            self.source[which],
+            self.relation[which],
+            self.relation_from[which],
+            self.declaration[which],
+        )
+
+
+def _allowed_declarations(
+    table: ModelTable, keys: IdKeys, sources: tuple[str, ...], report: ValidationReport
+) -> _Declarations:
+    """The declarations from ``sources``, each with its parent's key and its relation."""
+    n_models = len(table)
+    position = np.flatnonzero(np.isin(table.decl_source, [SOURCES.index(s) for s in sources]))
+    parent_key = keys.parent_row[position]
+    stub_names = pa.array([], pa.string())
+    stub_spelling: dict[int, str] = {}
+    absent = np.flatnonzero(parent_key < 0)
+    if len(absent):
+        # One number per distinct lower-case id that names no model.
+        spelled = table.decl_parent.take(pa.array(position[absent]))
+        encoded = pc.dictionary_encode(pc.utf8_lower(spelled))
+        stub_names = encoded.dictionary
+        code = np.asarray(encoded.indices.to_numpy(), dtype=np.int64)
+        parent_key[absent] = n_models + code
+        # Moved and renamed ids (graph/data/aliases.csv): one node per model.
+        renamed = _renamed(table, keys, position[absent], code, stub_names, report)
+        if renamed is not None:
+            row = renamed.row[code]
+            parent_key[absent] = np.where(row >= 0, row, n_models + renamed.key[code])
+            stub_names, stub_spelling = renamed.names, renamed.spelling
+    relations = table.decl_relation
+    if len(position) != len(relations):
+        relations = relations.take(pa.array(position))
+    return _Declarations(
+        position=position,
+        child=table.decl_child[position],
+        source=table.decl_source[position].astype(np.int64),
+        parent_key=parent_key,
+        stub_names=stub_names,
+        stub_spelling=stub_spelling,
+        relation=_relation_codes(relations, report.unknown_relations),
+    )
+
+
+def _from_most_trusted_source(declared: _Declarations, n_models: int) -> np.ndarray:
+    """Which declarations come from their child's most trusted source (a mask)."""
+    best = np.full(max(n_models, 1), 127, dtype=np.int64)
+    np.minimum.at(best, declared.child, declared.source)
+    out: np.ndarray = declared.source == best[declared.child]
+    return out
+
+
+def _edges_in_row_order(declared: _Declarations, chosen: np.ndarray) -> _Edges:
+    """The chosen declarations as edges, by child row, each child's in declared order.
+
+    Row order whatever order the loader emitted sources in: stubs keep the spelling of the
+    first row that names them, and "first parent" means first in that row's list.
+    """
+    which = np.flatnonzero(chosen)
+    which = which[stable_argsort(declared.child[which])]
+    relation = declared.relation[which]
+    source = declared.source[which]
+    return _Edges(
+        child=declared.child[which],
+        parent=declared.parent_key[which],
+        source=source,
+        relation=relation,
+        relation_from=np.where(relation >= 0, source, -1),
+        declaration=which,
+    )
+
+
+def _number_stubs(
+    table: ModelTable, declared: _Declarations, edges: _Edges, n_models: int
+) -> tuple[np.ndarray, list[str]]:
+    """Every edge's parent node, with stubs numbered after the models in order of their
+    lower-case id; and the stub ids (first spelling kept, or the renamed id's)."""
+    parent = edges.parent.copy()
+    to_stub = np.flatnonzero(parent >= n_models)
+    if not len(to_stub):
+        return parent, []
+    keys, first, inverse = np.unique(parent[to_stub], return_index=True, return_inverse=True)
+    by_name = np.asarray(
+        pc.array_sort_indices(declared.stub_names.take(pa.array(keys - n_models))).to_numpy(),
+        dtype=np.int64,
+    )
+    rank = np.empty(len(keys), dtype=np.int64)
+    rank[by_name] = np.arange(len(keys))
+    parent[to_stub] = n_models + rank[inverse.ravel()]
+    first_declaration = declared.position[edges.declaration[to_stub[first[by_name]]]]
+    stub_ids = [str(s) for s in table.decl_parent.take(pa.array(first_declaration)).to_pylist()]
+    if declared.stub_spelling:  # a renamed id's stub is spelled as its current id
+        names = keys[by_name] - n_models
+        for i in np.flatnonzero(np.isin(names, list(declared.stub_spelling))).tolist():
+            stub_ids[i] = declared.stub_spelling[int(names[i])]
+    return parent, stub_ids
+
+
+def _break_cycles(
+    edges: _Edges,
+    order: KahnOrder,
+    created: np.ndarray,
+    ids: pa.ChunkedArray,
+    report: ValidationReport,
+) -> _Edges:
+    """Remove the edges that break every cycle (reported), and finish the order."""
+    broken = cycle_breaking_edges(
+        edges.child, edges.parent, edges.source, created, ids, order.unpeeled
+    )
+    keep = np.ones(len(edges.child), dtype=bool)
+    keep[[pos for pos, _ in broken]] = False
+    for pos, cycle in broken:
+        report.cycles_broken.append(
+            BrokenEdge(
+                child=str(ids[int(edges.child[pos])]),
+                parent=str(ids[int(edges.parent[pos])]),
+                source=SOURCES[int(edges.source[pos])],
+                cycle=tuple(str(ids[int(c)]) for c in cycle),
+            )
+        )
+    order.drop_edges(keep)
+    return edges.select(keep)
+
+
+def _count_graph(
+    report: ValidationReport, graph: LineageGraph, table: ModelTable, edges: _Edges, stubs: int
+) -> None:
+    """Fill the report's counts of the finished graph."""
+    report.models = len(table)
+    report.stubs = stubs
     report.roots = int(graph.is_root.sum())
-    report.edges = len(e_child)
-    report.max_depth = int(order.depth.max()) if n else 0
+    report.edges = len(edges.child)
+    report.max_depth = int(graph.depth.max()) if graph.n else 0
     report.edges_by_source = Counter(
-        {SOURCES[s]: c for s, c in _counts(e_src, len(SOURCES)).items()}
+        {SOURCES[s]: c for s, c in _counts(edges.source, len(SOURCES)).items()}
     )
     report.edges_by_relation = Counter(
-        {Relation(r).label: c for r, c in _counts(e_rel, len(Relation)).items()}
+        {Relation(r).label: c for r, c in _counts(edges.relation, len(Relation)).items()}
     )
     report.relation_from = Counter(
         {
             (SOURCES[s - 1] if s > 0 else "none (unknown)"): c
-            for s, c in _counts(e_rel_from + 1, len(SOURCES) + 1).items()
+            for s, c in _counts(edges.relation_from + 1, len(SOURCES) + 1).items()
         }
     )
     report.placeholder_created_at = int((table.created_at == PLACEHOLDER_CREATED_AT).sum())
-    return graph
 
 
 def _renamed(
@@ -345,28 +401,6 @@ def _renamed(
     return out
 
 
-def _stub_authors(
-    lowered: tuple[list[pa.Array], np.ndarray], stub_authors: list[str | None], n_models: int
-) -> tuple[list[pa.Array], np.ndarray]:
-    """The models' lower-cased authors extended with the stubs'."""
-    chunks, missing = lowered
-    extra = pc.utf8_lower(pa.array(stub_authors, pa.string()))
-    absent = n_models + np.flatnonzero([a is None for a in stub_authors])
-    return [*chunks, extra], np.concatenate([missing, absent.astype(np.int64)])
-
-
-def _orgs(
-    authors: Future[tuple[list[pa.Array], np.ndarray]],
-    stub_authors: list[str | None],
-    n_models: int,
-    ids: pa.ChunkedArray,
-) -> tuple[tuple[list[pa.Array], np.ndarray, pa.Array], dict[tuple[str, ...], np.ndarray]]:
-    """The graph's org keys, and every node's place among the shipped curated orgs."""
-    keys = _org_keys(_stub_authors(authors.result(), stub_authors, n_models), ids)
-    curated = curated_orgs(default_taxonomy())
-    return keys, {tuple(curated): org_lookup(keys, curated)}
-
-
 def _counts(codes: np.ndarray, size: int) -> dict[int, int]:
     """Occurrences of each small non-negative code, in code order (only those present)."""
     counts = np.bincount(codes.astype(np.int64), minlength=size)
@@ -388,19 +422,11 @@ def _first_of_pairs(child: np.ndarray, parent: np.ndarray, n: int) -> np.ndarray
     return np.flatnonzero(keep)
 
 
-def _sorted_unique(values: np.ndarray) -> np.ndarray:
-    """``np.unique`` for integers, by sorting (no hash table)."""
-    if len(values) < 2:
-        return values.copy()
-    out = np.sort(values)
-    return out[np.concatenate(([True], out[1:] != out[:-1]))]
-
-
 def _with_stubs(
     column: pa.Array | pa.ChunkedArray, values: Sequence[str | None]
 ) -> pa.ChunkedArray:
     """A model column extended with the stubs' values: one more chunk, nothing copied."""
-    chunks = list(column.chunks) if isinstance(column, pa.ChunkedArray) else [column]
+    chunks = chunks_of(column)
     extra = pa.array(values, pa.string())
     types = {c.type for c in chunks}
     if types == {pa.string()} or not chunks:
@@ -410,62 +436,56 @@ def _with_stubs(
     return pa.chunked_array([c.cast(pa.string()) for c in chunks] + [extra], type=pa.string())
 
 
-def _fill_relations(
-    table: ModelTable,
-    child: np.ndarray,
-    src: np.ndarray,
-    pkey: np.ndarray,
-    rel_code: np.ndarray,
-    e_child: np.ndarray,
-    e_key: np.ndarray,
-    e_rel: np.ndarray,
-    e_rel_from: np.ndarray,
-) -> None:
+def _padded(values: np.ndarray, extra: int, fill: Any) -> np.ndarray:
+    """``values`` followed by ``extra`` copies of ``fill`` (the stubs' value of a column)."""
+    return np.concatenate([values, np.full(extra, fill, dtype=values.dtype)])
+
+
+def _fill_missing_relations(table: ModelTable, declared: _Declarations, edges: _Edges) -> None:
     """Edges whose chosen source states no relation: take it from the others (in place).
 
     Looks the same (child, parent) up in the other sources, in order of trust, then the
     card's ``base_model_relation``; else ``unknown``.
     """
-    missing_rel = np.flatnonzero(e_rel < 0)
-    kid_rows = np.unique(e_child[missing_rel])
-    lookup: dict[tuple[int, int], tuple[int, int]] = {}
-    near = np.flatnonzero(np.isin(child, kid_rows) & (rel_code >= 0))
+    missing = np.flatnonzero(edges.relation < 0)
+    if not len(missing):
+        return
+    children = np.unique(edges.child[missing])
+    stated: dict[tuple[int, int], tuple[int, int]] = {}  # (child, parent key) -> (relation, source)
+    near = np.flatnonzero(np.isin(declared.child, children) & (declared.relation >= 0))
     for c, k, r, s in zip(
-        child[near].tolist(),
-        pkey[near].tolist(),
-        rel_code[near].tolist(),
-        src[near].tolist(),
+        declared.child[near].tolist(),
+        declared.parent_key[near].tolist(),
+        declared.relation[near].tolist(),
+        declared.source[near].tolist(),
         strict=True,
     ):
-        if (c, k) not in lookup or s < lookup[(c, k)][1]:
-            lookup[(c, k)] = (r, s)
-    card_rel = dict(
+        if (c, k) not in stated or s < stated[(c, k)][1]:
+            stated[(c, k)] = (r, s)
+    card_relation = dict(
         zip(
-            kid_rows.tolist(),
-            table.card_relation.take(pa.array(kid_rows)).to_pylist(),
+            children.tolist(),
+            table.card_relation.take(pa.array(children)).to_pylist(),
             strict=True,
         )
     )
     parsed: dict[str | None, Relation | None] = {}
     card = SOURCES.index("card")
-    for j, c, k in zip(
-        missing_rel.tolist(),
-        e_child[missing_rel].tolist(),
-        e_key[missing_rel].tolist(),
-        strict=True,
+    for e, c, k in zip(
+        missing.tolist(), edges.child[missing].tolist(), edges.parent[missing].tolist(), strict=True
     ):
-        hit = lookup.get((c, k))
+        hit = stated.get((c, k))
         if hit is not None:
-            e_rel[j], e_rel_from[j] = hit
+            edges.relation[e], edges.relation_from[e] = hit
             continue
-        text = card_rel.get(c)
+        text = card_relation.get(c)
         if text not in parsed:
             parsed[text] = Relation.parse(text)
-        r = parsed[text]
-        if r is not None:
-            e_rel[j], e_rel_from[j] = int(r), card
+        relation = parsed[text]
+        if relation is not None:
+            edges.relation[e], edges.relation_from[e] = int(relation), card
         else:
-            e_rel[j], e_rel_from[j] = int(Relation.UNKNOWN), -1
+            edges.relation[e], edges.relation_from[e] = int(Relation.UNKNOWN), -1
 
 
 def _relation_codes(rel: pa.Array, unknown: Counter[str] | None = None) -> np.ndarray:
@@ -489,199 +509,3 @@ def _relation_codes(rel: pa.Array, unknown: Counter[str] | None = None) -> np.nd
         unknown.update({str(spellings[i])[:80]: int(counts[i]) for i in unread})
     out: np.ndarray = lut[idx]
     return out
-
-
-def _break_cycles(
-    child: np.ndarray,
-    parent: np.ndarray,
-    src: np.ndarray,
-    created: np.ndarray,
-    ids: pa.Array,
-    unpeeled: np.ndarray,
-) -> list[tuple[int, tuple[int, ...]]]:
-    """Choose the edges to remove so that no cycle is left, deterministically.
-
-    Kahn's algorithm (:class:`_Order`) has peeled every node that is not on or below a
-    cycle; only the few left (``unpeeled``) are searched for strongly connected components.
-    In each component one edge is removed, chosen by:
-    1. the least trusted source (card before tag before hub);
-    2. the newest parent (a base model cannot be younger than its derivative; unknown dates
-       count as newest);
-    3. the largest (child id, parent id), compared lower-case.
-    Repeat until no cycle is left. Returns (edge position, cycle members) pairs.
-    """
-    sub = np.flatnonzero(unpeeled[child] & unpeeled[parent])
-    adj: dict[int, dict[int, int]] = {}
-    for pos, c, p in zip(sub.tolist(), child[sub].tolist(), parent[sub].tolist(), strict=True):
-        adj.setdefault(c, {})[p] = pos
-        adj.setdefault(p, {})
-    lower = {v: str(ids[v]).lower() for v in adj}
-    far_future = np.datetime64("9999-12-31", "s")
-
-    def key(pos: int) -> tuple[int, np.datetime64, str, str]:
-        c, p = int(child[pos]), int(parent[pos])
-        ts = created[p]
-        return (int(src[pos]), far_future if np.isnat(ts) else ts, lower[c], lower[p])
-
-    removed: list[tuple[int, tuple[int, ...]]] = []
-    while True:
-        comps = [c for c in _strong_components(adj) if len(c) > 1]
-        if not comps:
-            return removed
-        for comp in sorted(comps, key=lambda c: min(lower[v] for v in c)):
-            inside = set(comp)
-            edges = [pos for v in comp for w, pos in adj[v].items() if w in inside]
-            worst = max(edges, key=key)
-            members = tuple(sorted(comp, key=lambda v: lower[v]))
-            removed.append((worst, members))
-            del adj[int(child[worst])][int(parent[worst])]
-
-
-def _strong_components(adj: dict[int, dict[int, int]]) -> list[list[int]]:
-    """Strongly connected components (Tarjan's algorithm, iterative: no recursion limit)."""
-    index: dict[int, int] = {}
-    low: dict[int, int] = {}
-    on_stack: set[int] = set()
-    stack: list[int] = []
-    out: list[list[int]] = []
-    for root in adj:
-        if root in index:
-            continue
-        index[root] = low[root] = len(index)
-        stack.append(root)
-        on_stack.add(root)
-        work = [(root, iter(adj[root]))]
-        while work:
-            v, succ = work[-1]
-            for w in succ:
-                if w not in index:
-                    index[w] = low[w] = len(index)
-                    stack.append(w)
-                    on_stack.add(w)
-                    work.append((w, iter(adj[w])))
-                    break
-                if w in on_stack:
-                    low[v] = min(low[v], index[w])
-            else:
-                work.pop()
-                if work:
-                    u = work[-1][0]
-                    low[u] = min(low[u], low[v])
-                if low[v] == index[v]:
-                    comp: list[int] = []
-                    while True:
-                        w = stack.pop()
-                        on_stack.discard(w)
-                        comp.append(w)
-                        if w == v:
-                            break
-                    out.append(comp)
-    return out
-
-
-def _padded(values: np.ndarray, extra: int, fill: Any) -> np.ndarray:
-    """``values`` followed by ``extra`` copies of ``fill`` (the stubs' value of a column).
-
-    Written in place after ``values`` when they are the start of a larger buffer (the loader
-    leaves room for stubs in its whole-file arrays), instead of copying the whole column.
-    Two graphs of one table can share that room: they write the same constant there.
-    """
-    base = values.base
-    n = len(values)
-    if (
-        isinstance(base, np.ndarray)
-        and base.ndim == 1
-        and base.dtype == values.dtype
-        and base.flags.writeable
-        and values.flags.c_contiguous
-        and len(base) >= n + extra
-        and base.__array_interface__["data"][0] == values.__array_interface__["data"][0]
-    ):
-        out: np.ndarray = base[: n + extra]
-        out[n:] = fill
-        return out
-    return np.concatenate([values, np.full(extra, fill, dtype=values.dtype)])
-
-
-class _Order:
-    """Kahn's algorithm over edge arrays: depth of every node, and the nodes on or below a cycle.
-
-    Runs wave by wave in numpy, touching only nodes that have children. When cycles are
-    broken (:meth:`drop_edges`), it resumes from where it stopped instead of starting again.
-    """
-
-    def __init__(self, n: int, child: np.ndarray, parent: np.ndarray) -> None:
-        self.child = child
-        self.parent = parent
-        self.alive: np.ndarray | None = None
-        self.n_parents = np.bincount(child, minlength=n)
-        self.remaining = self.n_parents.copy()
-        counts = np.bincount(parent, minlength=n)
-        self.ptr = _pointers(counts)
-        self.order = stable_argsort(parent)
-        self.depth = np.zeros(n, dtype=np.int32)
-        # one byte a node for the two questions every wave asks of the nodes it readies
-        self._has_children = counts > 0
-        self._several_parents = self.n_parents > 1
-        self._run(np.flatnonzero((self.remaining == 0) & self._has_children))
-
-    @property
-    def unpeeled(self) -> np.ndarray:
-        """Nodes Kahn's algorithm cannot order (on a cycle or derived from one)."""
-        out: np.ndarray = self.remaining > 0
-        return out
-
-    @property
-    def children_csr(self) -> tuple[np.ndarray, np.ndarray]:
-        """(pointers, edge positions) of every node's child edges."""
-        return self.ptr, self.order
-
-    def _run(self, frontier: np.ndarray) -> None:
-        ptr, order, child, depth = self.ptr, self.order, self.child, self.depth
-        # The first run starts from the roots: a node is ready one wave after its deepest
-        # parent, so the wave number is its depth. A run resumed after cycle breaking starts
-        # from nodes of any depth, and takes the maximum over the parents instead.
-        waves = self.alive is None
-        wave = 0
-        while len(frontier):
-            pos, _ = csr_positions(ptr, frontier)
-            if not len(pos):
-                return
-            edges = order[pos]
-            if self.alive is not None:
-                edges = edges[self.alive[edges]]
-            kids = child[edges]
-            if not waves:
-                np.maximum.at(depth, kids, depth[self.parent[edges]] + 1)
-            np.subtract.at(self.remaining, kids, 1)
-            ready = kids[self.remaining[kids] == 0]
-            # A node appears once per parent of it in the wave: only nodes with several
-            # parents can repeat (in no particular order, which nothing here depends on).
-            several = self._several_parents[ready]
-            if several.any():
-                ready = np.concatenate([ready[~several], _sorted_unique(ready[several])])
-            wave += 1
-            if waves:
-                depth[ready] = wave
-            frontier = ready[self._has_children[ready]]
-
-    def drop_edges(self, keep: np.ndarray) -> None:
-        """Remove the edges where ``keep`` is False, finish the order, renumber the edges."""
-        stuck = self.unpeeled
-        gone = np.flatnonzero(~keep)
-        np.subtract.at(self.remaining, self.child[gone], 1)
-        np.subtract.at(self.n_parents, self.child[gone], 1)
-        self._several_parents = self.n_parents > 1
-        # The depth the first run left out: stuck nodes below ordered parents.
-        below = np.flatnonzero(stuck[self.child] & ~stuck[self.parent])
-        np.maximum.at(self.depth, self.child[below], self.depth[self.parent[below]] + 1)
-        self.alive = keep
-        ready = np.flatnonzero(stuck & (self.remaining == 0))
-        self._run(ready[self._has_children[ready]])
-        if self.unpeeled.any():  # cannot happen: every cycle lost an edge
-            raise RuntimeError("cycles remain after cycle breaking")
-        new_pos = np.cumsum(keep) - 1
-        order = self.order[keep[self.order]]
-        self.order = new_pos[order]
-        self.ptr = _pointers(np.bincount(self.parent[keep], minlength=len(self.depth)))
-        self.child, self.parent, self.alive = self.child[keep], self.parent[keep], None

@@ -37,7 +37,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 
-from hflineage.graph.lineage import LineageGraph, _chunks, _pointers
+from hflineage.graph._csr import pointers
+from hflineage.graph.lineage import GraphIndexes, LineageGraph
+from hflineage.loaders._arrow import chunks_of, plain_strings
 from hflineage.loaders.authors import author_kinds_path
 from hflineage.loaders.home import default_home, is_uri, user_cache_dir
 from hflineage.loaders.renames import aliases_path
@@ -54,7 +56,7 @@ _ENV = "HF_LINEAGE_GRAPH_CACHE"
 _DICT_STRING = pa.dictionary(pa.int32(), pa.string())
 _OFF = {"", "0", "off", "no", "false", "none"}
 
-#: Numeric arrays stored, by attribute (seeded ones included). The id fingerprints and the
+#: Numeric arrays stored, by attribute (the depth index included). The id fingerprints and the
 #: lower-cased authors are not stored: a command that needs them computes them in a few tens
 #: of milliseconds, which costs less than writing 60 MB more with every first report.
 _ARRAYS = (
@@ -224,18 +226,11 @@ class GraphCache:
             shutil.rmtree(d, ignore_errors=True)
 
 
-def _plain(arr: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
-    """A string column as one chunked type (dictionary chunks cast to plain strings)."""
-    return pa.chunked_array(
-        [c.cast(pa.string()) if c.type != pa.string() else c for c in _chunks(arr)], pa.string()
-    )
-
-
 def _categories(arr: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
     """A string column as dictionary chunks (``dictionary<int32, string>``)."""
     out = [
         c if pa.types.is_dictionary(c.type) else pc.dictionary_encode(c.cast(pa.string()))
-        for c in _chunks(arr)
+        for c in chunks_of(arr)
     ]
     return pa.chunked_array(
         [c.cast(_DICT_STRING) for c in out] or [pa.array([], _DICT_STRING)], _DICT_STRING
@@ -246,7 +241,7 @@ def _write(folder: Path, graph: LineageGraph) -> None:
     for name in _ARRAYS:
         np.save(folder / f"{name}.npy", np.ascontiguousarray(getattr(graph, name)))
     np.save(folder / "children_order.npy", graph._children_csr[1])
-    columns = {name: _plain(getattr(graph, name)) for name in _STRING_COLUMNS}
+    columns = {name: plain_strings(getattr(graph, name)) for name in _STRING_COLUMNS}
     # Each column's chunks (one per batch read, plus the stubs) are written as they are, one
     # record batch each, columns one after another: stacking them first would copy them.
     chunks = []
@@ -306,10 +301,9 @@ def _read(folder: Path) -> LineageGraph:
         edge_source=arrays["edge_source"],
         validation=meta["validation"],
     )
-    n_parents = np.bincount(arrays["edge_child"], minlength=n)
-    graph._seed(
-        n_parents=n_parents,
-        children_csr=(_pointers(np.bincount(arrays["edge_parent"], minlength=n)), children_order),
+    graph.indexes = GraphIndexes(
+        n_parents=np.bincount(arrays["edge_child"], minlength=n),
+        children_csr=(pointers(np.bincount(arrays["edge_parent"], minlength=n)), children_order),
         depth=arrays["depth"],
     )
     return graph

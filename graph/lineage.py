@@ -7,7 +7,7 @@ networkx view of any part a user asks for.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal
 
@@ -15,7 +15,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hflineage.errors import ModelNotFound
+from hflineage.errors import ModelNotFound, QueryError
+from hflineage.graph._csr import csr_of, csr_positions, pointers
+from hflineage.graph._order import KahnOrder
+from hflineage.graph._orgs import OrgKeys, lower_authors, org_keys
 from hflineage.graph.relation import Relation
 from hflineage.graph.taxonomy import (
     INTERNATIONAL,
@@ -24,17 +27,20 @@ from hflineage.graph.taxonomy import (
     Taxonomy,
     default_taxonomy,
 )
+from hflineage.loaders._arrow import chunks_of, take_rows
+from hflineage.loaders._fingerprints import column_fingerprints, id_fingerprint
 from hflineage.loaders.records import SOURCES
-from hflineage.loaders.table import _lower_chunk, column_fingerprints, stable_argsort, take_rows
 
 if TYPE_CHECKING:
     import networkx as nx
 
     from hflineage.graph.build import ValidationReport
 
-__all__ = ["LineageGraph", "MergePolicy", "RootSets"]
+__all__ = ["GraphIndexes", "LineageGraph", "MergePolicy", "RootSets", "csr_positions"]
 
 MergePolicy = Literal["split", "full", "first"]
+#: (code of every node, names): how the graph keeps a per-node label such as its country.
+Codes = tuple[np.ndarray, list[str]]
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,29 +88,6 @@ class RootSets:
         return csr_positions(self.combo_ptr, combos)
 
 
-def csr_positions(ptr: np.ndarray, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Positions (into a CSR ``order``) of every neighbour of ``nodes``, and their counts.
-
-    Positions come grouped by node, in ``nodes`` order: ``lens[i]`` of them for ``nodes[i]``.
-    """
-    starts, ends = ptr[nodes], ptr[nodes + 1]
-    lens = ends - starts
-    pos = np.repeat(ends - lens.cumsum(), lens) + np.arange(int(lens.sum()))
-    return pos, lens
-
-
-def _csr(keys: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """(pointers, positions): positions grouped by key, in their original order per key."""
-    return _pointers(np.bincount(keys, minlength=n)), stable_argsort(keys)
-
-
-def _pointers(counts: np.ndarray) -> np.ndarray:
-    """CSR row pointers from per-row counts."""
-    ptr = np.zeros(len(counts) + 1, dtype=np.int64)
-    np.cumsum(counts, out=ptr[1:])
-    return ptr
-
-
 def _months(times: np.ndarray) -> np.ndarray:
     """``datetime64[s]`` to ``datetime64[M]``, through a lookup table of the days spanned.
 
@@ -121,54 +104,49 @@ def _months(times: np.ndarray) -> np.ndarray:
     return out
 
 
-def _lower_authors(author: pa.Array | pa.ChunkedArray) -> tuple[list[pa.Array], np.ndarray]:
-    """Lower-cased author chunks, and the rows with no author."""
-    chunks: list[pa.Array] = []
-    absent: list[np.ndarray] = [np.zeros(0, bool)]
-    for chunk in _chunks(author):
-        plain = chunk.cast(pa.string()) if chunk.type != pa.string() else chunk
-        chunks.append(_lower_chunk(plain))
-        absent.append(np.asarray(plain.is_null().to_numpy(zero_copy_only=False), bool))
-    return chunks, np.flatnonzero(np.concatenate(absent))
-
-
-def _org_keys(
-    lowered: tuple[list[pa.Array], np.ndarray], model_id: pa.Array | pa.ChunkedArray
-) -> tuple[list[pa.Array], np.ndarray, pa.Array]:
-    chunks, missing = lowered
-    ids = take_rows(model_id, missing)
-    prefix = pc.list_element(pc.split_pattern(ids, "/", max_splits=1), 0)
-    return chunks, missing, pc.utf8_lower(prefix)
-
-
-def org_lookup(
-    org_keys: tuple[list[pa.Array], np.ndarray, pa.Array], value_set: list[str]
-) -> np.ndarray:
-    """For every node of ``org_keys`` (see :func:`_org_keys`), where its lower-case org is in
-    ``value_set`` (-1: not there)."""
-    values = pa.array(value_set, pa.string())
-    chunks, missing, prefix = org_keys
-    pos = np.concatenate(
-        [np.zeros(0, np.int32)]
-        + [_int32(pc.fill_null(pc.index_in(c, value_set=values), -1)) for c in chunks]
-    )
-    if len(missing):  # no author: the id's namespace (a legacy id is its own org)
-        pos[missing] = _int32(pc.fill_null(pc.index_in(prefix, value_set=values), -1))
-    return pos
-
-
-def _int32(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    """Positions from ``index_in`` (int32 already: no copy)."""
-    return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=np.int32)
-
-
 def curated_orgs(tax: Taxonomy) -> list[str]:
     """The orgs a country is curated for (the rule of ``Taxonomy.country_of``)."""
     return [k for k in tax.orgs if k]
 
 
-def _chunks(arr: pa.Array | pa.ChunkedArray) -> list[pa.Array]:
-    return list(arr.chunks) if isinstance(arr, pa.ChunkedArray) else [arr]
+@dataclass(eq=False)
+class GraphIndexes:
+    """What a graph derives from its arrays, kept once worked out.
+
+    A field left ``None`` (or empty) is worked out by the graph when first needed; arrays
+    are not changed once filled. Whoever builds the arrays may hand over what it computed
+    anyway (``graph.indexes = GraphIndexes(...)``, right after constructing the graph):
+    the builder gives the structure and the id fingerprints, the graph cache the structure.
+    What is handed over must be what the graph would compute.
+    """
+
+    # -- structure (the builder and the cache) -------------------------------------------
+    #: number of parents of every node
+    n_parents: np.ndarray | None = None
+    #: CSR (``graph._csr``) of every node's child edges
+    children_csr: tuple[np.ndarray, np.ndarray] | None = None
+    #: longest number of derivation steps from any root
+    depth: np.ndarray | None = None
+    # -- id matching (the builder) and org matching ---------------------------------------
+    #: fingerprint of every node's lower-case id (``loaders._fingerprints``)
+    id_hashes: np.ndarray | None = None
+    #: every node's lower-case org (``graph._orgs``)
+    org_keys: OrgKeys | None = None
+    #: where every node's org is in a list of orgs, per list (read-only arrays)
+    org_lookups: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)
+    # -- answers kept once asked (the graph alone) -----------------------------------------
+    #: every id as a Python string
+    id_list: list[str] | None = None
+    #: root sets per merge policy
+    root_sets: dict[MergePolicy, RootSets] = field(default_factory=dict)
+    #: ``createdAt`` truncated to months
+    month: np.ndarray | None = None
+    #: whole-graph labels; the per-node lookups (``org_of`` ...) use them once they exist
+    org_codes: Codes | None = None
+    country_codes: Codes | None = None
+    developer_codes: Codes | None = None
+    root_family_codes: Codes | None = None
+    family_codes: Codes | None = None
 
 
 @dataclass(eq=False)
@@ -194,6 +172,10 @@ class LineageGraph:
     edge_source: np.ndarray
     validation: ValidationReport
     taxonomy_override: Taxonomy | None = None
+    #: derived indexes (a new graph, even one made with ``dataclasses.replace``, starts empty)
+    indexes: GraphIndexes = field(
+        default_factory=GraphIndexes, init=False, repr=False, compare=False
+    )
 
     @property
     def taxonomy(self) -> Taxonomy:
@@ -211,14 +193,16 @@ class LineageGraph:
         """Number of derivation edges."""
         return len(self.edge_child)
 
-    @cached_property
+    @property
     def ids(self) -> list[str]:
         """Node ids as Python strings (index = node).
 
         Builds a list of every id (slow on the whole Hub): prefer :meth:`id_of` and
         :meth:`ids_of` for the few nodes an answer needs.
         """
-        return [str(x) for x in self.model_id.to_pylist()]
+        if self.indexes.id_list is None:
+            self.indexes.id_list = [str(x) for x in self.model_id.to_pylist()]
+        return self.indexes.id_list
 
     def id_of(self, node: int) -> str:
         """The id of one node."""
@@ -227,41 +211,17 @@ class LineageGraph:
     def ids_of(self, nodes: np.ndarray | Iterable[int]) -> list[str]:
         """The ids of some nodes, in the order given."""
         idx = np.asarray(nodes if isinstance(nodes, np.ndarray) else list(nodes), np.int64)
-        if "ids" in self.__dict__:
-            ids = self.ids
+        if self.indexes.id_list is not None:
+            ids = self.indexes.id_list
             return [ids[i] for i in idx.tolist()]
         return [str(x) for x in take_rows(self.model_id, idx).to_pylist()]
 
-    def _seed(
-        self,
-        *,
-        n_parents: np.ndarray,
-        children_csr: tuple[np.ndarray, np.ndarray],
-        depth: np.ndarray,
-        id_hashes: np.ndarray | None = None,
-        orgs: tuple[tuple[list[pa.Array], np.ndarray, pa.Array], dict[tuple[str, ...], np.ndarray]]
-        | None = None,
-    ) -> None:
-        """Adopt what the builder computed anyway (adjacency, depth, id fingerprints, orgs);
-        what is not given is computed when first used (the parents' adjacency among it:
-        edges come in child order, so it is cheap to work out)."""
-        self.__dict__.update(
-            n_parents=n_parents,
-            _children_csr=children_csr,
-            depth=depth,
-        )
-        if id_hashes is not None:
-            self.__dict__["_id_hashes"] = id_hashes
-        if orgs is not None:  # org keys and org lookups the builder worked out already
-            self.__dict__["_org_keys"], lookups = orgs
-            for found in lookups.values():
-                found.flags.writeable = False
-            self.__dict__["_org_lookups"] = dict(lookups)
-
-    @cached_property
+    @property
     def _id_hashes(self) -> np.ndarray:
-        """Fingerprint of every node's lower-case id (see ``loaders.table.id_fingerprints``)."""
-        return column_fingerprints(self.model_id)
+        """Fingerprint of every node's lower-case id (``loaders._fingerprints``)."""
+        if self.indexes.id_hashes is None:
+            self.indexes.id_hashes = column_fingerprints(self.model_id)
+        return self.indexes.id_hashes
 
     def node(self, model_id: str) -> int:
         """The node of a model id (case-insensitive, URL prefix allowed, moved ids followed).
@@ -274,7 +234,6 @@ class LineageGraph:
         """
         from hflineage.graph.aliases import default_aliases
         from hflineage.loaders.ids import InvalidId, normalise_id
-        from hflineage.loaders.table import id_fingerprint
 
         try:
             spelled = normalise_id(model_id)
@@ -305,9 +264,9 @@ class LineageGraph:
     def _parents_csr(self) -> tuple[np.ndarray, np.ndarray]:
         child = self.edge_child
         if self._edges_in_child_order:  # as built and cached: the order is the identity
-            ptr = _pointers(np.bincount(child, minlength=self.n))
+            ptr = pointers(np.bincount(child, minlength=self.n))
             return ptr, np.arange(len(child), dtype=np.int64)
-        return _csr(child, self.n)
+        return csr_of(child, self.n)
 
     @cached_property
     def _edges_in_child_order(self) -> bool:
@@ -315,9 +274,11 @@ class LineageGraph:
         child = self.edge_child
         return bool(len(child)) and bool((child[1:] >= child[:-1]).all())
 
-    @cached_property
+    @property
     def _children_csr(self) -> tuple[np.ndarray, np.ndarray]:
-        return _csr(self.edge_parent, self.n)
+        if self.indexes.children_csr is None:
+            self.indexes.children_csr = csr_of(self.edge_parent, self.n)
+        return self.indexes.children_csr
 
     def parent_edges(self, node: int) -> np.ndarray:
         """Edge positions from a node to its parents, in declared order."""
@@ -341,10 +302,12 @@ class LineageGraph:
         out: np.ndarray = self.edge_child[self.child_edges(node)]
         return out
 
-    @cached_property
+    @property
     def n_parents(self) -> np.ndarray:
         """Number of parents of every node."""
-        return np.bincount(self.edge_child, minlength=self.n)
+        if self.indexes.n_parents is None:
+            self.indexes.n_parents = np.bincount(self.edge_child, minlength=self.n)
+        return self.indexes.n_parents
 
     @cached_property
     def is_root(self) -> np.ndarray:
@@ -352,19 +315,20 @@ class LineageGraph:
         out: np.ndarray = self.n_parents == 0
         return out
 
-    @cached_property
+    @property
     def depth(self) -> np.ndarray:
         """Longest number of derivation steps from any root (roots are 0)."""
-        from hflineage.graph.build import _Order
-
-        order = _Order(self.n, self.edge_child, self.edge_parent)
-        stuck = int(order.unpeeled.sum())
-        if stuck:  # cannot happen after cycle breaking; guard against misuse
-            raise RuntimeError(
-                f"graph has {stuck} nodes on cycles; build it with build_lineage_graph"
-            )
-        self.__dict__.setdefault("_children_csr", order.children_csr)
-        return order.depth
+        if self.indexes.depth is None:
+            order = KahnOrder(self.n, self.edge_child, self.edge_parent)
+            stuck = int(order.unpeeled.sum())
+            if stuck:  # cannot happen after cycle breaking; guard against misuse
+                raise RuntimeError(
+                    f"graph has {stuck} nodes on cycles; build it with build_lineage_graph"
+                )
+            if self.indexes.children_csr is None:  # worked out on the way
+                self.indexes.children_csr = order.children_csr
+            self.indexes.depth = order.depth
+        return self.indexes.depth
 
     @cached_property
     def levels(self) -> list[np.ndarray]:
@@ -386,15 +350,19 @@ class LineageGraph:
 
     # -- roots and attribution support ----------------------------------------------------
     def root_sets(self, policy: MergePolicy = "split") -> RootSets:
-        """Which roots every node credits under a merge policy (cached per policy)."""
-        cache: dict[str, RootSets] = self.__dict__.setdefault("_root_sets", {})
-        if policy not in cache:
-            cache[policy] = self._compute_root_sets(policy)
-        return cache[policy]
+        """Which roots every node credits under a merge policy (kept per policy).
+
+        Raises:
+            QueryError: ``policy`` is not ``split``, ``full`` or ``first``.
+        """
+        known = self.indexes.root_sets
+        if policy not in known:
+            known[policy] = self._compute_root_sets(policy)
+        return known[policy]
 
     def _compute_root_sets(self, policy: MergePolicy) -> RootSets:
         if policy not in ("split", "full", "first"):
-            raise ValueError(f"merge policy must be split, full or first, got {policy!r}")
+            raise QueryError(f"policy must be split, full or first, got {policy!r}")
         n = self.n
         rs = np.arange(n, dtype=np.int64)
         ptr, order = self._parents_csr
@@ -483,7 +451,7 @@ class LineageGraph:
         """Org code of every node, and the org names (a pyarrow string array)."""
         chunks = [
             c.cast(pa.string()) if pa.types.is_dictionary(c.type) else c
-            for c in _chunks(self.author)
+            for c in chunks_of(self.author)
         ]
         enc = pc.dictionary_encode(pa.chunked_array(chunks, type=pa.string()))
         names = enc.chunks[0].dictionary if enc.num_chunks else pa.array([], pa.string())
@@ -515,14 +483,16 @@ class LineageGraph:
             names = names.filter(pa.array(used))
         return codes, names
 
-    @cached_property
-    def org_codes(self) -> tuple[np.ndarray, list[str]]:
+    @property
+    def org_codes(self) -> Codes:
         """Developer org of every node as (codes, names): the author, else the id's namespace.
 
         Legacy ids with no namespace (``gpt2``) and no author are their own org.
         """
-        codes, names = self._orgs
-        return codes, [str(x) for x in names.to_pylist()]
+        if self.indexes.org_codes is None:
+            codes, names = self._orgs
+            self.indexes.org_codes = codes, [str(x) for x in names.to_pylist()]
+        return self.indexes.org_codes
 
     @cached_property
     def org(self) -> np.ndarray:
@@ -535,23 +505,31 @@ class LineageGraph:
 
         The org is the author, else the id's namespace, as in :attr:`org_codes`; only a
         small set is hashed, so this is fast without encoding every org. Kept per set
-        (read-only); the builder works out the curated orgs' while it builds.
+        (read-only).
         """
-        memo: dict[tuple[str, ...], np.ndarray] = self.__dict__.setdefault("_org_lookups", {})
+        known = self.indexes.org_lookups
         key = tuple(value_set)
-        if key not in memo:
-            memo[key] = org_lookup(self._org_keys, value_set)
-            memo[key].flags.writeable = False
-        return memo[key]
+        if key not in known:
+            found = self._org_keys.positions_in(value_set)
+            found.flags.writeable = False
+            known[key] = found
+        return known[key]
 
-    @cached_property
-    def _org_keys(self) -> tuple[list[pa.Array], np.ndarray, pa.Array]:
-        """Lower-case authors (chunks), the nodes without one, and their lower-case namespace."""
-        return _org_keys(_lower_authors(self.author), self.model_id)
+    @property
+    def _org_keys(self) -> OrgKeys:
+        """Every node's lower-case org (``graph._orgs``)."""
+        if self.indexes.org_keys is None:
+            self.indexes.org_keys = org_keys(lower_authors(self.author), self.model_id)
+        return self.indexes.org_keys
 
-    @cached_property
-    def country_codes(self) -> tuple[np.ndarray, list[str]]:
+    @property
+    def country_codes(self) -> Codes:
         """Country of every node's org as (codes, names); ``unknown`` when not curated."""
+        if self.indexes.country_codes is None:
+            self.indexes.country_codes = self._country_codes()
+        return self.indexes.country_codes
+
+    def _country_codes(self) -> Codes:
         tax = self.taxonomy
         curated = curated_orgs(tax)
         countries = [tax.orgs[k].country for k in curated]
@@ -570,8 +548,8 @@ class LineageGraph:
         names = [c for c, keep in zip(uniq, present.tolist(), strict=True) if keep]
         return renumber[codes], names
 
-    @cached_property
-    def developer_codes(self) -> tuple[np.ndarray, list[str]]:
+    @property
+    def developer_codes(self) -> Codes:
         """The organisation behind every node's namespace as (codes, names).
 
         A namespace the developer table lists takes its developer (``google-bert`` ->
@@ -579,6 +557,11 @@ class LineageGraph:
         (``graph.taxonomy.UNCURATED_DEVELOPER_RULE``). Worked out on the distinct orgs,
         not per node.
         """
+        if self.indexes.developer_codes is None:
+            self.indexes.developer_codes = self._developer_codes()
+        return self.indexes.developer_codes
+
+    def _developer_codes(self) -> Codes:
         codes, orgs = self._orgs
         tax = self.taxonomy
         curated = sorted(tax.developers)
@@ -591,8 +574,8 @@ class LineageGraph:
 
     def developer_of(self, node: int) -> str:
         """The developer of one node (the value a ``developer`` Model property holds)."""
-        if "developer_codes" in self.__dict__:
-            codes, names = self.developer_codes
+        if self.indexes.developer_codes is not None:
+            codes, names = self.indexes.developer_codes
             return names[int(codes[node])]
         return self.taxonomy.developer_of(self.org_of(node))
 
@@ -609,13 +592,18 @@ class LineageGraph:
         codes, names = self.country_codes
         return np.array(names, dtype=object)[codes] if len(names) else np.empty(0, object)
 
-    @cached_property
-    def root_family_codes(self) -> tuple[np.ndarray, list[str]]:
+    @property
+    def root_family_codes(self) -> Codes:
         """Family of every root as (codes, names); non-roots get the code of ``other``.
 
         Only roots whose org has family rules (or that have no namespace) run the regexes,
         so this stays fast with millions of roots.
         """
+        if self.indexes.root_family_codes is None:
+            self.indexes.root_family_codes = self._root_family_codes()
+        return self.indexes.root_family_codes
+
+    def _root_family_codes(self) -> Codes:
         tax = self.taxonomy
         names = [OTHER_FAMILY, *[f for f in tax.families if f != OTHER_FAMILY]]
         pos = {f: i for i, f in enumerate(names)}
@@ -632,11 +620,13 @@ class LineageGraph:
             codes[i] = pos[tax.family_of(str(mid))]
         return codes, names
 
-    @cached_property
-    def family_codes(self) -> tuple[np.ndarray, list[str]]:
+    @property
+    def family_codes(self) -> Codes:
         """Family of every node (its first root's family) as (codes, names)."""
-        codes, names = self.root_family_codes
-        return codes[self.root_sets("first").of_node], names
+        if self.indexes.family_codes is None:
+            codes, names = self.root_family_codes
+            self.indexes.family_codes = codes[self.root_sets("first").of_node], names
+        return self.indexes.family_codes
 
     @cached_property
     def family(self) -> np.ndarray:
@@ -648,16 +638,16 @@ class LineageGraph:
     # -- per-node facts -----------------------------------------------------------------
     def org_of(self, node: int) -> str:
         """The developer org of one node: its author, else its id's namespace."""
-        if "org_codes" in self.__dict__:
-            codes, names = self.org_codes
+        if self.indexes.org_codes is not None:
+            codes, names = self.indexes.org_codes
             return names[int(codes[node])]
         author = self.author[int(node)].as_py()
         return str(author) if author is not None else self.id_of(node).split("/", 1)[0]
 
     def country_of(self, node: int) -> str:
         """The country of one node's org (``unknown`` when not curated)."""
-        if "country_codes" in self.__dict__:
-            codes, names = self.country_codes
+        if self.indexes.country_codes is not None:
+            codes, names = self.indexes.country_codes
             return names[int(codes[node])]
         org = self.org_of(node)
         country = self.taxonomy.country_of(org)
@@ -672,15 +662,15 @@ class LineageGraph:
         Answers from the whole-graph codes when they exist, else follows first parents up
         to the root (a few steps) and classifies that root alone.
         """
-        if "family_codes" in self.__dict__:
-            codes, names = self.family_codes
+        if self.indexes.family_codes is not None:
+            codes, names = self.indexes.family_codes
             return names[int(codes[node])]
         ptr, order = self._parents_csr
         v = int(node)
         while ptr[v + 1] > ptr[v]:
             v = int(self.edge_parent[order[ptr[v]]])
-        if "root_family_codes" in self.__dict__:
-            codes, names = self.root_family_codes
+        if self.indexes.root_family_codes is not None:
+            codes, names = self.indexes.root_family_codes
             return names[int(codes[v])]
         tax = self.taxonomy
         mid = self.id_of(v)
@@ -699,12 +689,9 @@ class LineageGraph:
 
     def month(self) -> np.ndarray:
         """``createdAt`` truncated to months (NaT where unknown); computed once."""
-        cached = self.__dict__.get("_month")
-        if cached is None:
-            cached = _months(self.created_at)
-            self.__dict__["_month"] = cached
-        out: np.ndarray = cached
-        return out
+        if self.indexes.month is None:
+            self.indexes.month = _months(self.created_at)
+        return self.indexes.month
 
     # -- views --------------------------------------------------------------------------
     def to_networkx(self, nodes: Iterable[int] | None = None) -> nx.DiGraph:

@@ -8,9 +8,8 @@ GIL); Python touches only the few rows whose lineage is stated in the card alone
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,12 +19,12 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from hflineage.errors import HubUnavailable, InputError
-from hflineage.loaders.ids import _ID, _URL_PREFIX
+from hflineage.loaders.ids import HUB_ID, URL_PREFIX
 from hflineage.loaders.parse import card_declarations
 from hflineage.loaders.records import SOURCES, LoadReport
 from hflineage.loaders.table import ModelTable, stable_argsort
 
-__all__ = ["HUB_STATS_COLUMNS", "HUB_STATS_REPO", "fetch_hub_stats", "load_hub_stats"]
+__all__ = ["HUB_STATS_COLUMNS", "HUB_STATS_REPO", "ReadPlan", "fetch_hub_stats", "load_hub_stats"]
 
 HUB_STATS_REPO = "cfahlgren1/hub-stats"
 HUB_STATS_FILE = "models.parquet"
@@ -46,13 +45,6 @@ HUB_STATS_COLUMNS = (
 _SRC_HUB, _SRC_TAG, _SRC_CARD = (SOURCES.index(s) for s in ("hub", "tag", "card"))
 #: Low-cardinality string columns, read dictionary-encoded (a few bytes a row).
 _DICTIONARY_COLUMNS = ("pipeline_tag", "library_name")
-#: Rows per task (whole row groups) and per record batch within a task: batches big enough
-#: for vectorised work, small enough that their memory is recycled rather than grown.
-_TASK_ROWS = 262_144
-_BATCH_ROWS = 65_536
-#: Row groups up to this size are decoded whole (then sliced into batches), larger ones
-#: stream as record batches.
-_READ_ROWS = 1_048_576
 _DICT_STRING = pa.dictionary(pa.int32(), pa.string())
 #: Model columns the loader stacks itself (numpy), with the id fingerprints.
 _STACKED = {
@@ -64,6 +56,22 @@ _STACKED = {
     "fingerprints": np.dtype(np.uint64),
 }
 _NUMBERS = tuple(name for name in _STACKED if name != "fingerprints")
+
+
+@dataclass(frozen=True)
+class ReadPlan:
+    """How a file is cut for reading on the loader's threads.
+
+    ``task_rows``: rows a thread reads and parses at a time (whole row groups);
+    ``batch_rows``: rows parsed at a time within a task, big enough for vectorised work,
+    small enough that their memory is recycled rather than grown; ``whole_group_rows``:
+    row groups up to this size are decoded whole, then sliced into batches; larger ones
+    stream as record batches. The table loaded is the same whatever the plan.
+    """
+
+    task_rows: int = 262_144
+    batch_rows: int = 65_536
+    whole_group_rows: int = 1_048_576
 
 
 def fetch_hub_stats(endpoint: str | None = None, token: str | None = None) -> Path:
@@ -93,15 +101,15 @@ def _normalise_ids(arr: pa.Array) -> tuple[pa.Array, pa.Array]:
     Almost every id is already canonical: one regex pass finds the few that are not, and
     only those go through the trimming and prefix stripping.
     """
-    valid = pc.fill_null(pc.match_substring_regex(arr, _ID.pattern), False)
+    valid = pc.fill_null(pc.match_substring_regex(arr, HUB_ID.pattern), False)
     if pc.all(valid).as_py() is not False:
         return arr, valid
     bad = pc.indices_nonzero(pc.invert(valid))
     s = pc.utf8_trim_whitespace(arr.take(bad))
-    s = pc.replace_substring_regex(s, _URL_PREFIX.pattern.replace("^", "^(?i)", 1), "")
+    s = pc.replace_substring_regex(s, URL_PREFIX.pattern.replace("^", "^(?i)", 1), "")
     s = pc.replace_substring_regex(s, r"/(?:tree|blob|resolve)/.*$", "")
     s = pc.utf8_trim(s, characters="/ ")
-    fixed_valid = pc.fill_null(pc.match_substring_regex(s, _ID.pattern), False)
+    fixed_valid = pc.fill_null(pc.match_substring_regex(s, HUB_ID.pattern), False)
     bad_np = np.asarray(bad.to_numpy(), dtype=np.int64)
     out = arr.to_pylist() if len(arr) < 1024 else None
     if out is not None:
@@ -514,12 +522,14 @@ def load_hub_stats(
     progress: Callable[[int, int], None] | None = None,
     endpoint: str | None = None,
     token: str | None = None,
+    plan: ReadPlan = ReadPlan(),
 ) -> tuple[ModelTable, LoadReport]:
     """Load a hub-stats ``models.parquet``: a local path, or the Hub's dump when ``None``.
 
     Args:
         path: local parquet file; ``None`` fetches ``cfahlgren1/hub-stats`` (cached).
         progress: called with (row groups done, row groups total).
+        plan: how the file is cut for reading (the default suits the whole Hub).
 
     Raises:
         InputError: the file is missing or not a hub-stats parquet.
@@ -576,16 +586,16 @@ def load_hub_stats(
     coded = dictionary + tag_leaf if len(tag_leaf) == 1 else []
     report = LoadReport(sources=[str(p)])
     sizes = [pf.metadata.row_group(i).num_rows for i in range(pf.num_row_groups)]
-    tasks = _row_group_batches(sizes, _TASK_ROWS)
+    tasks = _row_group_batches(sizes, plan.task_rows)
+    # One thread per core (at most four) reads and parses a task at a time: Arrow's
+    # kernels release the GIL. (Three threads on two cores measured slower than two.)
     workers = max(1, min(len(tasks), os.cpu_count() or 1, 4))
-    # Numeric columns are written by the workers straight into whole-file arrays, each
-    # task from its first row on: stacking them afterwards would copy them in one thread.
-    task_rows = [sum(sizes[g] for g in groups) for groups in tasks]
-    starts = np.cumsum([0, *task_rows[:-1]]).tolist() if tasks else []
-    # The graph appends its stub nodes to these columns: room is left for them (pages that
-    # are never written cost no memory).
+    # The numeric columns and id fingerprints are written by the workers straight into
+    # whole-file arrays, each task from its first row on (the row counts are in the
+    # footer): stacking 40 batches afterwards would copy them on one thread.
     rows = sum(sizes)
-    full = {name: np.empty(rows + rows // 4 + 64, dtype)[:rows] for name, dtype in _STACKED.items()}
+    full = {name: np.empty(rows, dtype) for name, dtype in _STACKED.items()}
+    starts = np.cumsum([0] + [sum(sizes[g] for g in groups) for groups in tasks]).tolist()
 
     def parse(
         pos: int, batch: pa.Table, tags: _BaseModelTags | None
@@ -600,68 +610,40 @@ def load_hub_stats(
             column[:] = getattr(piece, name)
             setattr(piece, name, column)
         full["fingerprints"][pos:end] = hashes
-        piece.__dict__["_fingerprints"] = (full["fingerprints"][pos:end], parent_hashes)
+        piece.set_fingerprints(full["fingerprints"][pos:end], parent_hashes)
         return piece, part
 
-    # Reading a task queues the parsing of its batches, then the reading of the next task:
-    # both workers parse the batches of a task as soon as it is read (so neither waits
-    # for the other at the end), and no more than a few tasks are held decoded at once.
-    readers: list[Future[list[tuple[int, int, Future[tuple[ModelTable, LoadReport]]]]]] = [
-        Future() for _ in tasks
-    ]
-    claimed = iter(range(len(tasks)))
-    claim = threading.Lock()
-
-    def read(task: int) -> None:
-        try:
-            batches: list[tuple[int, int, Future[tuple[ModelTable, LoadReport]]]] = []
-            pos = starts[task]
-            for batch, streamed, tags in _batches(
-                p, tasks[task], sizes, columns, (dictionary, coded)
-            ):
-                if streamed:  # parsed here, so streamed batches are not queued up in memory
-                    done: Future[tuple[ModelTable, LoadReport]] = Future()
-                    done.set_result(parse(pos, batch, tags))
-                else:
-                    done = pool.submit(parse, pos, batch, tags)
-                batches.append((pos, len(batch), done))
-                pos += len(batch)
-            readers[task].set_result(batches)
-        except BaseException as exc:
-            readers[task].set_exception(exc)
-        read_next()
-
-    def read_next() -> None:
-        with claim:
-            task = next(claimed, None)
-        if task is not None:
-            pool.submit(read, task)
+    def read_task(task: int) -> list[tuple[int, int, ModelTable, LoadReport]]:
+        """Read and parse one task's batches: (first row, rows read, table, report) each."""
+        out = []
+        pos = starts[task]
+        for batch, tags in _batches(p, tasks[task], sizes, columns, (dictionary, coded), plan):
+            piece, part = parse(pos, batch, tags)
+            out.append((pos, len(batch), piece, part))
+            pos += len(batch)
+        return out
 
     tables: list[ModelTable] = []
-    # Arrow kernels release the GIL, so batches are parsed in parallel; results are taken
-    # in file order, so rows, reports and their examples do not depend on timing.
-    groups_done = 0
     spans: list[tuple[int, int]] = []  # (first row, rows kept) of each batch
     rejected = False
-    pool = ThreadPoolExecutor(max_workers=workers)
-    try:
-        for _ in range(workers):
-            read_next()
-        for task, groups in enumerate(tasks):
-            for pos, rows_read, done in readers[task].result():
-                piece, part = done.result()
-                tables.append(piece)
-                report.merge(part)
-                spans.append((pos, len(piece)))
-                rejected |= len(piece) != rows_read
-            groups_done += len(groups)
-            if progress is not None:
-                progress(groups_done, len(sizes))
-    finally:
-        with claim:  # no more tasks are started
-            for _ in claimed:
-                pass
-        pool.shutdown(wait=True, cancel_futures=True)
+    groups_done = 0
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        read = [pool.submit(read_task, task) for task in range(len(tasks))]
+        try:
+            # Results are taken in file order, so rows, reports and their examples do not
+            # depend on timing.
+            for task, groups in enumerate(tasks):
+                for pos, rows_read, piece, part in read[task].result():
+                    tables.append(piece)
+                    report.merge(part)
+                    spans.append((pos, len(piece)))
+                    rejected |= len(piece) != rows_read
+                groups_done += len(groups)
+                if progress is not None:
+                    progress(groups_done, len(sizes))
+        finally:  # after an error, tasks not started are dropped
+            for future in read:
+                future.cancel()
     if rejected:  # rejected rows left gaps at the ends of batches
         keep = np.concatenate(
             [np.zeros(0, np.int64)] + [np.arange(a, a + n, dtype=np.int64) for a, n in spans]
@@ -677,16 +659,16 @@ def _batches(
     sizes: list[int],
     columns: list[str],
     dictionary: tuple[list[str], list[str]],
-) -> Iterator[tuple[pa.Table, bool, _BaseModelTags | None]]:
-    """The rows of ``groups`` in slices of about ``_BATCH_ROWS``, each with whether it was
-    streamed (read as a record batch rather than sliced from a whole row group) and, when
-    its tags are dictionary-encoded, the ``base_model:`` tags of their dictionary, parsed
-    (once for all the slices of a row group).
+    plan: ReadPlan,
+) -> Iterator[tuple[pa.Table, _BaseModelTags | None]]:
+    """The rows of ``groups`` in slices of about ``plan.batch_rows``, each with, when its
+    tags are dictionary-encoded, the ``base_model:`` tags of their dictionary, parsed (once
+    for all the slices of a row group).
 
     ``dictionary`` names the columns read dictionary-encoded when streaming, and when
     reading a whole row group.
 
-    A row group of up to ``_READ_ROWS`` rows is decoded whole and sliced (no copy), with
+    A row group of up to ``plan.whole_group_rows`` rows is decoded whole and sliced (no copy), with
     ``tags`` dictionary-encoded: pyarrow's record-batch reader spends more CPU than one
     ``read_row_group`` on the same rows, and cannot return a list column dictionary-encoded
     once the row group's dictionary overflows. Larger row groups stream as record batches
@@ -703,20 +685,20 @@ def _batches(
     )
     for g in groups:
         whole = None
-        if sizes[g] <= _READ_ROWS:
+        if sizes[g] <= plan.whole_group_rows:
             try:
                 whole = coded.read_row_group(g, columns=columns, use_threads=False)
             except pa.ArrowNotImplementedError:
                 whole = None
         if whole is None:
             for b in plain.iter_batches(
-                batch_size=_BATCH_ROWS, row_groups=[g], columns=columns, use_threads=False
+                batch_size=plan.batch_rows, row_groups=[g], columns=columns, use_threads=False
             ):
-                yield pa.Table.from_batches([b]), True, None
+                yield pa.Table.from_batches([b]), None
             continue
         tags = _tag_dictionary(whole)
-        for start in range(0, len(whole), _BATCH_ROWS):
-            yield whole.slice(start, _BATCH_ROWS), False, tags
+        for start in range(0, len(whole), plan.batch_rows):
+            yield whole.slice(start, plan.batch_rows), tags
 
 
 def _row_group_batches(sizes: list[int], target: int) -> list[list[int]]:

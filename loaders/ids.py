@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["InvalidId", "normalise_id"]
+__all__ = ["HUB_ID", "URL_PREFIX", "InvalidId", "normalise_id"]
 
-_URL_PREFIX = re.compile(
+#: A Hub URL before the id (``https://huggingface.co/``, ``hf.co/models/`` ...).
+URL_PREFIX = re.compile(
     r"^(?:https?://)?(?:www\.)?(?:huggingface\.co|hf\.co)/(?:models/)?", re.IGNORECASE
 )
 # A Hub repo id: an optional namespace and a name; legacy canonical models (gpt2, t5-base)
 # have no namespace. Letters, digits, '-', '_', '.'; no leading/trailing '-' or '.'.
 _PART = r"[A-Za-z0-9_](?:[A-Za-z0-9_.\-]{0,94}[A-Za-z0-9_])?"
-_ID = re.compile(rf"^(?:{_PART}/)?{_PART}$")
+#: A whole Hub model id, as :func:`normalise_id` returns it.
+HUB_ID = re.compile(rf"^(?:{_PART}/)?{_PART}$")
 _TREE_SUFFIX = re.compile(r"/(?:tree|blob|resolve)/.*$")
 
 
@@ -36,11 +38,11 @@ def normalise_id(raw: object) -> str:
     value = raw.strip()
     if not value:
         raise InvalidId("empty id")
-    value = _URL_PREFIX.sub("", value)
+    value = URL_PREFIX.sub("", value)
     value = _TREE_SUFFIX.sub("", value)
     value = value.strip().rstrip("/").lstrip("/")
     if not value:
         raise InvalidId(f"no id left in {raw!r}")
-    if not _ID.match(value):
+    if not HUB_ID.match(value):
         raise InvalidId(f"not a Hub id: {raw[:80]!r} (expected 'org/name' or 'name')")
     return value

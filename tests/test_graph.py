@@ -3,8 +3,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+import pytest
 from conftest import api_model
 
+from hflineage.errors import QueryError
 from hflineage.graph import LineageGraph, Relation
 from hflineage.queries import ancestors_of, descendants_of, roots_of
 
@@ -93,6 +95,15 @@ def test_ids_match_case_insensitively_and_missing_parents_become_stubs(
     assert g.ids[stub] == "Ghost/Missing-7B"  # first spelling kept
     assert sorted(descendants_of(g, "ghost/missing-7b")) == ["x/ft2", "x/ft3"]
     assert roots_of(g, "x/ft3") == [("Ghost/Missing-7B", 1.0)]
+
+
+def test_an_unknown_merge_policy_is_a_query_error_naming_the_parameter(
+    make_graph: MakeGraph,
+) -> None:
+    g = make_graph([api_model("a/m"), api_model("a/n", "a/m")])
+    with pytest.raises(QueryError, match=r"^policy must be split, full or first, got 'half'$"):
+        g.root_sets("half")  # type: ignore[arg-type]
+    assert g.root_sets("first").roots_of(g.node("a/n")) == [(g.node("a/m"), 1.0)]
 
 
 def test_self_loops_dropped_and_counted(make_graph: MakeGraph) -> None:
@@ -207,23 +218,21 @@ def test_sample_graph_matches_documented_counts(sample_graph: LineageGraph) -> N
     assert v.stubs > 0
 
 
-def test_orgs_worked_out_while_building_equal_a_fresh_lookup(
+def test_countries_worked_out_for_the_whole_graph_equal_the_per_node_answer(
     sample_graph: LineageGraph,
 ) -> None:
-    """The builder finds every node's place among the curated orgs on its second core; the
-    graph answers with it, read-only, and it equals the lookup done afterwards."""
-    from hflineage.graph.lineage import _lower_authors, _org_keys, curated_orgs, org_lookup
+    """Countries are looked up for every node at once (orgs matched in bulk against the
+    curated ones); a fresh graph of the same arrays, asked node by node, agrees."""
+    import dataclasses
 
     g = sample_graph
-    curated = curated_orgs(g.taxonomy)
-    assert tuple(curated) in g.__dict__["_org_lookups"]
-    early = g._org_lookup(curated)
-    fresh = org_lookup(_org_keys(_lower_authors(g.author), g.model_id), curated)
-    assert np.array_equal(early, fresh) and (early >= 0).sum() > 100
-    assert not early.flags.writeable
-    countries = g.country
-    for i in np.flatnonzero(early >= 0)[:50].tolist():
-        assert countries[i] == g.taxonomy.orgs[curated[early[i]]].country
+    fresh = dataclasses.replace(g)  # the same arrays, nothing worked out yet
+    nodes = range(0, g.n, 3)
+    per_node = [fresh.country_of(i) for i in nodes]
+    assert per_node == [g.country[i] for i in nodes]
+    assert sum(c not in ("unknown", "International/Online") for c in per_node) > 100
+    orgs = [fresh.org_of(i) for i in nodes]
+    assert orgs == [g.org[i] for i in nodes]
 
 
 def test_root_sets_do_not_depend_on_edges_being_in_child_order(

@@ -352,7 +352,7 @@ def test_parent_matching_is_exact_even_when_fingerprints_collide() -> None:
     assert dup.parent_row.tolist() == [0]
 
 
-def test_a_graph_built_on_colliding_fingerprints_is_built_again_from_checked_matches() -> None:
+def test_a_graph_is_right_even_when_every_fingerprint_collides() -> None:
     from hflineage.loaders import Declaration, ModelRecord
 
     def rec(mid: str, *parents: str) -> ModelRecord:
@@ -360,10 +360,9 @@ def test_a_graph_built_on_colliding_fingerprints_is_built_again_from_checked_mat
 
     records = [rec("a/one"), rec("b/two", "A/ONE"), rec("c/three", "z/none", "b/two")]
     table = ModelTable.from_records(records)
-    # Every id and parent shares one fingerprint: the first guess matches all three parents
-    # to row 0, and only the check on the strings sets them right.
-    table.__dict__["_fingerprints"] = (np.zeros(3, np.uint64), np.zeros(3, np.uint64))
-    assert table.id_keys(confirmed=False).parent_row.tolist() == [0, 0, 0]
+    # Every id and parent shares one fingerprint: a match on fingerprints alone would
+    # name row 0 for all three parents; the strings set them right.
+    table.set_fingerprints(np.zeros(3, np.uint64), np.zeros(3, np.uint64))
     graph = build_lineage_graph(table)
     edges = {
         (graph.id_of(int(c)), graph.id_of(int(p)))
@@ -374,29 +373,29 @@ def test_a_graph_built_on_colliding_fingerprints_is_built_again_from_checked_mat
     assert table.id_keys().parent_row.tolist() == [0, -1, 1]
 
 
-def test_stub_rows_are_written_after_the_loaded_columns(sample_path: Path) -> None:
+def test_stub_rows_follow_the_loaded_rows_in_every_graph_of_a_table(sample_path: Path) -> None:
+    """Graphs of one table with different stubs each get their own stub rows (zero counts,
+    no date) after the loaded rows, which stay the table's values."""
     table, report = load_snapshot(sample_path)
     n = len(table)
+    loaded = {name: getattr(table, name).copy() for name in ("downloads", "likes", "created_at")}
     graphs = [
         build_lineage_graph(table, report, sources=sources)
         for sources in (("hub", "tag", "card"), ("card",), ("hub", "tag", "card"))
     ]
     assert graphs[0].validation.stubs != graphs[1].validation.stubs
     for g in graphs:
-        stubs = g.n - n
-        assert stubs > 0
+        assert g.n - n == g.validation.stubs > 0
         for name in ("downloads", "downloads_all_time", "likes", "created_at"):
-            column, loaded = getattr(g, name), getattr(table, name)
+            column = getattr(g, name)
             assert len(column) == g.n
-            assert np.shares_memory(column, loaded)  # no copy of the loaded column
-            assert np.array_equal(column[:n].view(np.int64), loaded.view(np.int64))
+            assert np.array_equal(column[:n].view(np.int64), getattr(table, name).view(np.int64))
         assert not g.downloads[n:].any() and not g.likes[n:].any()
         assert np.isnat(g.created_at[n:]).all()
-    # a column without room after it is copied
+    for name, values in loaded.items():  # building wrote nothing into the table
+        assert np.array_equal(getattr(table, name).view(np.int64), values.view(np.int64))
     plain = ModelTable.from_records(table.records())
-    g = build_lineage_graph(plain, report)
-    assert not np.shares_memory(g.downloads, plain.downloads)
-    assert np.array_equal(g.downloads, graphs[0].downloads)
+    assert np.array_equal(build_lineage_graph(plain, report).downloads, graphs[0].downloads)
 
 
 def test_repeated_ids_in_a_parquet_keep_their_first_row(tmp_path: Path) -> None:
@@ -428,7 +427,7 @@ def test_graph_lookups_without_a_list_of_every_id(sample_path: Path) -> None:
     assert graph.node(f"https://huggingface.co/{mid}/") == v
     assert graph.ids_of([v, 0]) == [mid, graph.id_of(0)]
     assert descendants_of(graph, graph.id_of(int(graph.edge_parent[0])))
-    assert "ids" not in graph.__dict__  # nothing above needed the list of every id
+    assert graph.indexes.id_list is None  # nothing above needed the list of every id
     assert graph.ids[v] == mid
 
 
@@ -441,9 +440,8 @@ def test_many_batches_on_threads_give_the_same_table(
     out = tmp_path / "many.parquet"
     pq.write_table(pq.read_table(sample_path), out, row_group_size=97)
     # Small tasks and batches: dozens of them, read on the thread pool.
-    monkeypatch.setattr(hubstats, "_TASK_ROWS", 500)
-    monkeypatch.setattr(hubstats, "_BATCH_ROWS", 128)
-    table2, report2 = load_snapshot(out)
+    plan = hubstats.ReadPlan(task_rows=500, batch_rows=128)
+    table2, report2 = hubstats.load_hub_stats(out, plan=plan)
     assert report2.as_dict() | {"sources": []} == report.as_dict() | {"sources": []}
     assert table2.model_id.to_pylist() == table.model_id.to_pylist()
     assert table2.author.to_pylist() == table.author.to_pylist()
@@ -507,13 +505,12 @@ def test_tags_read_whole_streamed_or_refused_as_a_dictionary_agree(
         row_group_size=700,
         dictionary_pagesize_limit=256,  # tags' dictionary overflows into plain pages
     )
-    monkeypatch.setattr(hubstats, "_BATCH_ROWS", 256)
-    whole, report = load_snapshot(path)
+    whole, report = hubstats.load_hub_stats(path, plan=hubstats.ReadPlan(batch_rows=256))
     assert report.notes["tag parent dropped: not a Hub id"] > 0
     assert len(whole.decl_child) > 1000
-    monkeypatch.setattr(hubstats, "_READ_ROWS", 0)
-    streamed, report2 = load_snapshot(path)
-    monkeypatch.setattr(hubstats, "_READ_ROWS", 10_000)
+    streamed, report2 = hubstats.load_hub_stats(
+        path, plan=hubstats.ReadPlan(batch_rows=256, whole_group_rows=0)
+    )
     read_row_group = pq.ParquetFile.read_row_group
     refused: list[int] = []
 
@@ -525,7 +522,9 @@ def test_tags_read_whole_streamed_or_refused_as_a_dictionary_agree(
         return table
 
     monkeypatch.setattr(pq.ParquetFile, "read_row_group", refuse)
-    mixed, report3 = load_snapshot(path)
+    mixed, report3 = hubstats.load_hub_stats(
+        path, plan=hubstats.ReadPlan(batch_rows=256, whole_group_rows=10_000)
+    )
     assert refused == list(range(1, 5, 2))
     for other, rep in ((streamed, report2), (mixed, report3)):
         assert rep.as_dict() == report.as_dict()
@@ -556,10 +555,11 @@ def test_an_error_in_any_batch_stops_the_load_with_that_error(
 
     out = tmp_path / "many.parquet"
     pq.write_table(pq.read_table(sample_path), out, row_group_size=300)
-    monkeypatch.setattr(hubstats, "_TASK_ROWS", 600)
-    monkeypatch.setattr(hubstats, "_BATCH_ROWS", 128)
-    if streamed:  # record batches, parsed by the thread that reads them
-        monkeypatch.setattr(hubstats, "_READ_ROWS", 0)
+    plan = hubstats.ReadPlan(
+        task_rows=600,
+        batch_rows=128,
+        whole_group_rows=0 if streamed else 1_000_000,  # streamed: record batches
+    )
     parse = hubstats._batch_table
     seen = [0]
     lock = threading.Lock()
@@ -577,7 +577,7 @@ def test_an_error_in_any_batch_stops_the_load_with_that_error(
 
     def run() -> None:
         try:
-            load_snapshot(out)
+            hubstats.load_hub_stats(out, plan=plan)
         except BaseException as exc:
             outcome.append(exc)
 
@@ -638,7 +638,8 @@ def test_facts_of_one_node_match_the_whole_graph_codes(
     nodes = rng.sample(range(fresh.n), 300)
     nodes += [*np.flatnonzero(fresh.stub)[:20].tolist(), int(np.argmax(fresh.depth))]
     one_by_one = [(fresh.org_of(v), fresh.country_of(v), fresh.family_of(v)) for v in nodes]
-    assert not {"org_codes", "country_codes", "family_codes"} & fresh.__dict__.keys()
+    worked_out = fresh.indexes
+    assert worked_out.org_codes is worked_out.country_codes is worked_out.family_codes is None
     org_codes, orgs = fresh.org_codes
     country_codes, countries = fresh.country_codes
     family_codes, families = fresh.family_codes
@@ -662,9 +663,8 @@ def test_rejected_rows_across_tasks_leave_no_gaps(
     raw = raw.set_column(raw.schema.get_field_index("id"), "id", pa.array(ids, pa.string()))
     out = tmp_path / "gaps.parquet"
     pq.write_table(raw, out, row_group_size=97)
-    monkeypatch.setattr(hubstats, "_TASK_ROWS", task_rows)
-    monkeypatch.setattr(hubstats, "_BATCH_ROWS", 128)
-    table, report = load_snapshot(out)
+    plan = hubstats.ReadPlan(task_rows=task_rows, batch_rows=128)
+    table, report = hubstats.load_hub_stats(out, plan=plan)
 
     keep = np.array([i not in bad for i in range(len(ids))])
     assert report.rows_read == len(ids) and report.rows_loaded == int(keep.sum())
@@ -732,7 +732,7 @@ def test_stable_argsort_is_numpys_stable_argsort() -> None:
 def test_lower_casing_takes_the_ascii_path_only_for_ascii() -> None:
     import pyarrow.compute as pc
 
-    from hflineage.loaders.table import _lower_chunk
+    from hflineage.loaders._arrow import lower_chunk
 
     arrays = [
         pa.array(["Qwen/Qwen2.5-7B", None, "", "GPT2"]),
@@ -743,7 +743,7 @@ def test_lower_casing_takes_the_ascii_path_only_for_ascii() -> None:
         pa.array([None, None], pa.string()),
     ]
     for arr in arrays:
-        assert _lower_chunk(arr).equals(pc.utf8_lower(arr)), arr
+        assert lower_chunk(arr).equals(pc.utf8_lower(arr)), arr
 
 
 _REUSE = """
@@ -817,14 +817,14 @@ def test_the_command_sets_allocator_defaults_a_user_can_override() -> None:
 def test_the_low_bits_filter_keeps_every_member() -> None:
     """The duplicate check looks up only rows whose fingerprint's low bits are a parent's:
     every member passes (and few others), whatever the set's size."""
-    from hflineage.loaders.table import _maybe_in
+    from hflineage.loaders._fingerprints import maybe_in
 
     rng = np.random.default_rng(3)
     for size in (0, 1, 1000, 300_000):
         members = rng.integers(0, 2**63, size, dtype=np.int64).view(np.uint64)
         others = rng.integers(0, 2**63, 200_000, dtype=np.int64).view(np.uint64)
         values = np.concatenate([others, members[: size // 2], others[:10]])
-        kept = _maybe_in(values, members)
+        kept = maybe_in(values, members)
         truly = np.flatnonzero(np.isin(values, members))
         assert np.isin(truly, kept).all()
         assert len(kept) - len(truly) <= 0.2 * len(values)
