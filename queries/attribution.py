@@ -29,6 +29,9 @@ __all__ = [
     "Attribution",
     "AttributionRow",
     "attribute",
+    "attribute_values",
+    "check_choices",
+    "credit_by_key",
     "level_codes",
     "metric_values",
 ]
@@ -101,21 +104,6 @@ def metric_values(graph: LineageGraph, metric: str) -> np.ndarray:
     raise QueryError(f"metric must be one of {', '.join(METRICS)}, got {metric!r}")
 
 
-def level_codes(graph: LineageGraph, level: str) -> tuple[np.ndarray, list[str]]:
-    """Per-node key codes and names for a level (applied to a root in the lineage view)."""
-    if level == "root":
-        return np.arange(graph.n, dtype=np.int64), graph.ids
-    if level == "family":
-        return graph.root_family_codes
-    if level == "org":
-        return graph.org_codes
-    if level == "developer":
-        return graph.developer_codes
-    if level == "country":
-        return graph.country_codes
-    raise QueryError(f"--by must be one of {', '.join(LEVELS)}, got {level!r}")
-
-
 class _NodeIds(Sequence[str]):
     """Node ids looked up one at a time: no list of every id on the whole Hub."""
 
@@ -139,23 +127,36 @@ class _NodeIds(Sequence[str]):
         return self._graph.id_of(index % self._graph.n)
 
 
-def _level(graph: LineageGraph, level: str) -> tuple[np.ndarray, Sequence[str]]:
-    """Like :func:`level_codes`, with root names looked up lazily."""
+def level_codes(graph: LineageGraph, level: str) -> tuple[np.ndarray, Sequence[str]]:
+    """Per-node key codes and key names for a level (applied to a root in the lineage view).
+
+    At the root level the keys are the nodes themselves, their ids looked up one at a time
+    (no list of every id on the whole Hub).
+    """
     if level == "root":
         return np.arange(graph.n, dtype=np.int64), _NodeIds(graph)
-    return level_codes(graph, level)
+    if level == "family":
+        return graph.root_family_codes
+    if level == "org":
+        return graph.org_codes
+    if level == "developer":
+        return graph.developer_codes
+    if level == "country":
+        return graph.country_codes
+    raise QueryError(f"--by must be one of {', '.join(LEVELS)}, got {level!r}")
 
 
-def _check(view: str, policy: str, level: str) -> None:
+def check_choices(*, view: str, policy: str, by: str) -> None:
+    """Raise :class:`QueryError` unless ``view``, ``policy`` and ``by`` go together."""
     if view not in ("lineage", "uploader"):
         raise QueryError(f"--view must be lineage or uploader, got {view!r}")
     if policy not in POLICIES:
         raise QueryError(f"--policy must be one of {', '.join(POLICIES)}, got {policy!r}")
-    if level not in LEVELS:
-        raise QueryError(f"--by must be one of {', '.join(LEVELS)}, got {level!r}")
-    if view == "uploader" and level in ("root", "family"):
+    if by not in LEVELS:
+        raise QueryError(f"--by must be one of {', '.join(LEVELS)}, got {by!r}")
+    if view == "uploader" and by in ("root", "family"):
         raise QueryError(
-            f"--by {level} needs the lineage view (roots and families are lineage ideas); "
+            f"--by {by} needs the lineage view (roots and families are lineage ideas); "
             "use --view lineage, or --by org/developer/country with --view uploader"
         )
 
@@ -181,8 +182,19 @@ def credit_by_key(
     codes: np.ndarray,
     n_keys: int,
     policy: MergePolicy,
+    view: View = "lineage",
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Lineage-view credit per key code, and the number of models crediting each key."""
+    """Credit per key code, and the number of models crediting each key.
+
+    Args:
+        values: per-node figures; mask: the nodes counted.
+        codes: per-node key codes (of a root, in the lineage view), below ``n_keys``.
+        policy: how a merge's credit goes to its roots (lineage view).
+        view: ``lineage`` credits each node's roots' keys; ``uploader`` the node's own.
+    """
+    if view == "uploader":
+        credit = np.bincount(codes[mask], weights=values[mask], minlength=n_keys)
+        return credit, np.bincount(codes[mask], minlength=n_keys).astype(np.int64)
     rs = graph.root_sets(policy)
     n = graph.n
     size = n + rs.n_combos
@@ -232,31 +244,77 @@ def attribute(
         Rows sorted by value; shares in percent of the denominator (the metric summed over
         the counted models). Under ``full`` shares can add up to more than 100.
     """
-    _check(view, policy, by)
-    window = window or Window()
+    check_choices(view=view, policy=policy, by=by)
     values = metric_values(graph, metric)
-    warnings = metric_gaps(graph, metric)
-    mask, excluded = window.mask(graph)
-    warnings += window_gaps(graph, window, mask, excluded)
+    return attribute_values(
+        graph,
+        values,
+        metric=metric,
+        metric_description=METRICS[metric],
+        by=by,
+        view=view,
+        policy=policy,
+        window=window,
+        top=top,
+        warnings=metric_gaps(graph, metric),
+    )
+
+
+def attribute_values(
+    graph: LineageGraph,
+    values: np.ndarray,
+    *,
+    metric: str,
+    metric_description: str,
+    counted: np.ndarray | None = None,
+    by: str = "family",
+    view: str = "lineage",
+    policy: str = "split",
+    window: Window | None = None,
+    top: int | None = None,
+    warnings: Sequence[str] = (),
+) -> Attribution:
+    """Credit per-node figures to keys of a level, as :func:`attribute` credits a metric.
+
+    For figures that are not one of the graph's own metrics (downloads over a period, in a
+    model's first year ...): the same credit, row order, denominator and ``meta``.
+
+    Args:
+        values: a figure per node (float64, aligned with the graph's nodes).
+        metric, metric_description: what the figures are, for ``meta``.
+        counted: the nodes that have a figure (default: every node); a node counts when it
+            has one and falls in the window.
+        warnings: what the caller found missing in the figures (``meta['warnings']``).
+        by, view, policy, window, top: as in :func:`attribute`.
+    """
+    check_choices(view=view, policy=policy, by=by)
+    if len(values) != graph.n:
+        raise QueryError(
+            f"values have {len(values)} entries, the graph {graph.n} nodes; "
+            "give one figure per node"
+        )
+    window = window or Window()
+    in_window, excluded = window.mask(graph)
+    warnings = [*warnings, *window_gaps(graph, window, in_window, excluded)]
+    mask = in_window if counted is None else in_window & counted
     if view == "lineage":
         # The key codes (Arrow work, outside the GIL) and the root sets (numpy, and Python
         # for merges) do not depend on each other: they are worked out side by side.
         with ThreadPoolExecutor(max_workers=1) as pool:
-            level = pool.submit(_level, graph, by)
+            level = pool.submit(level_codes, graph, by)
             graph.root_sets(policy)  # type: ignore[arg-type]
             codes, names = level.result()
-        credit, models = credit_by_key(
-            graph,
-            values,
-            mask,
-            codes,
-            len(names),
-            policy,  # type: ignore[arg-type]
-        )
     else:
-        codes, names = _level(graph, by)
-        credit = np.bincount(codes[mask], weights=values[mask], minlength=len(names))
-        models = np.bincount(codes[mask], minlength=len(names)).astype(np.int64)
+        codes, names = level_codes(graph, by)
+    credit, models = credit_by_key(
+        graph,
+        values,
+        mask,
+        codes,
+        len(names),
+        policy,  # type: ignore[arg-type]
+        view,  # type: ignore[arg-type]
+    )
     denominator = float(values.sum() if mask.all() else values[mask].sum())
     nz = np.flatnonzero((credit > 0) | (models > 0))
     order = _ranked(credit, nz, names, top)
@@ -274,7 +332,7 @@ def attribute(
         "level": by,
         "view": view,
         "metric": metric,
-        "metric_description": METRICS[metric],
+        "metric_description": metric_description,
         "policy": policy if view == "lineage" else "n/a (uploader view)",
         "window": {"since": window.since, "until": window.until, "description": window.describe()},
         "denominator": denominator,
@@ -333,17 +391,15 @@ def _unknown_breakdown(
         named = graph.authors_of_kind(kind)
         if named:
             why[(why > 0) & (graph._org_lookup(named) >= 0)] = code
-    if view == "lineage":
-        credit, _ = credit_by_key(
-            graph,
-            values,
-            mask,
-            why,
-            len(WHY_UNKNOWN),
-            policy,  # type: ignore[arg-type]
-        )
-    else:
-        credit = np.bincount(why[mask], weights=values[mask], minlength=len(WHY_UNKNOWN))
+    credit, _ = credit_by_key(
+        graph,
+        values,
+        mask,
+        why,
+        len(WHY_UNKNOWN),
+        policy,  # type: ignore[arg-type]
+        view,  # type: ignore[arg-type]
+    )
     out.update({name: float(credit[i]) for i, name in enumerate(WHY_UNKNOWN) if i})
     return out
 

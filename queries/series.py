@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hflineage.graph import LineageGraph
-from hflineage.queries.attribution import _check, _level, metric_values
+from hflineage.queries.attribution import check_choices, level_codes, metric_values
 from hflineage.queries.window import Window
 
 __all__ = ["MonthlySeries", "monthly_series"]
@@ -58,12 +58,12 @@ def monthly_series(
     Months come from ``createdAt``; models with the placeholder or no date are left out
     and counted in ``meta['excluded']``.
     """
-    _check(view, policy, by)
+    check_choices(view=view, policy=policy, by=by)
     window = window or Window()
     values = metric_values(graph, metric)
     mask, excluded = window.mask(graph, dated_only=True)
     months = graph.month()
-    codes, names = _level(graph, by)
+    codes, names = level_codes(graph, by)
     sel = np.flatnonzero(mask)
     present, month_of = _month_index(months[sel])
     n_months = len(present)

@@ -14,7 +14,7 @@ from hflineage.explorer.cli.common import load_graph, snapshot_option, store_opt
 from hflineage.explorer.site.writer import render_model_view, write_site
 from hflineage.graph import LineageGraph
 from hflineage.queries import Window
-from hflineage.queries.periods import WeeklySeries
+from hflineage.queries.periods.weekly import WeeklySeries
 
 __all__ = ["html", "view"]
 
@@ -150,7 +150,7 @@ def _weekly_series(
     if wanted is False:
         return []
     from hflineage.loaders.store import SnapshotStore
-    from hflineage.queries.periods import weekly_series
+    from hflineage.queries.periods.weekly import weekly_series
 
     store = SnapshotStore(store_uri)
     days = store.dates()

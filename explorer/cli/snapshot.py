@@ -11,14 +11,10 @@ from hflineage.errors import QueryError
 from hflineage.explorer.cli.common import emit, format_option, load_graph, store_option
 from hflineage.graph import LineageGraph, build_lineage_graph
 from hflineage.loaders.store import SnapshotStore
-from hflineage.queries import Attribution, Window, gini, hhi
-from hflineage.queries.periods import (
-    attribute_first_year,
-    attribute_period,
-    first_year_downloads,
-    period_bounds,
-    period_downloads,
-)
+from hflineage.queries import Attribution, Window
+from hflineage.queries.gaps import gap_notes
+from hflineage.queries.periods.downloads import attribute_period, period_bounds, period_downloads
+from hflineage.queries.periods.first_year import attribute_first_year, first_year_downloads
 
 __all__ = ["period_report", "snapshot"]
 
@@ -148,7 +144,9 @@ def period_report(
             )
         graph = _graph(store, snapshots, days[-1])
         fy = first_year_downloads(store, graph, renames=store.renames())
-        result = attribute_first_year(graph, fy, by=by, view=view, policy=policy, window=window)
+        result = attribute_first_year(
+            graph, fy, by=by, view=view, policy=policy, window=window, top=top
+        )
         counts = fy.report["models"]
         note = (
             f"left out: year not over {counts['year_not_over']:,}, no snapshot near the "
@@ -161,7 +159,9 @@ def period_report(
         start, end = period_bounds(store.dates(), date_from, date_to)
         graph = _graph(store, snapshots, end)
         period = period_downloads(store, start, end, renames=store.renames())
-        result = attribute_period(graph, period, by=by, view=view, policy=policy, window=window)
+        result = attribute_period(
+            graph, period, by=by, view=view, policy=policy, window=window, top=top
+        )
         r = period.report
         note = (
             f"totals that went down (credited 0): {r['decreased']['models']:,}; vanished "
@@ -176,22 +176,20 @@ def period_report(
                 f"snapshots {start.isoformat()} and {end.isoformat()}"
             )
         metric = "downloads in period"
-    values = [row.value for row in result.rows]
-    result.meta["concentration"] = {"hhi": hhi(values), "gini": gini(values), "keys": len(values)}
     result.meta["store"] = store.uri
-    shown = result.top(top)
-    m = shown.meta
+    m = result.meta
     footer = (
         f"{m['metric_description']}; view {view}; policy {m['policy']}; "
         f"{window.describe()}"
         f"\ndenominator: {m['denominator']:,.0f} = {m['denominator_description']}"
         f"\n{note}"
     )
+    footer += "".join(f"\nnote: {line}" for line in gap_notes(m))
     emit(
         fmt,
-        shown.as_dict(),
+        result.as_dict(),
         [by, metric, "share %", "models"],
-        [(row.key, row.value, row.share, row.models) for row in shown.rows],
+        [(row.key, row.value, row.share, row.models) for row in result.rows],
         title=f"{metric} by {by} ({view} view)",
         footer=footer,
     )

@@ -26,7 +26,7 @@ from hflineage.explorer.site.page import esc, fmt_int, fmt_pct, hub_url, render_
 from hflineage.graph import OTHER_FAMILY, LineageGraph
 from hflineage.queries import Attribution, MonthlySeries, Window, attribute, gini, hhi
 from hflineage.queries import monthly_series as _monthly_series
-from hflineage.queries.periods import WeeklySeries
+from hflineage.queries.periods.weekly import WeeklySeries
 
 __all__ = ["ReportLinks", "render_report", "render_weekly_section"]
 

@@ -17,7 +17,7 @@ from hflineage.explorer.site.page import esc, fmt_int, slugify
 from hflineage.explorer.site.report import ReportLinks, render_report
 from hflineage.graph import OTHER_FAMILY, LineageGraph
 from hflineage.queries import Window, attribute, family_members
-from hflineage.queries.periods import WeeklySeries
+from hflineage.queries.periods.weekly import WeeklySeries
 from hflineage.queries.subgraph import SubgraphView, build_subgraph_view
 
 __all__ = ["PageInfo", "SiteResult", "render_model_view", "write_site"]
