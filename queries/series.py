@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hflineage.graph import LineageGraph
-from hflineage.queries.attribution import check_choices, level_codes, metric_values
+from hflineage.queries.attribution import level_codes, metric_values
+from hflineage.queries.choices import Level, MergePolicy, Metric, View, check_choices
 from hflineage.queries.window import Window
 
 __all__ = ["MonthlySeries", "monthly_series"]
@@ -46,10 +47,10 @@ class MonthlySeries:
 def monthly_series(
     graph: LineageGraph,
     *,
-    by: str = "family",
-    view: str = "lineage",
-    metric: str = "uploads",
-    policy: str = "split",
+    by: Level = "family",
+    view: View = "lineage",
+    metric: Metric = "uploads",
+    policy: MergePolicy = "split",
     window: Window | None = None,
     top: int = 10,
 ) -> MonthlySeries:
@@ -58,7 +59,7 @@ def monthly_series(
     Months come from ``createdAt``; models with the placeholder or no date are left out
     and counted in ``meta['excluded']``.
     """
-    check_choices(view=view, policy=policy, by=by)
+    view, policy, by = check_choices(view=view, policy=policy, by=by)
     window = window or Window()
     values = metric_values(graph, metric)
     mask, excluded = window.mask(graph, dated_only=True)
@@ -107,7 +108,7 @@ def monthly_series(
 
 def _credits(
     graph: LineageGraph,
-    policy: str,
+    policy: MergePolicy,
     codes: np.ndarray,
     nodes: np.ndarray,
     month_of: np.ndarray,
@@ -118,7 +119,7 @@ def _credits(
     A node crediting one root gives one entry; a merge crediting several gives one per root,
     weighted as the merge policy says.
     """
-    rs = graph.root_sets(policy)  # type: ignore[arg-type]
+    rs = graph.root_sets(policy)
     n = graph.n
     of = rs.of_node[nodes]
     merged = np.flatnonzero(of >= n)

@@ -8,10 +8,17 @@ from typing import Any, TypeVar
 import click
 
 from hflineage.errors import QueryError
-from hflineage.explorer.cli.common import emit, format_option, load_graph, store_option
+from hflineage.explorer.cli.common import (
+    emit,
+    format_option,
+    load_graph,
+    store_option,
+    window_of,
+)
 from hflineage.graph import LineageGraph, build_lineage_graph
-from hflineage.loaders.store import SnapshotStore
-from hflineage.queries import Attribution, Window
+from hflineage.loaders.store import SnapshotStore, parse_day
+from hflineage.queries import Attribution
+from hflineage.queries.choices import Level, MergePolicy, View
 from hflineage.queries.gaps import gap_notes
 from hflineage.queries.periods.downloads import attribute_period, period_bounds, period_downloads
 from hflineage.queries.periods.first_year import attribute_first_year, first_year_downloads
@@ -117,9 +124,9 @@ def _graph(store: SnapshotStore, snapshots: Sequence[str], day: Any) -> LineageG
 def period_report(
     *,
     snapshots: Sequence[str],
-    by: str,
-    view: str,
-    policy: str,
+    by: Level,
+    view: View,
+    policy: MergePolicy,
     since: str | None,
     until: str | None,
     top: int,
@@ -133,7 +140,10 @@ def period_report(
     if first_year and (date_from or date_to):
         raise click.UsageError("--first-year is its own window; drop --from/--to")
     store = SnapshotStore(store_uri)
-    window = Window(since, until)
+    window = window_of(since, until)
+    # the period's dates, read here so that an error names the flags
+    day_from = parse_day(date_from, "--from") if date_from else None
+    day_to = parse_day(date_to, "--to") if date_to else None
     result: Attribution
     if first_year:
         days = store.dates()
@@ -156,7 +166,7 @@ def period_report(
         )
         metric = "first-year downloads"
     else:
-        start, end = period_bounds(store.dates(), date_from, date_to)
+        start, end = period_bounds(store.dates(), day_from, day_to)
         graph = _graph(store, snapshots, end)
         period = period_downloads(store, start, end, renames=store.renames())
         result = attribute_period(

@@ -36,6 +36,7 @@ from hflineage.errors import QueryError
 from hflineage.graph import PLACEHOLDER_CREATED_AT, LineageGraph
 from hflineage.loaders.store import parse_day
 from hflineage.queries.attribution import Attribution, attribute_values
+from hflineage.queries.choices import Level, MergePolicy, View
 from hflineage.queries.periods.history import (
     SnapshotCounts,
     SnapshotHistory,
@@ -330,9 +331,9 @@ def attribute_period(
     graph: LineageGraph,
     period: PeriodDownloads,
     *,
-    by: str = "family",
-    view: str = "lineage",
-    policy: str = "split",
+    by: Level = "family",
+    view: View = "lineage",
+    policy: MergePolicy = "split",
     window: Window | None = None,
     top: int | None = None,
 ) -> Attribution:

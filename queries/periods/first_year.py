@@ -20,6 +20,7 @@ from hflineage.errors import QueryError
 from hflineage.graph import PLACEHOLDER_CREATED_AT, LineageGraph
 from hflineage.loaders.table import take_rows
 from hflineage.queries.attribution import Attribution, attribute_values
+from hflineage.queries.choices import Level, MergePolicy, View
 from hflineage.queries.periods.history import (
     SnapshotHistory,
     examples,
@@ -148,9 +149,9 @@ def attribute_first_year(
     graph: LineageGraph,
     first_year: FirstYearDownloads,
     *,
-    by: str = "family",
-    view: str = "lineage",
-    policy: str = "split",
+    by: Level = "family",
+    view: View = "lineage",
+    policy: MergePolicy = "split",
     window: Window | None = None,
     top: int | None = None,
 ) -> Attribution:

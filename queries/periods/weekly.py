@@ -17,7 +17,8 @@ import numpy as np
 from hflineage.errors import QueryError
 from hflineage.graph import LineageGraph
 from hflineage.loaders.store import parse_day
-from hflineage.queries.attribution import check_choices, credit_by_key, level_codes
+from hflineage.queries.attribution import credit_by_key, level_codes
+from hflineage.queries.choices import Level, MergePolicy, View, check_choices
 from hflineage.queries.periods.downloads import compare_snapshots
 from hflineage.queries.periods.history import SnapshotHistory, on_graph, read_counts
 from hflineage.queries.window import Window
@@ -83,9 +84,9 @@ def weekly_series(
     history: SnapshotHistory,
     graph: LineageGraph,
     *,
-    by: str = "family",
-    view: str = "lineage",
-    policy: str = "split",
+    by: Level = "family",
+    view: View = "lineage",
+    policy: MergePolicy = "split",
     since: date | str | None = None,
     until: date | str | None = None,
     renames: Mapping[str, str] | None = None,
@@ -98,7 +99,7 @@ def weekly_series(
     intervals (a week with no snapshot widens the next interval: ``starts``/``ends`` say so).
     Every interval follows the period rules; ``meta['intervals']`` has their anomalies.
     """
-    check_choices(view=view, policy=policy, by=by)
+    view, policy, by = check_choices(view=view, policy=policy, by=by)
     lo = parse_day(since, "since") if since is not None else None
     hi = parse_day(until, "until") if until is not None else None
     days = [d for d in history.dates() if (lo is None or d >= lo) and (hi is None or d <= hi)]
@@ -121,15 +122,7 @@ def weekly_series(
         period = compare_snapshots(prev, cur, renames)
         figures = on_graph(graph, period.model_id, period.downloads, period.counted)
         mask = win_mask & figures.counted
-        credit, _ = credit_by_key(
-            graph,
-            figures.values,
-            mask,
-            codes,
-            len(names),
-            policy,  # type: ignore[arg-type]
-            view,  # type: ignore[arg-type]
-        )
+        credit, _ = credit_by_key(graph, figures.values, mask, codes, len(names), policy, view)
         per.append(credit)
         totals.append(float(figures.values[mask].sum()))
         unattributed.append(float(figures.missing_total))
