@@ -36,7 +36,7 @@ def graph(make_graph: Callable[..., LineageGraph]) -> LineageGraph:
 
 def test_the_values_are_the_types() -> None:
     assert LEVELS == get_args(Level) == ("root", "family", "org", "developer", "country")
-    assert VIEWS == get_args(View) and tuple(METRICS) == get_args(Metric)
+    assert get_args(View) == VIEWS and get_args(Metric) == tuple(METRICS)
     assert POLICIES == ("split", "full", "first")
     assert (as_level("org"), as_view("uploader"), as_metric("likes"), as_policy("full")) == (
         "org",
@@ -66,15 +66,15 @@ def test_library_errors_name_parameters_not_flags(
 
 
 def test_other_queries_check_their_choices_the_same_way(graph: LineageGraph) -> None:
-    with pytest.raises(QueryError, match="^policy must be one of split, full, first"):
+    with pytest.raises(QueryError, match=r"^policy must be one of split, full, first"):
         lineage_of(graph, "bob/ft", "most")  # type: ignore[arg-type]
-    with pytest.raises(QueryError, match="^by must be one of"):
+    with pytest.raises(QueryError, match=r"^by must be one of"):
         monthly_series(graph, by="planet")  # type: ignore[arg-type]
-    with pytest.raises(QueryError, match="^since must be a month written YYYY-MM"):
+    with pytest.raises(QueryError, match=r"^since must be a month written YYYY-MM"):
         Window("2025-13")
-    with pytest.raises(QueryError, match="^since 2025-05 is after until 2025-01"):
+    with pytest.raises(QueryError, match=r"^since 2025-05 is after until 2025-01"):
         Window("2025-05", "2025-01")
-    with pytest.raises(QueryError, match="^--since 2025-05 is after --until 2025-01"):
+    with pytest.raises(QueryError, match=r"^--since 2025-05 is after --until 2025-01"):
         Window.named("2025-05", "2025-01", ("--since", "--until"))
     with pytest.raises(QueryError, match="lineage view"):
         check_choices(view="uploader", policy="split", by="family")

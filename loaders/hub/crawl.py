@@ -615,7 +615,7 @@ def crawl_family(
     _check_page_size(page_size)
     root_ids = list(dict.fromkeys(r.strip() for r in roots if r.strip()))
     if not root_ids:
-        raise InputError("a family crawl needs at least one root model id (--family ID)")
+        raise InputError(f"a family crawl needs at least one root model id, got {list(roots)!r}")
     if depth < 0:
         raise InputError(f"depth must be 0 or more generations, got {depth}")
     identity = {
@@ -691,7 +691,7 @@ def crawl_model(
     """
     ids = list(dict.fromkeys(m.strip() for m in model_ids if m.strip()))
     if not ids:
-        raise InputError("no model id given; pass --model ORG/NAME")
+        raise InputError(f"no model id given to crawl, got {list(model_ids)!r}")
     identity = {
         "mode": "model",
         "endpoint": client.endpoint,
