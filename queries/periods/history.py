@@ -83,13 +83,8 @@ def rows_of(wanted: pa.Array | pa.ChunkedArray, ids: pa.Array | pa.ChunkedArray)
     """
     if not len(wanted):
         return np.zeros(0, dtype=np.int64)
-    found: np.ndarray = IdKeys.encode(ids, _one_array(wanted)).parent_row
+    found: np.ndarray = IdKeys.encode(ids, wanted).parent_row
     return found
-
-
-def _one_array(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
-    plain = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-    return plain if plain.type == pa.string() else plain.cast(pa.string())
 
 
 def lower_renames(renames: Mapping[str, str] | None) -> dict[str, str]:
