@@ -11,7 +11,7 @@ from hflineage.queries.attribution import level_codes, metric_values
 from hflineage.queries.choices import Level, MergePolicy, Metric, View, check_choices
 from hflineage.queries.window import Window
 
-__all__ = ["MonthlySeries", "monthly_series"]
+__all__ = ["MonthlySeries", "monthly_series", "shares_of_totals"]
 
 
 @dataclass
@@ -26,10 +26,7 @@ class MonthlySeries:
 
     def shares(self) -> list[list[float]]:
         """Per-month shares in percent of that month's total."""
-        return [
-            [100.0 * v / t if t else 0.0 for v, t in zip(row, self.totals, strict=True)]
-            for row in self.values
-        ]
+        return shares_of_totals(self.values, self.totals)
 
     def as_dict(self) -> dict[str, object]:
         """JSON-ready form."""
@@ -42,6 +39,17 @@ class MonthlySeries:
             ],
             "meta": self.meta,
         }
+
+
+def shares_of_totals(values: list[list[float]], totals: list[float]) -> list[list[float]]:
+    """Each row's values in percent of the column totals (0 where a total is 0).
+
+    >>> shares_of_totals([[1.0, 0.0], [3.0, 0.0]], [4.0, 0.0])
+    [[25.0, 0.0], [75.0, 0.0]]
+    """
+    return [
+        [100.0 * v / t if t else 0.0 for v, t in zip(row, totals, strict=True)] for row in values
+    ]
 
 
 def monthly_series(

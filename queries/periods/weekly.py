@@ -21,6 +21,7 @@ from hflineage.queries.attribution import credit_by_key, level_codes
 from hflineage.queries.choices import Level, MergePolicy, View, check_choices
 from hflineage.queries.periods.downloads import compare_snapshots
 from hflineage.queries.periods.history import SnapshotHistory, on_graph, read_counts
+from hflineage.queries.series import shares_of_totals
 from hflineage.queries.window import Window
 
 __all__ = ["WeeklySeries", "weekly_series"]
@@ -50,10 +51,7 @@ class WeeklySeries:
 
     def shares(self) -> list[list[float]]:
         """Per-interval shares in percent of that interval's total."""
-        return [
-            [100.0 * v / t if t else 0.0 for v, t in zip(row, self.totals, strict=True)]
-            for row in self.values
-        ]
+        return shares_of_totals(self.values, self.totals)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form, for charts."""
