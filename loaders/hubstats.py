@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from hflineage.errors import HubUnavailable, InputError
+from hflineage.loaders.hubstats_schema import HUB_STATS_COLUMNS
 from hflineage.loaders.ids import HUB_ID, URL_PREFIX
 from hflineage.loaders.parse import card_declarations
 from hflineage.loaders.records import SOURCES, LoadReport
@@ -28,20 +29,6 @@ __all__ = ["HUB_STATS_COLUMNS", "HUB_STATS_REPO", "ReadPlan", "fetch_hub_stats",
 
 HUB_STATS_REPO = "cfahlgren1/hub-stats"
 HUB_STATS_FILE = "models.parquet"
-HUB_STATS_COLUMNS = (
-    "id",
-    "author",
-    "createdAt",
-    "lastModified",
-    "downloads",
-    "downloadsAllTime",
-    "likes",
-    "tags",
-    "cardData",
-    "baseModels",
-    "pipeline_tag",
-    "library_name",
-)
 _SRC_HUB, _SRC_TAG, _SRC_CARD = (SOURCES.index(s) for s in ("hub", "tag", "card"))
 #: Low-cardinality string columns, read dictionary-encoded (a few bytes a row).
 _DICTIONARY_COLUMNS = ("pipeline_tag", "library_name")

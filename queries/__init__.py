@@ -7,6 +7,7 @@ from hflineage.queries.attribution import (
     AttributionRow,
     attribute,
 )
+from hflineage.queries.choices import Level, Metric, View
 from hflineage.queries.concentration import gini, hhi
 from hflineage.queries.lineage import (
     ancestors_of,
@@ -25,7 +26,10 @@ __all__ = [
     "METRICS",
     "Attribution",
     "AttributionRow",
+    "Level",
+    "Metric",
     "MonthlySeries",
+    "View",
     "Window",
     "ancestors_of",
     "attribute",

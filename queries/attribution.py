@@ -12,13 +12,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Literal, overload
+from typing import Any, TypedDict, overload
 
 import numpy as np
 
 from hflineage.errors import QueryError
 from hflineage.graph import LineageGraph, MergePolicy
 from hflineage.graph.taxonomy import UNCURATED_DEVELOPER_RULE, UNKNOWN_COUNTRY
+from hflineage.queries.choices import (
+    LEVELS,
+    METRICS,
+    Level,
+    Metric,
+    View,
+    as_level,
+    as_metric,
+    check_choices,
+)
 from hflineage.queries.concentration import gini, hhi
 from hflineage.queries.gaps import WHY_UNKNOWN, level_gaps, metric_gaps, window_gaps
 from hflineage.queries.window import Window
@@ -27,22 +37,72 @@ __all__ = [
     "LEVELS",
     "METRICS",
     "Attribution",
+    "AttributionMeta",
     "AttributionRow",
     "attribute",
+    "attribute_values",
+    "credit_by_key",
     "level_codes",
     "metric_values",
 ]
 
-Level = Literal["root", "family", "org", "developer", "country"]
-View = Literal["lineage", "uploader"]
-LEVELS: tuple[str, ...] = ("root", "family", "org", "developer", "country")
-METRICS: dict[str, str] = {
-    "downloads": "downloads in the last 30 days (Hub 'downloads')",
-    "downloads_all_time": "downloads since the repo was created (Hub 'downloadsAllTime')",
-    "uploads": "number of models (repos) uploaded",
-    "likes": "likes",
-}
-POLICIES: tuple[str, ...] = ("split", "full", "first")
+
+class WindowMeta(TypedDict):
+    """The ``createdAt`` window an attribution counted."""
+
+    since: str | None
+    until: str | None
+    description: str
+
+
+class ConcentrationMeta(TypedDict):
+    """HHI and Gini over every key with credit."""
+
+    hhi: float
+    gini: float
+    keys: int
+    note: str
+
+
+class RestMeta(TypedDict):
+    """The keys left out of the rows shown, summed."""
+
+    keys: int
+    value: float
+    share: float
+
+
+class AttributionMeta(TypedDict, total=False):
+    """What an attribution computed (``Attribution.meta``, the JSON ``meta``).
+
+    Every attribution states the keys from ``level`` to ``warnings``; the others appear when
+    they apply (``developers`` for ``by='developer'``, ``unknown`` for ``by='country'``,
+    ``rest`` when rows were cut) or are added by the report that made it (period reports:
+    ``period``, ``not_in_graph``, ``first_year``; the CLI: ``store``).
+    """
+
+    level: Level
+    view: View
+    metric: str
+    metric_description: str
+    policy: str
+    window: WindowMeta
+    denominator: float
+    denominator_description: str
+    models_counted: int
+    excluded: dict[str, int]
+    shares_sum_to: float
+    rows_total: int
+    concentration: ConcentrationMeta
+    validation: dict[str, Any]
+    warnings: list[str]
+    developers: dict[str, Any]
+    unknown: dict[str, Any]
+    rest: RestMeta
+    period: dict[str, Any]
+    not_in_graph: dict[str, object]
+    first_year: dict[str, Any]
+    store: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +120,7 @@ class Attribution:
     """Rows sorted by value (largest first) and the statement of what was computed."""
 
     rows: list[AttributionRow]
-    meta: dict[str, object] = field(default_factory=dict)
+    meta: AttributionMeta = field(default_factory=AttributionMeta)
 
     def as_dict(self) -> dict[str, object]:
         """The JSON contract: ``rows`` (key, value, share, models) and ``meta``."""
@@ -77,43 +137,26 @@ class Attribution:
         if len(self.rows) <= n:
             return self
         rest = self.rows[n:]
-        meta = dict(self.meta)
-        prev = meta.get("rest")
-        extra = prev if isinstance(prev, dict) else {"keys": 0, "value": 0.0, "share": 0.0}
-        meta["rest"] = {
-            "keys": len(rest) + int(extra["keys"]),
-            "value": float(sum(r.value for r in rest)) + float(extra["value"]),
-            "share": float(sum(r.share for r in rest)) + float(extra["share"]),
-        }
+        meta = self.meta.copy()
+        extra = meta.get("rest", RestMeta(keys=0, value=0.0, share=0.0))
+        meta["rest"] = RestMeta(
+            keys=len(rest) + extra["keys"],
+            value=float(sum(r.value for r in rest)) + extra["value"],
+            share=float(sum(r.share for r in rest)) + extra["share"],
+        )
         return Attribution(self.rows[:n], meta)
 
 
-def metric_values(graph: LineageGraph, metric: str) -> np.ndarray:
+def metric_values(graph: LineageGraph, metric: Metric) -> np.ndarray:
     """Per-node values of a metric (float64)."""
+    metric = as_metric(metric)  # an unchecked caller may pass any string
     if metric == "downloads":
         return graph.downloads.astype(np.float64)
     if metric == "downloads_all_time":
         return graph.downloads_all_time.astype(np.float64)
     if metric == "likes":
         return graph.likes.astype(np.float64)
-    if metric == "uploads":
-        return (~graph.stub).astype(np.float64)
-    raise QueryError(f"metric must be one of {', '.join(METRICS)}, got {metric!r}")
-
-
-def level_codes(graph: LineageGraph, level: str) -> tuple[np.ndarray, list[str]]:
-    """Per-node key codes and names for a level (applied to a root in the lineage view)."""
-    if level == "root":
-        return np.arange(graph.n, dtype=np.int64), graph.ids
-    if level == "family":
-        return graph.root_family_codes
-    if level == "org":
-        return graph.org_codes
-    if level == "developer":
-        return graph.developer_codes
-    if level == "country":
-        return graph.country_codes
-    raise QueryError(f"--by must be one of {', '.join(LEVELS)}, got {level!r}")
+    return (~graph.stub).astype(np.float64)  # uploads: one per model
 
 
 class _NodeIds(Sequence[str]):
@@ -139,25 +182,22 @@ class _NodeIds(Sequence[str]):
         return self._graph.id_of(index % self._graph.n)
 
 
-def _level(graph: LineageGraph, level: str) -> tuple[np.ndarray, Sequence[str]]:
-    """Like :func:`level_codes`, with root names looked up lazily."""
+def level_codes(graph: LineageGraph, level: Level) -> tuple[np.ndarray, Sequence[str]]:
+    """Per-node key codes and key names for a level (applied to a root in the lineage view).
+
+    At the root level the keys are the nodes themselves, their ids looked up one at a time
+    (no list of every id on the whole Hub).
+    """
+    level = as_level(level)  # an unchecked caller may pass any string
     if level == "root":
         return np.arange(graph.n, dtype=np.int64), _NodeIds(graph)
-    return level_codes(graph, level)
-
-
-def _check(view: str, policy: str, level: str) -> None:
-    if view not in ("lineage", "uploader"):
-        raise QueryError(f"--view must be lineage or uploader, got {view!r}")
-    if policy not in POLICIES:
-        raise QueryError(f"--policy must be one of {', '.join(POLICIES)}, got {policy!r}")
-    if level not in LEVELS:
-        raise QueryError(f"--by must be one of {', '.join(LEVELS)}, got {level!r}")
-    if view == "uploader" and level in ("root", "family"):
-        raise QueryError(
-            f"--by {level} needs the lineage view (roots and families are lineage ideas); "
-            "use --view lineage, or --by org/developer/country with --view uploader"
-        )
+    if level == "family":
+        return graph.root_family_codes
+    if level == "org":
+        return graph.org_codes
+    if level == "developer":
+        return graph.developer_codes
+    return graph.country_codes
 
 
 def _prefix(mask: np.ndarray) -> int | None:
@@ -181,8 +221,19 @@ def credit_by_key(
     codes: np.ndarray,
     n_keys: int,
     policy: MergePolicy,
+    view: View = "lineage",
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Lineage-view credit per key code, and the number of models crediting each key."""
+    """Credit per key code, and the number of models crediting each key.
+
+    Args:
+        values: per-node figures; mask: the nodes counted.
+        codes: per-node key codes (of a root, in the lineage view), below ``n_keys``.
+        policy: how a merge's credit goes to its roots (lineage view).
+        view: ``lineage`` credits each node's roots' keys; ``uploader`` the node's own.
+    """
+    if view == "uploader":
+        credit = np.bincount(codes[mask], weights=values[mask], minlength=n_keys)
+        return credit, np.bincount(codes[mask], minlength=n_keys).astype(np.int64)
     rs = graph.root_sets(policy)
     n = graph.n
     size = n + rs.n_combos
@@ -210,10 +261,10 @@ def credit_by_key(
 def attribute(
     graph: LineageGraph,
     *,
-    by: str = "family",
-    view: str = "lineage",
-    metric: str = "downloads",
-    policy: str = "split",
+    by: Level = "family",
+    view: View = "lineage",
+    metric: Metric = "downloads",
+    policy: MergePolicy = "split",
     window: Window | None = None,
     top: int | None = None,
 ) -> Attribution:
@@ -232,31 +283,70 @@ def attribute(
         Rows sorted by value; shares in percent of the denominator (the metric summed over
         the counted models). Under ``full`` shares can add up to more than 100.
     """
-    _check(view, policy, by)
-    window = window or Window()
+    view, policy, by = check_choices(view=view, policy=policy, by=by)
+    metric = as_metric(metric)
     values = metric_values(graph, metric)
-    warnings = metric_gaps(graph, metric)
-    mask, excluded = window.mask(graph)
-    warnings += window_gaps(graph, window, mask, excluded)
+    return attribute_values(
+        graph,
+        values,
+        metric=metric,
+        metric_description=METRICS[metric],
+        by=by,
+        view=view,
+        policy=policy,
+        window=window,
+        top=top,
+        warnings=metric_gaps(graph, metric),
+    )
+
+
+def attribute_values(
+    graph: LineageGraph,
+    values: np.ndarray,
+    *,
+    metric: str,
+    metric_description: str,
+    counted: np.ndarray | None = None,
+    by: Level = "family",
+    view: View = "lineage",
+    policy: MergePolicy = "split",
+    window: Window | None = None,
+    top: int | None = None,
+    warnings: Sequence[str] = (),
+) -> Attribution:
+    """Credit per-node figures to keys of a level, as :func:`attribute` credits a metric.
+
+    For figures that are not one of the graph's own metrics (downloads over a period, in a
+    model's first year ...): the same credit, row order, denominator and ``meta``.
+
+    Args:
+        values: a figure per node (float64, aligned with the graph's nodes).
+        metric, metric_description: what the figures are, for ``meta``.
+        counted: the nodes that have a figure (default: every node); a node counts when it
+            has one and falls in the window.
+        warnings: what the caller found missing in the figures (``meta['warnings']``).
+        by, view, policy, window, top: as in :func:`attribute`.
+    """
+    view, policy, by = check_choices(view=view, policy=policy, by=by)
+    if len(values) != graph.n:
+        raise QueryError(
+            f"values have {len(values)} entries, the graph {graph.n} nodes; "
+            "give one figure per node"
+        )
+    window = window or Window()
+    in_window, excluded = window.mask(graph)
+    warnings = [*warnings, *window_gaps(graph, window, in_window, excluded)]
+    mask = in_window if counted is None else in_window & counted
     if view == "lineage":
         # The key codes (Arrow work, outside the GIL) and the root sets (numpy, and Python
         # for merges) do not depend on each other: they are worked out side by side.
         with ThreadPoolExecutor(max_workers=1) as pool:
-            level = pool.submit(_level, graph, by)
-            graph.root_sets(policy)  # type: ignore[arg-type]
+            level = pool.submit(level_codes, graph, by)
+            graph.root_sets(policy)
             codes, names = level.result()
-        credit, models = credit_by_key(
-            graph,
-            values,
-            mask,
-            codes,
-            len(names),
-            policy,  # type: ignore[arg-type]
-        )
     else:
-        codes, names = _level(graph, by)
-        credit = np.bincount(codes[mask], weights=values[mask], minlength=len(names))
-        models = np.bincount(codes[mask], minlength=len(names)).astype(np.int64)
+        codes, names = level_codes(graph, by)
+    credit, models = credit_by_key(graph, values, mask, codes, len(names), policy, view)
     denominator = float(values.sum() if mask.all() else values[mask].sum())
     nz = np.flatnonzero((credit > 0) | (models > 0))
     order = _ranked(credit, nz, names, top)
@@ -270,11 +360,11 @@ def attribute(
         for i in order.tolist()
     ]
     all_values = credit[nz]
-    meta: dict[str, object] = {
+    meta: AttributionMeta = {
         "level": by,
         "view": view,
         "metric": metric,
-        "metric_description": METRICS[metric],
+        "metric_description": metric_description,
         "policy": policy if view == "lineage" else "n/a (uploader view)",
         "window": {"since": window.since, "until": window.until, "description": window.describe()},
         "denominator": denominator,
@@ -283,12 +373,12 @@ def attribute(
         "excluded": excluded,
         "shares_sum_to": float(100.0 * all_values.sum() / denominator) if denominator else 0.0,
         "rows_total": len(nz),
-        "concentration": {
-            "hhi": hhi(all_values),
-            "gini": gini(all_values),
-            "keys": len(nz),
-            "note": "over every key with credit, not only the rows shown",
-        },
+        "concentration": ConcentrationMeta(
+            hhi=hhi(all_values),
+            gini=gini(all_values),
+            keys=len(nz),
+            note="over every key with credit, not only the rows shown",
+        ),
         "validation": graph.validation.as_dict(),
     }
     warnings += level_gaps(by, names, nz)
@@ -303,11 +393,11 @@ def attribute(
         rest_mask = np.ones(len(credit), dtype=bool)
         rest_mask[shown] = False
         rest = nz[rest_mask[nz]]
-        meta["rest"] = {
-            "keys": len(rest),
-            "value": float(credit[rest].sum()),
-            "share": float(100.0 * credit[rest].sum() / denominator) if denominator else 0.0,
-        }
+        meta["rest"] = RestMeta(
+            keys=len(rest),
+            value=float(credit[rest].sum()),
+            share=float(100.0 * credit[rest].sum() / denominator) if denominator else 0.0,
+        )
     return Attribution(rows, meta)
 
 
@@ -315,8 +405,8 @@ def _unknown_breakdown(
     graph: LineageGraph,
     values: np.ndarray,
     mask: np.ndarray,
-    view: str,
-    policy: str,
+    view: View,
+    policy: MergePolicy,
     unknown: float,
 ) -> dict[str, object]:
     """How much of the ``unknown`` country's credit comes from authors whose kind (user or
@@ -333,17 +423,7 @@ def _unknown_breakdown(
         named = graph.authors_of_kind(kind)
         if named:
             why[(why > 0) & (graph._org_lookup(named) >= 0)] = code
-    if view == "lineage":
-        credit, _ = credit_by_key(
-            graph,
-            values,
-            mask,
-            why,
-            len(WHY_UNKNOWN),
-            policy,  # type: ignore[arg-type]
-        )
-    else:
-        credit = np.bincount(why[mask], weights=values[mask], minlength=len(WHY_UNKNOWN))
+    credit, _ = credit_by_key(graph, values, mask, why, len(WHY_UNKNOWN), policy, view)
     out.update({name: float(credit[i]) for i, name in enumerate(WHY_UNKNOWN) if i})
     return out
 

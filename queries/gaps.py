@@ -8,13 +8,18 @@ under a table.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from hflineage.errors import QueryError
 from hflineage.graph import PLACEHOLDER_CREATED_AT, LineageGraph
 from hflineage.graph.taxonomy import UNKNOWN_COUNTRY
+from hflineage.queries.choices import Level, Metric
 from hflineage.queries.window import Window
+
+if TYPE_CHECKING:
+    from hflineage.queries.attribution import AttributionMeta
 
 __all__ = ["WHY_UNKNOWN", "gap_notes", "level_gaps", "metric_gaps", "window_gaps"]
 
@@ -29,7 +34,7 @@ _MISSING_NOTE = {
 }
 
 
-def metric_gaps(graph: LineageGraph, metric: str) -> list[str]:
+def metric_gaps(graph: LineageGraph, metric: Metric) -> list[str]:
     """Warnings for a metric some input rows lack; an error when no row states it."""
     note = _MISSING_NOTE.get(metric)
     if note is None:  # uploads: every row is one
@@ -78,7 +83,7 @@ def window_gaps(
     return []
 
 
-def level_gaps(by: str, names: Sequence[str], credited: np.ndarray) -> list[str]:
+def level_gaps(by: Level, names: Sequence[str], credited: np.ndarray) -> list[str]:
     """A warning when every credited key is the level's 'no data' key."""
     empty = {"country": UNKNOWN_COUNTRY, "family": "other"}.get(by)
     if empty is None or not len(credited):
@@ -89,13 +94,12 @@ def level_gaps(by: str, names: Sequence[str], credited: np.ndarray) -> list[str]
     return [f"every key is {empty!r}: no credited model matches the curated {table}"]
 
 
-def gap_notes(meta: dict[str, object]) -> list[str]:
+def gap_notes(meta: AttributionMeta) -> list[str]:
     """Warnings a table of these rows must carry (what ``meta`` says is missing or unclear)."""
-    warnings = meta.get("warnings")
-    notes = [str(w) for w in warnings] if isinstance(warnings, list) else []
+    notes = list(meta.get("warnings", []))
     unknown = meta.get("unknown")
-    denominator = float(meta.get("denominator", 0.0))  # type: ignore[arg-type]
-    if isinstance(unknown, dict) and unknown["value"] and denominator:
+    denominator = meta.get("denominator", 0.0)
+    if unknown is not None and unknown["value"] and denominator:
         part = float(unknown[WHY_UNKNOWN[1]])
         notes.append(
             f"unknown holds {100 * float(unknown['value']) / denominator:.3g}% of the "

@@ -15,6 +15,7 @@ from hflineage.graph import LineageGraph
 from hflineage.graph.inference import DEFAULT_MIN_CONFIDENCE
 from hflineage.loaders.records import SOURCES
 from hflineage.queries.attribution import credit_by_key, level_codes, metric_values
+from hflineage.queries.choices import Level, MergePolicy, Metric, View, check_choices
 from hflineage.queries.window import Window
 
 __all__ = ["inferred_credit", "with_inferred_shares"]
@@ -25,10 +26,10 @@ _INFERRED = SOURCES.index("inferred")
 def inferred_credit(
     graph: LineageGraph,
     *,
-    by: str,
-    view: str,
-    metric: str,
-    policy: str,
+    by: Level,
+    view: View,
+    metric: Metric,
+    policy: MergePolicy,
     window: Window | None = None,
 ) -> tuple[dict[str, float], float]:
     """Credit per key that flows through at least one inferred edge, and its total.
@@ -37,6 +38,7 @@ def inferred_credit(
     (under ``split`` a merge with one inferred parent counts whole: an upper bound). In the
     uploader view lineage plays no part, so nothing is inferred.
     """
+    view, policy, by = check_choices(view=view, policy=policy, by=by)
     window = window or Window()
     values = metric_values(graph, metric)
     mask, _ = window.mask(graph)
@@ -53,7 +55,7 @@ def inferred_credit(
         np.logical_or.at(dep, graph.edge_child[e], dep[graph.edge_parent[e]])
     codes, names = level_codes(graph, by)
     sel = mask & dep
-    credit, _ = credit_by_key(graph, values, sel, codes, len(names), policy)  # type: ignore[arg-type]
+    credit, _ = credit_by_key(graph, values, sel, codes, len(names), policy)
     out = {names[i]: float(credit[i]) for i in np.flatnonzero(credit > 0).tolist()}
     return out, float(values[sel].sum())
 
@@ -62,10 +64,10 @@ def with_inferred_shares(
     payload: dict[str, Any],
     graph: LineageGraph,
     *,
-    by: str,
-    view: str,
-    metric: str,
-    policy: str,
+    by: Level,
+    view: View,
+    metric: Metric,
+    policy: MergePolicy,
     window: Window | None = None,
     min_confidence: float = DEFAULT_MIN_CONFIDENCE,
 ) -> dict[str, Any]:

@@ -10,6 +10,7 @@ import numpy as np
 from hflineage.errors import QueryError
 from hflineage.graph import LineageGraph, Relation
 from hflineage.graph.lineage import csr_positions
+from hflineage.queries.choices import MergePolicy, as_policy
 
 __all__ = [
     "FamilySummary",
@@ -57,15 +58,16 @@ def descendants_of(graph: LineageGraph, model_id: str, max_depth: int | None = N
     return graph.ids_of(_walk(graph, graph.node(model_id), False, max_depth))
 
 
-def roots_of(graph: LineageGraph, model_id: str, policy: str = "split") -> list[tuple[str, float]]:
+def roots_of(
+    graph: LineageGraph, model_id: str, policy: MergePolicy = "split"
+) -> list[tuple[str, float]]:
     """The roots a model credits and their weights under a merge policy."""
-    if policy not in ("split", "full", "first"):
-        raise QueryError(f"policy must be split, full or first, got {policy!r}")
+    policy = as_policy(policy)
     return _roots(graph, graph.node(model_id), policy)
 
 
-def _roots(graph: LineageGraph, v: int, policy: str) -> list[tuple[str, float]]:
-    pairs = graph.root_sets(policy).roots_of(v)  # type: ignore[arg-type]
+def _roots(graph: LineageGraph, v: int, policy: MergePolicy) -> list[tuple[str, float]]:
+    pairs = graph.root_sets(policy).roots_of(v)
     names = graph.ids_of([r for r, _ in pairs])
     return sorted(
         ((m, w) for m, (_, w) in zip(names, pairs, strict=True)),
@@ -115,12 +117,11 @@ class LineageSummary:
 
 
 def lineage_of(
-    graph: LineageGraph, model_id: str, policy: str = "split", top: int = 10
+    graph: LineageGraph, model_id: str, policy: MergePolicy = "split", top: int = 10
 ) -> LineageSummary:
     """Ancestors, roots and a summary of descendants of one model."""
     v = graph.node(model_id)
-    if policy not in ("split", "full", "first"):
-        raise QueryError(f"policy must be split, full or first, got {policy!r}")
+    policy = as_policy(policy)
     desc = _walk(graph, v, False)
     anc = _walk(graph, v, True)
     edges = graph.parent_edges(v)

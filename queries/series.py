@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hflineage.graph import LineageGraph
-from hflineage.queries.attribution import _check, _level, metric_values
+from hflineage.queries.attribution import level_codes, metric_values
+from hflineage.queries.choices import Level, MergePolicy, Metric, View, check_choices
 from hflineage.queries.window import Window
 
-__all__ = ["MonthlySeries", "monthly_series"]
+__all__ = ["MonthlySeries", "monthly_series", "shares_of_totals"]
 
 
 @dataclass
@@ -25,10 +26,7 @@ class MonthlySeries:
 
     def shares(self) -> list[list[float]]:
         """Per-month shares in percent of that month's total."""
-        return [
-            [100.0 * v / t if t else 0.0 for v, t in zip(row, self.totals, strict=True)]
-            for row in self.values
-        ]
+        return shares_of_totals(self.values, self.totals)
 
     def as_dict(self) -> dict[str, object]:
         """JSON-ready form."""
@@ -43,13 +41,24 @@ class MonthlySeries:
         }
 
 
+def shares_of_totals(values: list[list[float]], totals: list[float]) -> list[list[float]]:
+    """Each row's values in percent of the column totals (0 where a total is 0).
+
+    >>> shares_of_totals([[1.0, 0.0], [3.0, 0.0]], [4.0, 0.0])
+    [[25.0, 0.0], [75.0, 0.0]]
+    """
+    return [
+        [100.0 * v / t if t else 0.0 for v, t in zip(row, totals, strict=True)] for row in values
+    ]
+
+
 def monthly_series(
     graph: LineageGraph,
     *,
-    by: str = "family",
-    view: str = "lineage",
-    metric: str = "uploads",
-    policy: str = "split",
+    by: Level = "family",
+    view: View = "lineage",
+    metric: Metric = "uploads",
+    policy: MergePolicy = "split",
     window: Window | None = None,
     top: int = 10,
 ) -> MonthlySeries:
@@ -58,12 +67,12 @@ def monthly_series(
     Months come from ``createdAt``; models with the placeholder or no date are left out
     and counted in ``meta['excluded']``.
     """
-    _check(view, policy, by)
+    view, policy, by = check_choices(view=view, policy=policy, by=by)
     window = window or Window()
     values = metric_values(graph, metric)
     mask, excluded = window.mask(graph, dated_only=True)
     months = graph.month()
-    codes, names = _level(graph, by)
+    codes, names = level_codes(graph, by)
     sel = np.flatnonzero(mask)
     present, month_of = _month_index(months[sel])
     n_months = len(present)
@@ -107,7 +116,7 @@ def monthly_series(
 
 def _credits(
     graph: LineageGraph,
-    policy: str,
+    policy: MergePolicy,
     codes: np.ndarray,
     nodes: np.ndarray,
     month_of: np.ndarray,
@@ -118,7 +127,7 @@ def _credits(
     A node crediting one root gives one entry; a merge crediting several gives one per root,
     weighted as the merge policy says.
     """
-    rs = graph.root_sets(policy)  # type: ignore[arg-type]
+    rs = graph.root_sets(policy)
     n = graph.n
     of = rs.of_node[nodes]
     merged = np.flatnonzero(of >= n)

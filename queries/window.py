@@ -16,7 +16,7 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 def parse_month(value: str, option: str = "month") -> np.datetime64:
-    """Read ``YYYY-MM`` as a month, or raise :class:`QueryError`."""
+    """Read ``YYYY-MM`` as a month, or raise :class:`QueryError` calling it ``option``."""
     m = _MONTH.match(value.strip())
     if not m or not 1 <= int(m.group(2)) <= 12:
         raise QueryError(f"{option} must be a month written YYYY-MM, got {value!r}")
@@ -31,10 +31,17 @@ class Window:
     until: str | None = None
 
     def __post_init__(self) -> None:
-        lo = parse_month(self.since, "--since") if self.since else None
-        hi = parse_month(self.until, "--until") if self.until else None
-        if lo is not None and hi is not None and lo > hi:
-            raise QueryError(f"--since {self.since} is after --until {self.until}; swap them")
+        _check_bounds(self.since, self.until, ("since", "until"))
+
+    @classmethod
+    def named(cls, since: str | None, until: str | None, names: tuple[str, str]) -> Window:
+        """A window whose errors call its bounds by the caller's ``names`` (a CLI's flags).
+
+        >>> Window.named("2025-01", None, ("--since", "--until")).describe()
+        'models created from 2025-01 to the newest model (months inclusive)'
+        """
+        _check_bounds(since, until, names)
+        return cls(since, until)
 
     @property
     def is_open(self) -> bool:
@@ -71,7 +78,14 @@ class Window:
         mask &= ~placeholder & ~missing
         months = created.astype("datetime64[M]")
         if self.since:
-            mask &= months >= parse_month(self.since, "--since")
+            mask &= months >= parse_month(self.since, "since")
         if self.until:
-            mask &= months <= parse_month(self.until, "--until")
+            mask &= months <= parse_month(self.until, "until")
         return mask, excluded
+
+
+def _check_bounds(since: str | None, until: str | None, names: tuple[str, str]) -> None:
+    lo = parse_month(since, names[0]) if since else None
+    hi = parse_month(until, names[1]) if until else None
+    if lo is not None and hi is not None and lo > hi:
+        raise QueryError(f"{names[0]} {since} is after {names[1]} {until}; swap them")

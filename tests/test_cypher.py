@@ -223,7 +223,7 @@ def test_library_files_declare_their_parameters() -> None:
 def test_library_binding_checks_values() -> None:
     q = library_query("roots")
     assert q.bind({"model_id": "a/b"}) == {"model_id": "a/b", "policy": "split"}
-    with pytest.raises(QueryError, match=r"needs --param model_id"):
+    with pytest.raises(QueryError, match=r"needs the parameter \$model_id"):
         q.bind({})
     with pytest.raises(QueryError, match=r"must be one of split, full, first"):
         q.bind({"model_id": "a/b", "policy": "most"})
@@ -504,7 +504,7 @@ def test_cli_db_build_and_library_queries(sample_path: Path, tmp_path: Path) -> 
     [
         (["MATCH (m:Model RETURN m"], "hf-lineage: error: Cypher syntax error"),
         (["MATCH (m:Model) DELETE m"], "rerun with --write"),
-        (["roots"], "needs --param model_id"),
+        (["roots"], "pass --param model_id="),
         (["MATCH (n) RETURN n", "--uri", "bolt://127.0.0.1:1"], "cannot reach a Bolt server"),
     ],
 )

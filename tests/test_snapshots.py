@@ -44,14 +44,9 @@ from hflineage.graph import LineageGraph, build_lineage_graph
 from hflineage.loaders import load_snapshot
 from hflineage.loaders.store import COUNT_COLUMNS, SnapshotStore, default_home, parse_day
 from hflineage.queries import attribute
-from hflineage.queries.periods import (
-    attribute_first_year,
-    attribute_period,
-    first_year_downloads,
-    period_bounds,
-    period_downloads,
-    weekly_series,
-)
+from hflineage.queries.periods.downloads import attribute_period, period_bounds, period_downloads
+from hflineage.queries.periods.first_year import attribute_first_year, first_year_downloads
+from hflineage.queries.periods.weekly import weekly_series
 
 QWEN = "Qwen/Qwen2.5-1.5B-Instruct"
 LLAMA = "meta-llama/Llama-3.1-8B-Instruct"
@@ -371,13 +366,13 @@ def test_period_bounds_pick_the_snapshots_on_or_before(history: SnapshotStore) -
     assert period_bounds(days, None, None) == (D0, D3)
     p = period_downloads(history, "2026-05-20", "2026-05-25")
     assert p.downloads_of(QWEN) == 600 and p.total == 605
-    with pytest.raises(QueryError, match="no stored snapshot on or before --from 2026-05-01"):
+    with pytest.raises(QueryError, match="on or before the period's start 2026-05-01"):
         period_bounds(days, "2026-05-01", "2026-05-27")
     with pytest.raises(QueryError, match="falls between two snapshots"):
         period_bounds(days, "2026-05-21", "2026-05-24")
     with pytest.raises(QueryError, match="needs two stored snapshots"):
         period_bounds(days[:1], None, None)
-    with pytest.raises(QueryError, match="must be before"):
+    with pytest.raises(QueryError, match="start 2026-05-27 must be before its end"):
         period_bounds(days, "2026-05-27", "2026-05-20")
 
 

@@ -14,21 +14,35 @@ import click
 
 from hflineage.graph import LineageGraph
 from hflineage.graph.opening import open_graph
+from hflineage.queries import Window
+from hflineage.queries.choices import (
+    LEVELS,
+    LINEAGE_LEVELS,
+    POLICIES,
+    VIEWS,
+    Level,
+    MergePolicy,
+    View,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
 
 __all__ = [
+    "chosen",
     "emit",
     "format_option",
     "load_graph",
+    "report_choices",
     "snapshot_option",
     "stderr_console",
     "store_option",
+    "window_of",
     "window_options",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
+C = TypeVar("C", bound=str)
 
 
 @functools.cache
@@ -73,6 +87,11 @@ def window_options(fn: F) -> F:
     )(fn)
 
 
+def window_of(since: str | None, until: str | None) -> Window:
+    """The ``--since``/``--until`` window (errors name the flags)."""
+    return Window.named(since, until, ("--since", "--until"))
+
+
 def format_option(fn: F) -> F:
     """``--format table|json|csv``."""
     return click.option(
@@ -83,6 +102,25 @@ def format_option(fn: F) -> F:
         show_default=True,
         help="Output format.",
     )(fn)
+
+
+def chosen(value: str, allowed: tuple[C, ...], flag: str) -> C:
+    """A ``click.Choice`` value as the library's ``Literal`` type (a checked conversion)."""
+    for choice in allowed:
+        if choice == value:
+            return choice
+    raise click.BadParameter(f"must be one of {', '.join(allowed)}, got {value!r}", param_hint=flag)
+
+
+def report_choices(by: str, view: str, policy: str) -> tuple[Level, View, MergePolicy]:
+    """``--by``, ``--view`` and ``--policy`` as the library's types, checked together."""
+    level = chosen(by, LEVELS, "--by")
+    if view == "uploader" and level in LINEAGE_LEVELS:
+        raise click.UsageError(
+            f"--by {by} needs the lineage view (roots and families are lineage ideas); "
+            "use --view lineage, or --by org/developer/country with --view uploader"
+        )
+    return level, chosen(view, VIEWS, "--view"), chosen(policy, POLICIES, "--policy")
 
 
 def progress_enabled() -> bool:

@@ -23,6 +23,7 @@ from hflineage.explorer.cli.common import (
 from hflineage.queries.cypher.embedded import DEFAULT_MEMORY, DEFAULT_TIMEOUT
 from hflineage.queries.cypher.library import (
     CypherRunner,
+    MissingParameter,
     library,
     library_query,
     parse_param_options,
@@ -284,6 +285,8 @@ def cypher(
         result = runner.run(text, values)
     except ReadOnlyError as exc:
         raise ReadOnlyError(f"{exc}; rerun with --write to allow it") from None
+    except MissingParameter as exc:
+        raise QueryError(f"{exc}; pass --param {exc.parameter}=...") from None
     finally:
         runner.close()
     payload: dict[str, Any] = {

@@ -10,11 +10,19 @@ from typing import Any, TypeVar
 import click
 
 from hflineage.errors import QueryError
-from hflineage.explorer.cli.common import load_graph, snapshot_option, store_option, window_options
+from hflineage.explorer.cli.common import (
+    chosen,
+    load_graph,
+    snapshot_option,
+    store_option,
+    window_of,
+    window_options,
+)
+from hflineage.explorer.site.family import COLOURINGS, LAYOUTS
 from hflineage.explorer.site.writer import render_model_view, write_site
 from hflineage.graph import LineageGraph
 from hflineage.queries import Window
-from hflineage.queries.periods import WeeklySeries
+from hflineage.queries.periods.weekly import WeeklySeries
 
 __all__ = ["html", "view"]
 
@@ -41,14 +49,14 @@ def _view_options(fn: F) -> F:
             click.option(
                 "--color",
                 "colour_by",
-                type=click.Choice(["country", "relation"]),
+                type=click.Choice(COLOURINGS),
                 default="country",
                 show_default=True,
                 help="Initial node colouring (the page has a switch).",
             ),
             click.option(
                 "--layout",
-                type=click.Choice(["radial", "layered"]),
+                type=click.Choice(LAYOUTS),
                 default="radial",
                 show_default=True,
                 help="Initial layout; layered is the hierarchical view (the page has a switch).",
@@ -113,7 +121,7 @@ def html(
     Example: hf-lineage html --snapshot ../shared/data/hub-stats-sample-2026-05.parquet
     --out report/
     """
-    window = Window(since, until)
+    window = window_of(since, until)
     graph = load_graph(snapshots)
     series = _weekly_series(graph, window, store_uri, weekly)
     result = write_site(
@@ -124,8 +132,8 @@ def html(
         roots=roots,
         cap=cap,
         collapse=collapse,
-        colour_by=colour_by,
-        layout=layout,
+        colour_by=chosen(colour_by, COLOURINGS, "--color"),
+        layout=chosen(layout, LAYOUTS, "--layout"),
         weekly=series,
     )
     largest = max(result.pages, key=lambda p: p.drawn, default=None)
@@ -150,7 +158,7 @@ def _weekly_series(
     if wanted is False:
         return []
     from hflineage.loaders.store import SnapshotStore
-    from hflineage.queries.periods import weekly_series
+    from hflineage.queries.periods.weekly import weekly_series
 
     store = SnapshotStore(store_uri)
     days = store.dates()
@@ -194,7 +202,12 @@ def view(
     graph = load_graph(snapshots)
     t = time.perf_counter()
     page, sub = render_model_view(
-        graph, model_id, cap=cap, collapse=collapse, colour_by=colour_by, layout=layout
+        graph,
+        model_id,
+        cap=cap,
+        collapse=collapse,
+        colour_by=chosen(colour_by, COLOURINGS, "--color"),
+        layout=chosen(layout, LAYOUTS, "--layout"),
     )
     if out.parent and not out.parent.exists():
         out.parent.mkdir(parents=True)

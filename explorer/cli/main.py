@@ -11,19 +11,22 @@ import click
 from hflineage import __version__
 from hflineage.errors import LineageError
 from hflineage.explorer.cli.common import (
+    chosen,
     emit,
     format_option,
     load_graph,
+    report_choices,
     snapshot_option,
+    window_of,
     window_options,
 )
 from hflineage.explorer.cli.process import exit_quickly, keep_freed_memory
 from hflineage.queries import (
-    Window,
     attribute,
     family_summary,
     lineage_of,
 )
+from hflineage.queries.choices import LEVELS, METRICS, POLICIES, VIEWS
 from hflineage.queries.gaps import gap_notes
 
 __all__ = ["cli", "main", "run"]
@@ -88,28 +91,28 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @snapshot_option
 @click.option(
     "--by",
-    type=click.Choice(["root", "family", "org", "developer", "country"]),
+    type=click.Choice(LEVELS),
     default="family",
     show_default=True,
     help="Level credited.",
 )
 @click.option(
     "--view",
-    type=click.Choice(["lineage", "uploader"]),
+    type=click.Choice(VIEWS),
     default="lineage",
     show_default=True,
     help="lineage: credit the roots' developers; uploader: credit who uploaded each repo.",
 )
 @click.option(
     "--metric",
-    type=click.Choice(["downloads", "downloads_all_time", "uploads", "likes"]),
+    type=click.Choice(tuple(METRICS)),
     default="downloads",
     show_default=True,
     help="downloads is the Hub's 30-day count.",
 )
 @click.option(
     "--policy",
-    type=click.Choice(["split", "full", "first"]),
+    type=click.Choice(POLICIES),
     default="split",
     show_default=True,
     help="How a merge's credit goes to its parents.",
@@ -167,6 +170,7 @@ def report(
 
     With inferred lineage: hf-lineage report --snapshot hub-stats.parquet --infer
     """
+    level, chosen_view, merge_policy = report_choices(by, view, policy)
     if infer and (date_from or date_to or first_year):
         raise click.UsageError("--infer cannot be combined with --from/--to/--first-year")
     if min_confidence is not None and not infer:
@@ -175,19 +179,29 @@ def report(
         from hflineage.explorer.cli.snapshot import period_report
 
         period_report(
-            snapshots=snapshots, by=by, view=view, policy=policy, since=since, until=until,
+            snapshots=snapshots, by=level, view=chosen_view, policy=merge_policy, since=since,
+            until=until,
             top=top, fmt=fmt, date_from=date_from, date_to=date_to, first_year=first_year,
         )  # fmt: skip
         return
-    window = Window(since, until)
+    window = window_of(since, until)
     graph = load_graph(snapshots, infer=infer, min_confidence=min_confidence)
-    shown = attribute(graph, by=by, view=view, metric=metric, policy=policy, window=window, top=top)
+    measured = chosen(metric, tuple(METRICS), "--metric")
+    shown = attribute(
+        graph,
+        by=level,
+        view=chosen_view,
+        metric=measured,
+        policy=merge_policy,
+        window=window,
+        top=top,
+    )
     m = shown.meta
     footer = (
         f"{m['metric_description']}; view {view}; policy {m['policy']}; "
-        f"{m['window']['description']}"  # type: ignore[index]
+        f"{m['window']['description']}"
         f"\ndenominator: {m['denominator']:,.0f} = {m['denominator_description']}"
-        f"\nHHI {m['concentration']['hhi']:,.0f}, Gini {m['concentration']['gini']:.3f} "  # type: ignore[index]
+        f"\nHHI {m['concentration']['hhi']:,.0f}, Gini {m['concentration']['gini']:.3f} "
         f"over {m['rows_total']:,} keys; rows: {graph.validation.load.rows_loaded:,} loaded, "
         f"{graph.validation.load.rows_rejected:,} rejected; {graph.validation.stubs:,} stubs; "
         f"{len(graph.validation.cycles_broken)} cycles broken"
@@ -202,8 +216,8 @@ def report(
 
         conf = DEFAULT_MIN_CONFIDENCE if min_confidence is None else min_confidence
         payload = with_inferred_shares(
-            payload, graph, by=by, view=view, metric=metric, policy=policy, window=window,
-            min_confidence=conf,
+            payload, graph, by=level, view=chosen_view, metric=measured, policy=merge_policy,
+            window=window, min_confidence=conf,
         )  # fmt: skip
         columns.append("of which inferred %")
         rows = [(*t, r["inferred_share"]) for t, r in zip(rows, payload["rows"], strict=True)]
@@ -221,7 +235,7 @@ def report(
 @cli.command()
 @click.argument("model_id")
 @snapshot_option
-@click.option("--policy", type=click.Choice(["split", "full", "first"]), default="split")
+@click.option("--policy", type=click.Choice(POLICIES), default="split")
 @format_option
 def lineage(model_id: str, snapshots: tuple[str, ...], policy: str, fmt: str) -> None:
     """Ancestors, roots and descendants of one model.
@@ -229,7 +243,7 @@ def lineage(model_id: str, snapshots: tuple[str, ...], policy: str, fmt: str) ->
     Example: hf-lineage lineage Qwen/Qwen2.5-7B --snapshot hub-stats.parquet
     """
     graph = load_graph(snapshots)
-    s = lineage_of(graph, model_id, policy)
+    s = lineage_of(graph, model_id, chosen(policy, POLICIES, "--policy"))
     rows: list[tuple[Any, ...]] = [
         ("model", s.model_id),
         ("family / org / country", f"{s.family} / {s.org} / {s.country}"),

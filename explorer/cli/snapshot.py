@@ -8,17 +8,20 @@ from typing import Any, TypeVar
 import click
 
 from hflineage.errors import QueryError
-from hflineage.explorer.cli.common import emit, format_option, load_graph, store_option
-from hflineage.graph import LineageGraph, build_lineage_graph
-from hflineage.loaders.store import SnapshotStore
-from hflineage.queries import Attribution, Window, gini, hhi
-from hflineage.queries.periods import (
-    attribute_first_year,
-    attribute_period,
-    first_year_downloads,
-    period_bounds,
-    period_downloads,
+from hflineage.explorer.cli.common import (
+    emit,
+    format_option,
+    load_graph,
+    store_option,
+    window_of,
 )
+from hflineage.graph import LineageGraph, build_lineage_graph
+from hflineage.loaders.store import SnapshotStore, parse_day
+from hflineage.queries import Attribution
+from hflineage.queries.choices import Level, MergePolicy, View
+from hflineage.queries.gaps import gap_notes
+from hflineage.queries.periods.downloads import attribute_period, period_bounds, period_downloads
+from hflineage.queries.periods.first_year import attribute_first_year, first_year_downloads
 
 __all__ = ["period_report", "snapshot"]
 
@@ -121,9 +124,9 @@ def _graph(store: SnapshotStore, snapshots: Sequence[str], day: Any) -> LineageG
 def period_report(
     *,
     snapshots: Sequence[str],
-    by: str,
-    view: str,
-    policy: str,
+    by: Level,
+    view: View,
+    policy: MergePolicy,
     since: str | None,
     until: str | None,
     top: int,
@@ -137,7 +140,10 @@ def period_report(
     if first_year and (date_from or date_to):
         raise click.UsageError("--first-year is its own window; drop --from/--to")
     store = SnapshotStore(store_uri)
-    window = Window(since, until)
+    window = window_of(since, until)
+    # the period's dates, read here so that an error names the flags
+    day_from = parse_day(date_from, "--from") if date_from else None
+    day_to = parse_day(date_to, "--to") if date_to else None
     result: Attribution
     if first_year:
         days = store.dates()
@@ -148,7 +154,9 @@ def period_report(
             )
         graph = _graph(store, snapshots, days[-1])
         fy = first_year_downloads(store, graph, renames=store.renames())
-        result = attribute_first_year(graph, fy, by=by, view=view, policy=policy, window=window)
+        result = attribute_first_year(
+            graph, fy, by=by, view=view, policy=policy, window=window, top=top
+        )
         counts = fy.report["models"]
         note = (
             f"left out: year not over {counts['year_not_over']:,}, no snapshot near the "
@@ -158,10 +166,12 @@ def period_report(
         )
         metric = "first-year downloads"
     else:
-        start, end = period_bounds(store.dates(), date_from, date_to)
+        start, end = period_bounds(store.dates(), day_from, day_to)
         graph = _graph(store, snapshots, end)
         period = period_downloads(store, start, end, renames=store.renames())
-        result = attribute_period(graph, period, by=by, view=view, policy=policy, window=window)
+        result = attribute_period(
+            graph, period, by=by, view=view, policy=policy, window=window, top=top
+        )
         r = period.report
         note = (
             f"totals that went down (credited 0): {r['decreased']['models']:,}; vanished "
@@ -176,22 +186,20 @@ def period_report(
                 f"snapshots {start.isoformat()} and {end.isoformat()}"
             )
         metric = "downloads in period"
-    values = [row.value for row in result.rows]
-    result.meta["concentration"] = {"hhi": hhi(values), "gini": gini(values), "keys": len(values)}
     result.meta["store"] = store.uri
-    shown = result.top(top)
-    m = shown.meta
+    m = result.meta
     footer = (
         f"{m['metric_description']}; view {view}; policy {m['policy']}; "
         f"{window.describe()}"
         f"\ndenominator: {m['denominator']:,.0f} = {m['denominator_description']}"
         f"\n{note}"
     )
+    footer += "".join(f"\nnote: {line}" for line in gap_notes(m))
     emit(
         fmt,
-        shown.as_dict(),
+        result.as_dict(),
         [by, metric, "share %", "models"],
-        [(row.key, row.value, row.share, row.models) for row in shown.rows],
+        [(row.key, row.value, row.share, row.models) for row in result.rows],
         title=f"{metric} by {by} ({view} view)",
         footer=footer,
     )

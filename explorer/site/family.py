@@ -22,7 +22,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from functools import cache
-from typing import Any
+from typing import Any, Literal, get_args
 
 import numpy as np
 from pyvis.network import Network
@@ -41,12 +41,23 @@ from hflineage.graph import INTERNATIONAL, PLACEHOLDER_CREATED_AT, UNKNOWN_COUNT
 from hflineage.queries.subgraph import GROUP, MORE, STUB, DrawnNode, SubgraphView
 
 __all__ = [
+    "COLOURINGS",
     "COUNTRY_COLOURS",
+    "LAYOUTS",
     "RELATION_COLOURS",
+    "ColourBy",
+    "Layout",
     "PageError",
     "check_offline",
     "render_subgraph_page",
 ]
+
+#: How a view colours its nodes at first (the page has a switch).
+ColourBy = Literal["country", "relation"]
+#: How a view places its nodes at first: radial, or layered (hierarchical).
+Layout = Literal["radial", "layered"]
+COLOURINGS: tuple[ColourBy, ...] = get_args(ColourBy)
+LAYOUTS: tuple[Layout, ...] = get_args(Layout)
 
 RELATION_COLOURS = {
     "root": "#222222",
@@ -224,8 +235,8 @@ def render_subgraph_page(
     heading: str,
     intro_html: str = "",
     back_href: str | None = None,
-    colour_by: str = "country",
-    layout: str = "radial",
+    colour_by: ColourBy = "country",
+    layout: Layout = "radial",
 ) -> str:
     """The HTML page of a family or subtree view.
 
@@ -238,9 +249,9 @@ def render_subgraph_page(
         colour_by: initial colouring, ``country`` or ``relation``.
         layout: initial layout, ``radial`` or ``layered``.
     """
-    if colour_by not in ("country", "relation"):
+    if colour_by not in COLOURINGS:
         raise ValueError(f"colour_by must be country or relation, got {colour_by!r}")
-    if layout not in ("radial", "layered"):
+    if layout not in LAYOUTS:
         raise ValueError(f"layout must be radial or layered, got {layout!r}")
     ids = graph.ids
     drawn = view.nodes
@@ -351,8 +362,14 @@ def _replace_once(page: str, marker: str, text: str) -> str:
     return page.replace(marker, text)
 
 
-COLOUR_CHOICES = (("country", "country of the developer"), ("relation", "relation to its parent"))
-LAYOUT_CHOICES = (("radial", "radial"), ("layered", "hierarchical (layered)"))
+COLOUR_CHOICES: tuple[tuple[ColourBy, str], ...] = (
+    ("country", "country of the developer"),
+    ("relation", "relation to its parent"),
+)
+LAYOUT_CHOICES: tuple[tuple[Layout, str], ...] = (
+    ("radial", "radial"),
+    ("layered", "hierarchical (layered)"),
+)
 
 
 def _select(element_id: str, choices: Sequence[tuple[str, str]], current: str) -> str:
@@ -377,8 +394,8 @@ def _header_html(
     back_href: str | None,
     view: SubgraphView,
     cpal: dict[str, str],
-    colour_by: str,
-    layout: str,
+    colour_by: ColourBy,
+    layout: Layout,
 ) -> str:
     s = view.stats
     back = f'<a class="back" href="{esc(back_href)}">&larr; report</a> ' if back_href else ""

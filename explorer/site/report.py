@@ -26,7 +26,8 @@ from hflineage.explorer.site.page import esc, fmt_int, fmt_pct, hub_url, render_
 from hflineage.graph import OTHER_FAMILY, LineageGraph
 from hflineage.queries import Attribution, MonthlySeries, Window, attribute, gini, hhi
 from hflineage.queries import monthly_series as _monthly_series
-from hflineage.queries.periods import WeeklySeries
+from hflineage.queries.choices import Level, View
+from hflineage.queries.periods.weekly import WeeklySeries
 
 __all__ = ["ReportLinks", "render_report", "render_weekly_section"]
 
@@ -330,14 +331,15 @@ parents named by other models but absent from the data; they still get credit.</
 
 def _concentration(graph: LineageGraph, window: Window) -> str:
     rows = []
-    for level, view in (
+    pairs: tuple[tuple[Level, View], ...] = (
         ("root", "lineage"),
         ("family", "lineage"),
         ("org", "lineage"),
         ("country", "lineage"),
         ("org", "uploader"),
         ("country", "uploader"),
-    ):
+    )
+    for level, view in pairs:
         att = attribute(graph, by=level, view=view, metric="downloads", window=window)
         values = [r.value for r in att.rows]
         top1 = att.rows[0].share if att.rows else 0.0

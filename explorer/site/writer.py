@@ -12,12 +12,12 @@ from pathlib import Path
 
 import numpy as np
 
-from hflineage.explorer.site.family import render_subgraph_page
+from hflineage.explorer.site.family import ColourBy, Layout, render_subgraph_page
 from hflineage.explorer.site.page import esc, fmt_int, slugify
 from hflineage.explorer.site.report import ReportLinks, render_report
 from hflineage.graph import OTHER_FAMILY, LineageGraph
 from hflineage.queries import Window, attribute, family_members
-from hflineage.queries.periods import WeeklySeries
+from hflineage.queries.periods.weekly import WeeklySeries
 from hflineage.queries.subgraph import SubgraphView, build_subgraph_view
 
 __all__ = ["PageInfo", "SiteResult", "render_model_view", "write_site"]
@@ -76,8 +76,8 @@ def render_model_view(
     *,
     cap: int = 1000,
     collapse: bool = True,
-    colour_by: str = "country",
-    layout: str = "radial",
+    colour_by: ColourBy = "country",
+    layout: Layout = "radial",
     back_href: str | None = None,
 ) -> tuple[str, SubgraphView]:
     """The page of one model and everything derived from it.
@@ -116,8 +116,8 @@ def write_site(
     roots: int = 20,
     cap: int = 1000,
     collapse: bool = True,
-    colour_by: str = "country",
-    layout: str = "radial",
+    colour_by: ColourBy = "country",
+    layout: Layout = "radial",
     weekly: Sequence[WeeklySeries] = (),
 ) -> SiteResult:
     """Write the report and its family and root views under ``out``.

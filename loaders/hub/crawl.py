@@ -35,6 +35,7 @@ from hflineage.errors import InputError
 from hflineage.loaders.hub.checkpoint import CHECKPOINT_VERSION, CrawlStore, PartLine, dump_model
 from hflineage.loaders.hub.client import HubClient, HubResponse, PageFailed, RetryEvent
 from hflineage.loaders.hub.records import rejection_reason
+from hflineage.loaders.hubstats_schema import LIST_EXPAND, MODEL_EXPAND_COLUMNS
 
 __all__ = [
     "LIST_EXPAND",
@@ -48,23 +49,8 @@ __all__ = [
     "model_url",
 ]
 
-#: Fields asked of the list endpoint (it refuses ``baseModels`` with HTTP 400).
-LIST_EXPAND = (
-    "author",
-    "createdAt",
-    "lastModified",
-    "downloads",
-    "downloadsAllTime",
-    "likes",
-    "tags",
-    "library_name",
-    "pipeline_tag",
-    "cardData",
-    "safetensors",
-    "gguf",
-)
 #: Fields asked of ``/api/models/{id}``: the list fields plus the Hub's resolved lineage.
-MODEL_EXPAND = (*LIST_EXPAND, "baseModels", "childrenModelCount")
+MODEL_EXPAND = (*LIST_EXPAND, *MODEL_EXPAND_COLUMNS, "childrenModelCount")
 
 _MAX_ERRORS_KEPT = 100
 #: Pages in a row without a new model after which a listing is taken to loop.
@@ -237,10 +223,11 @@ class _Crawl:
 
     def _start(self) -> dict[str, Any]:
         state: dict[str, Any] | None = self.store.load_checkpoint()
-        if state is not None and state.get("identity") != self.identity and not state["models"]:
+        same = state is not None and _same_crawl(state.get("identity"), self.identity)
+        if state is not None and not same and not state["models"]:
             state = None  # another crawl that wrote nothing: nothing to lose by starting over
         if state is not None:
-            if state.get("identity") != self.identity:
+            if not same:
                 raise InputError(
                     f"{self.store.checkpoint.name} belongs to another crawl "
                     f"({state.get('identity')!r}); rerun that command to finish it, or delete "
@@ -628,7 +615,7 @@ def crawl_family(
     _check_page_size(page_size)
     root_ids = list(dict.fromkeys(r.strip() for r in roots if r.strip()))
     if not root_ids:
-        raise InputError("a family crawl needs at least one root model id (--family ID)")
+        raise InputError(f"a family crawl needs at least one root model id, got {list(roots)!r}")
     if depth < 0:
         raise InputError(f"depth must be 0 or more generations, got {depth}")
     identity = {
@@ -704,7 +691,7 @@ def crawl_model(
     """
     ids = list(dict.fromkeys(m.strip() for m in model_ids if m.strip()))
     if not ids:
-        raise InputError("no model id given; pass --model ORG/NAME")
+        raise InputError(f"no model id given to crawl, got {list(model_ids)!r}")
     identity = {
         "mode": "model",
         "endpoint": client.endpoint,
@@ -723,6 +710,19 @@ def crawl_model(
                 state["cursor"] += 1
                 crawl.commit()
         return crawl.finish("model", _public(identity))
+
+
+def _same_crawl(saved: object, identity: dict[str, Any]) -> bool:
+    """Whether a checkpoint's identity is this crawl's (the ``expand`` fields in any order:
+    checkpoints written before the fields followed the dump's column order still resume)."""
+    if not isinstance(saved, dict):
+        return False
+
+    def fields(ident: dict[str, Any]) -> dict[str, Any]:
+        expand = ident.get("expand")
+        return {**ident, "expand": sorted(expand) if isinstance(expand, list) else expand}
+
+    return fields(saved) == fields(identity)
 
 
 def _public(identity: dict[str, Any]) -> dict[str, Any]:

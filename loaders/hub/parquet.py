@@ -1,6 +1,7 @@
 """API model objects -> parquet in the hub-stats schema (``cfahlgren1/hub-stats`` models.parquet).
 
-The columns and types are exactly the dump's, so every reader of the dump reads a crawl:
+The columns and types are exactly the dump's (:mod:`hflineage.loaders.hubstats_schema`), so
+every reader of the dump reads a crawl:
 ``cardData`` and ``gguf`` are JSON text, timestamps are naive UTC microseconds,
 ``safetensors.parameters`` is a struct of the dump's dtype columns.
 """
@@ -16,52 +17,9 @@ from typing import IO, Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from hflineage.loaders.hubstats_schema import HUB_STATS_SCHEMA, SAFETENSORS_DTYPES
+
 __all__ = ["HUB_STATS_SCHEMA", "SAFETENSORS_DTYPES", "hub_stats_row", "write_parquet"]
-
-#: The dtypes of ``safetensors.parameters`` in the hub-stats dump, in its column order.
-SAFETENSORS_DTYPES = (
-    "BF16", "F32", "F8_E4M3", "U8", "I64", "F8_E8M0", "I8", "I32", "F16", "U32",
-    "BOOL", "I16", "U16", "C64", "F64", "miku", "fastllm", "F8_E5M2", "U64", "F6_E2M3",
-)  # fmt: skip
-
-HUB_STATS_SCHEMA = pa.schema(
-    [
-        ("id", pa.string()),
-        ("author", pa.string()),
-        ("createdAt", pa.timestamp("us")),
-        ("lastModified", pa.timestamp("us")),
-        ("downloads", pa.int64()),
-        ("downloadsAllTime", pa.int64()),
-        ("likes", pa.int64()),
-        ("trendingScore", pa.float64()),
-        ("tags", pa.list_(pa.string())),
-        ("cardData", pa.string()),
-        (
-            "safetensors",
-            pa.struct(
-                [
-                    ("parameters", pa.struct([(k, pa.int64()) for k in SAFETENSORS_DTYPES])),
-                    ("total", pa.int64()),
-                ]
-            ),
-        ),
-        ("gguf", pa.string()),
-        (
-            "baseModels",
-            pa.struct(
-                [
-                    ("relation", pa.string()),
-                    (
-                        "models",
-                        pa.list_(pa.struct([("_id", pa.string()), ("id", pa.string())])),
-                    ),
-                ]
-            ),
-        ),
-        ("pipeline_tag", pa.string()),
-        ("library_name", pa.string()),
-    ]
-)
 
 _DTYPES = frozenset(SAFETENSORS_DTYPES)
 _BATCH_ROWS = 10_000

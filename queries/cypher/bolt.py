@@ -197,7 +197,8 @@ class BoltCypher(ClosingRunner):
         self.engine = "neo4j" if self.dialect == "cypher" else self.dialect
         if self.dialect == "falkordb" and database:
             raise QueryError(
-                "FalkorDB serves one graph over Bolt and ignores database names; drop --database"
+                "FalkorDB serves one graph over Bolt and ignores database names; "
+                "give no database name"
             )
         if self.dialect == "falkordb" and timeout:
             # Measured: a query given 0.5 s ran for 60 s; the transaction timeout that Neo4j
@@ -248,7 +249,7 @@ class BoltCypher(ClosingRunner):
             raise
         except nx.AuthError:
             raise QueryError(
-                f"{self.location} refused the credentials; check --user and --password-env"
+                f"{self.location} refused the credentials; check the user name and password"
             ) from None
         except nx.CypherSyntaxError as exc:
             raise QueryError(f"Cypher syntax error: {first_line(exc.message or exc)}") from None
@@ -269,7 +270,7 @@ class BoltCypher(ClosingRunner):
                 "error, syntax errors and timeouts included, as 'An unknown error occurred')"
             )
         if "timeout" in message.lower() or "terminated" in message.lower():
-            return f"query stopped by the server ({message}); raise --timeout?"
+            return f"query stopped by the server ({message}); allow it a longer timeout?"
         return f"Cypher error ({exc.code}): {message}"
 
     def _detect(self) -> str:

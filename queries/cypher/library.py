@@ -35,6 +35,7 @@ __all__ = [
     "CypherResult",
     "CypherRunner",
     "LibraryQuery",
+    "MissingParameter",
     "Param",
     "check_parameters",
     "library",
@@ -52,6 +53,18 @@ _PARAM_LINE = re.compile(
     r"^//\s+\$(?P<name>\w+)\s+(?P<type>[\w|]+)(?:\s+=\s+(?P<default>\"[^\"]*\"|\S+))?\s*(?P<doc>.*)$"
 )
 _SCALAR_TYPES = ("string", "int", "float", "bool", "list")
+
+
+class MissingParameter(QueryError):
+    """A query needs a ``$parameter`` that was given no value.
+
+    Attributes:
+        parameter: the parameter's name (without ``$``).
+    """
+
+    def __init__(self, message: str, parameter: str) -> None:
+        super().__init__(message)
+        self.parameter = parameter
 
 
 @dataclass(frozen=True)
@@ -143,8 +156,9 @@ class LibraryQuery:
             if p.name in values:
                 out[p.name] = p.convert(values[p.name], self.name)
             elif p.required:
-                raise QueryError(
-                    f"query {self.name!r} needs --param {p.name}=... ({p.doc or p.type})"
+                raise MissingParameter(
+                    f"query {self.name!r} needs the parameter ${p.name} ({p.doc or p.type})",
+                    p.name,
                 )
             else:
                 out[p.name] = p.default
@@ -387,9 +401,9 @@ def check_parameters(query: str, params: Mapping[str, object]) -> None:
     used = query_parameters(query)
     missing = sorted(used - set(params))
     if missing:
-        raise QueryError(
-            f"the query uses {', '.join('$' + m for m in missing)} but no value was given; "
-            f"add --param {missing[0]}=..."
+        raise MissingParameter(
+            f"the query uses {', '.join('$' + m for m in missing)} but no value was given",
+            missing[0],
         )
     unused = sorted(set(params) - used)
     if unused:

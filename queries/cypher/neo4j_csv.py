@@ -84,7 +84,7 @@ def write_neo4j_csv(tables: GraphTables, folder: str | Path) -> CsvExport:
     """
     out = Path(folder)
     if out.exists() and not out.is_dir():
-        raise InputError(f"--out {out} exists and is not a folder", path=str(out))
+        raise InputError(f"{out} exists and is not a folder", path=str(out))
     out.mkdir(parents=True, exist_ok=True)
     nodes: dict[str, Path] = {}
     rows: dict[str, int] = {}
