@@ -75,6 +75,15 @@ def synthetic_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.fixture(scope="session")
+def hub_stats_path(synthetic_path: Path) -> Path:
+    """One realistic hub-stats file: the real sample when present, else the generated Hub.
+
+    For checks that hold on any Hub data and need one file, not each corpus in turn.
+    """
+    return SAMPLE if SAMPLE.is_file() else synthetic_path
+
+
 #: The corpora behaviour tests run on: the generated one always, the real sample when present.
 CORPORA = ["sample", "synthetic"] if SAMPLE.is_file() else ["synthetic"]
 

@@ -1,4 +1,5 @@
-"""The columnar fast path against a plain networkx path, on the real sample and a 50k synthetic Hub.
+"""The columnar fast path against a plain networkx path, on the real sample (or a generated
+Hub without it) and a 50k synthetic Hub.
 
 The plain path shares nothing with the fast one but :func:`normalise_id` (the syntactic id rule)
 and the curated taxonomy: it parses rows in Python, picks parents by the documented trust order,
@@ -214,11 +215,12 @@ def synth_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-@pytest.fixture(scope="module", params=["sample", "synth-50k"])
+@pytest.fixture(scope="module", params=["sample-or-synth-6k", "synth-50k"])
 def both(request: pytest.FixtureRequest, synth_path: Path) -> tuple[Path, LineageGraph, Plain]:
-    """(path, fast graph, plain networkx graph) for the real sample and the synthetic Hub."""
-    if request.param == "sample":
-        path: Path = request.getfixturevalue("sample_path")
+    """(path, fast graph, plain networkx graph) for the real sample (the generated 6,000-model
+    Hub without it) and the 50,000-model synthetic Hub."""
+    if request.param == "sample-or-synth-6k":
+        path: Path = request.getfixturevalue("hub_stats_path")
     else:
         path = synth_path
     graph = build_lineage_graph(*load_snapshots([path]))
@@ -374,8 +376,8 @@ def test_a_graph_built_on_colliding_fingerprints_is_built_again_from_checked_mat
     assert table.id_keys().parent_row.tolist() == [0, -1, 1]
 
 
-def test_stub_rows_are_written_after_the_loaded_columns(sample_path: Path) -> None:
-    table, report = load_snapshot(sample_path)
+def test_stub_rows_are_written_after_the_loaded_columns(hub_stats_path: Path) -> None:
+    table, report = load_snapshot(hub_stats_path)
     n = len(table)
     graphs = [
         build_lineage_graph(table, report, sources=sources)
@@ -420,8 +422,8 @@ def test_repeated_ids_in_a_parquet_keep_their_first_row(tmp_path: Path) -> None:
     assert graph.id_of(graph.node("org/base")) == "Org/Base"
 
 
-def test_graph_lookups_without_a_list_of_every_id(sample_path: Path) -> None:
-    graph = build_lineage_graph(*load_snapshot(sample_path))
+def test_graph_lookups_without_a_list_of_every_id(hub_stats_path: Path) -> None:
+    graph = build_lineage_graph(*load_snapshot(hub_stats_path))
     v = int(np.argmax(graph.depth))
     mid = graph.id_of(v)
     assert graph.node(mid.swapcase()) == v
@@ -433,13 +435,13 @@ def test_graph_lookups_without_a_list_of_every_id(sample_path: Path) -> None:
 
 
 def test_many_batches_on_threads_give_the_same_table(
-    sample_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    hub_stats_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from hflineage.loaders import hubstats
 
-    table, report = load_snapshot(sample_path)
+    table, report = load_snapshot(hub_stats_path)
     out = tmp_path / "many.parquet"
-    pq.write_table(pq.read_table(sample_path), out, row_group_size=97)
+    pq.write_table(pq.read_table(hub_stats_path), out, row_group_size=97)
     # Small tasks and batches: dozens of them, read on the thread pool.
     monkeypatch.setattr(hubstats, "_TASK_ROWS", 500)
     monkeypatch.setattr(hubstats, "_BATCH_ROWS", 128)
@@ -544,7 +546,7 @@ def test_tags_read_whole_streamed_or_refused_as_a_dictionary_agree(
 @pytest.mark.parametrize("streamed", [False, True])
 @pytest.mark.parametrize("failing", [0, 5, 11])
 def test_an_error_in_any_batch_stops_the_load_with_that_error(
-    sample_path: Path,
+    hub_stats_path: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     failing: int,
@@ -555,7 +557,7 @@ def test_an_error_in_any_batch_stops_the_load_with_that_error(
     from hflineage.loaders import hubstats
 
     out = tmp_path / "many.parquet"
-    pq.write_table(pq.read_table(sample_path), out, row_group_size=300)
+    pq.write_table(pq.read_table(hub_stats_path), out, row_group_size=300)
     monkeypatch.setattr(hubstats, "_TASK_ROWS", 600)
     monkeypatch.setattr(hubstats, "_BATCH_ROWS", 128)
     if streamed:  # record batches, parsed by the thread that reads them
@@ -649,12 +651,12 @@ def test_facts_of_one_node_match_the_whole_graph_codes(
 
 @pytest.mark.parametrize("task_rows", [500, 1_000_000])
 def test_rejected_rows_across_tasks_leave_no_gaps(
-    sample_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, task_rows: int
+    hub_stats_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, task_rows: int
 ) -> None:
     """Workers write numbers into whole-file arrays; rejected rows must not leave holes."""
     from hflineage.loaders import hubstats
 
-    raw = pq.read_table(sample_path)
+    raw = pq.read_table(hub_stats_path)
     ids = raw.column("id").to_pylist()
     bad = set(range(5, len(ids), 211)) | {len(ids) - 1}  # in many batches and tasks
     for i in bad:
