@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ __all__ = [
     "CRAWL_HUB_MODELS",
     "hub_stats_row",
     "write_crawl_hub",
+    "write_filled_hub",
     "write_hub_stats",
 ]
 
@@ -33,11 +34,17 @@ def hub_stats_row(
     relation: str = "finetune",
     *,
     downloads: int = 0,
+    downloads_all_time: int | None = None,
     likes: int = 0,
+    modified: str | None = None,
     base_models: bool = True,
 ) -> dict[str, Any]:
     """One dump row for ``model_id``, created at ``created`` (``"2024-04-18T16:00:00"``),
-    derived from ``parents`` by ``relation`` (the Hub's ``baseModels`` too if ``base_models``)."""
+    derived from ``parents`` by ``relation`` (the Hub's ``baseModels`` too if ``base_models``).
+
+    ``downloads_all_time`` defaults to three times the 30-day ``downloads``, ``modified``
+    (lastModified) to ``created``.
+    """
     when = datetime.fromisoformat(created)
     card: dict[str, Any] = {"license": "apache-2.0"}
     if parents:
@@ -47,9 +54,9 @@ def hub_stats_row(
         "id": model_id,
         "author": model_id.split("/")[0],
         "createdAt": when,
-        "lastModified": when,
+        "lastModified": datetime.fromisoformat(modified) if modified else when,
         "downloads": downloads,
-        "downloadsAllTime": downloads * 3,
+        "downloadsAllTime": downloads * 3 if downloads_all_time is None else downloads_all_time,
         "likes": likes,
         "trendingScore": 0.0,
         "tags": ["transformers", "safetensors"]
@@ -177,26 +184,39 @@ CRAWL_HUB_MODELS = 4_167
 
 
 def write_crawl_hub(path: Path, generated: Path) -> Path:
-    """A hub-stats file of :data:`CRAWL_HUB_MODELS` models: :data:`CRAWL_FAMILIES` and, to
-    fill it, the first rows of the ``generated`` dump that do not touch those families.
+    """A hub-stats file of :data:`CRAWL_HUB_MODELS` models: :data:`CRAWL_FAMILIES`, filled up
+    with rows of the ``generated`` dump (see :func:`write_filled_hub`)."""
+    return write_filled_hub(path, CRAWL_FAMILIES, generated, CRAWL_HUB_MODELS)
 
-    Rows that mention a family id in any spelling (their own id, a tag, the card) are left
-    out, so the families' children are exactly the hand-built ones.
+
+def write_filled_hub(
+    path: Path,
+    hand_built: Sequence[dict[str, Any]],
+    generated: Path,
+    total: int,
+    *,
+    keep: Callable[[dict[str, Any]], bool] = lambda row: True,
+) -> Path:
+    """A hub-stats file of ``total`` models: the ``hand_built`` rows first, then the first
+    rows of the ``generated`` dump that do not touch them and that ``keep`` accepts.
+
+    A generated row that mentions a hand-built id or parent in any spelling (its own id, a
+    tag, the card) is left out, so the hand-built rows' lineage and children are exactly
+    the hand-built ones.
     """
     table = pq.read_table(generated)
-    names = [str(r["id"]).lower() for r in CRAWL_FAMILIES]
-    parents = {p.lower() for r in CRAWL_FAMILIES for p in _parents(r)}
-    mentioned = (*names, *parents)
+    names = {str(r["id"]).lower() for r in hand_built}
+    mentioned = names | {p.lower() for r in hand_built for p in _parents(r)}
     filler: list[dict[str, Any]] = []
-    wanted = CRAWL_HUB_MODELS - len(CRAWL_FAMILIES)
+    wanted = total - len(hand_built)
     for row in table.to_pylist():
         text = json.dumps([row["id"], row["tags"], row["cardData"]]).lower()
-        if not any(m in text for m in mentioned):
+        if keep(row) and not any(m in text for m in mentioned):
             filler.append(row)
             if len(filler) == wanted:
                 break
-    assert len(filler) == wanted, "the generated dump is too small to fill the crawlable Hub"
-    return write_hub_stats(path, [*CRAWL_FAMILIES, *filler], table.schema)
+    assert len(filler) == wanted, f"the generated dump is too small to fill {total} models"
+    return write_hub_stats(path, [*hand_built, *filler], table.schema)
 
 
 def _parents(row: dict[str, Any]) -> list[str]:
