@@ -6,40 +6,82 @@ import sys
 from pathlib import Path
 
 import click
+import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 from conftest import api_model, write_jsonl
 from conftest import run_cli as run
+from hubrows import hub_stats_row, write_hub_stats
 
 from hflineage.explorer.cli import cli, main
 
+#: A small Hub in the dump's format. 30-day downloads credited to root orgs (split):
+#: Qwen 1000 + 500 + 200/2 = 1600, meta-llama 900 + 300 + 200/2 = 1300, mistralai 400 + 50,
+#: google 250, microsoft 120, deepseek-ai 80, dave 10; 3,810 in all.
+SMALL_HUB = (
+    hub_stats_row("Qwen/Qwen2.5-7B", "2024-09-15T12:00:00", downloads=1000),
+    hub_stats_row("alice/qwen-ft", "2024-10-01T12:00:00", ["Qwen/Qwen2.5-7B"], downloads=500),
+    hub_stats_row("meta-llama/Llama-3.1-8B", "2024-07-14T08:00:00", downloads=900),
+    hub_stats_row("bob/llama-ft", "2024-08-01", ["meta-llama/Llama-3.1-8B"], downloads=300),
+    hub_stats_row(
+        "carol/merge",
+        "2024-11-01T08:00:00",
+        ["Qwen/Qwen2.5-7B", "meta-llama/Llama-3.1-8B"],
+        "merge",
+        downloads=200,
+    ),
+    hub_stats_row("mistralai/Mistral-7B-v0.1", "2023-09-20T13:03:50", downloads=400),
+    hub_stats_row(
+        "ibm-research/merlinite-7b", "2024-02-02", ["mistralai/Mistral-7B-v0.1"], downloads=50
+    ),
+    hub_stats_row("google/gemma-2-9b", "2024-06-24T08:00:00", downloads=250),
+    hub_stats_row("microsoft/phi-2", "2023-12-13T08:00:00", downloads=120),
+    hub_stats_row("deepseek-ai/DeepSeek-V3", "2024-12-26T08:00:00", downloads=80),
+    hub_stats_row("dave/lonely", "2025-01-02T08:00:00", downloads=10),
+)
 
-def test_report_json_contract(sample_path: Path) -> None:
+
+@pytest.fixture(scope="module")
+def small_hub_path(synthetic_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """:data:`SMALL_HUB` as a hub-stats parquet file (the generated dump's schema)."""
+    path = tmp_path_factory.mktemp("small-hub") / "small.parquet"
+    return write_hub_stats(path, SMALL_HUB, pq.read_schema(synthetic_path))
+
+
+def test_report_json_contract(small_hub_path: Path) -> None:
     p = run(
-        "report", "--snapshot", str(sample_path), "--by", "org", "--format", "json", "--top", "5"
-    )
+        "report", "--snapshot", str(small_hub_path), "--by", "org", "--format", "json", "--top",
+        "5",
+    )  # fmt: skip
     assert p.returncode == 0, p.stderr
     out = json.loads(p.stdout)
     assert set(out) == {"rows", "meta"}
     assert len(out["rows"]) == 5
     for r in out["rows"]:
         assert set(r) == {"key", "value", "share", "models"}
-    assert out["rows"][0]["key"] == "Qwen"
+    got = [(r["key"], r["value"]) for r in out["rows"]]
+    assert got == [
+        ("Qwen", 1600), ("meta-llama", 1300), ("mistralai", 450), ("google", 250),
+        ("microsoft", 120),
+    ]  # fmt: skip
+    assert out["rows"][0]["share"] == pytest.approx(100 * 1600 / 3810)
     m = out["meta"]
     for k in ("view", "metric", "policy", "window", "denominator", "validation"):
         assert k in m
     assert (m["view"], m["metric"], m["policy"]) == ("lineage", "downloads", "split")
-    assert m["validation"]["rows_loaded"] == 4167
+    assert m["denominator"] == 3810
+    assert m["validation"]["rows_loaded"] == len(SMALL_HUB)
+    assert m["rows_total"] == 7
     assert m["rest"]["keys"] == m["rows_total"] - 5
     assert sum(r["share"] for r in out["rows"]) + m["rest"]["share"] == pytest.approx(100.0)
 
 
 @pytest.mark.parametrize("fmt", ["table", "csv"])
-def test_report_other_formats(sample_path: Path, fmt: str) -> None:
+def test_report_other_formats(hub_stats_path: Path, fmt: str) -> None:
     p = run(
         "report",
         "--snapshot",
-        str(sample_path),
+        str(hub_stats_path),
         "--by",
         "country",
         "--view",
@@ -55,31 +97,32 @@ def test_report_other_formats(sample_path: Path, fmt: str) -> None:
         assert "denominator" in p.stdout
 
 
-def test_lineage_and_family_commands(sample_path: Path) -> None:
+def test_lineage_and_family_commands(small_hub_path: Path) -> None:
     p = run(
-        "lineage", "ibm-research/merlinite-7b", "--snapshot", str(sample_path), "--format", "json"
-    )
+        "lineage", "ibm-research/merlinite-7b", "--snapshot", str(small_hub_path), "--format",
+        "json",
+    )  # fmt: skip
     assert p.returncode == 0, p.stderr
     out = json.loads(p.stdout)
     assert out["parents"] == [
         {"model_id": "mistralai/Mistral-7B-v0.1", "relation": "finetune", "source": "hub"}
     ]
     assert out["roots"] == [{"model_id": "mistralai/Mistral-7B-v0.1", "weight": 1.0}]
-    p = run("family", "Qwen", "--snapshot", str(sample_path), "--format", "json")
+    p = run("family", "Qwen", "--snapshot", str(small_hub_path), "--format", "json")
     assert p.returncode == 0, p.stderr
     fam = json.loads(p.stdout)
-    assert fam["family"] == "Qwen" and fam["members"] > 100
+    assert fam["family"] == "Qwen" and fam["members"] == 3  # the root, a finetune, a merge
 
 
-def test_errors_are_one_line_and_exit_1(sample_path: Path, tmp_path: Path) -> None:
-    p = run("lineage", "nobody/nothing", "--snapshot", str(sample_path))
+def test_errors_are_one_line_and_exit_1(hub_stats_path: Path, tmp_path: Path) -> None:
+    p = run("lineage", "nobody/nothing", "--snapshot", str(hub_stats_path))
     assert p.returncode == 1
     assert p.stderr.strip().count("\n") == 0 and "not in the graph" in p.stderr
     p = run("report", "--snapshot", str(tmp_path / "missing.parquet"))
     assert p.returncode == 1 and "does not exist" in p.stderr and "Traceback" not in p.stderr
     p = run("--debug", "report", "--snapshot", str(tmp_path / "missing.parquet"))
     assert p.returncode == 1 and "Traceback" in p.stderr
-    p = run("report", "--snapshot", str(sample_path), "--since", "2025-99")
+    p = run("report", "--snapshot", str(hub_stats_path), "--since", "2025-99")
     assert p.returncode == 1 and "YYYY-MM" in p.stderr
 
 
@@ -142,19 +185,19 @@ def test_main_entry_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_report_without_snapshot_fetches_the_hub_dump_through_huggingface_hub(
-    sample_path: Path, tmp_path: Path
+    hub_stats_path: Path, tmp_path: Path
 ) -> None:
     from fakehub import running_fake_hub
 
     with running_fake_hub(models=[]) as hub:
-        hub.add_file("datasets/cfahlgren1/hub-stats/models.parquet", sample_path.read_bytes())
+        hub.add_file("datasets/cfahlgren1/hub-stats/models.parquet", hub_stats_path.read_bytes())
         env = {"HF_ENDPOINT": hub.url, "HF_HOME": str(tmp_path / "hf"), "HF_HUB_OFFLINE": "0"}
         p = run("report", "--by", "org", "--format", "json", "--top", "3", env=env)
         assert p.returncode == 0, p.stderr
         direct = run(
             "report",
             "--snapshot",
-            str(sample_path),
+            str(hub_stats_path),
             "--by",
             "org",
             "--format",
