@@ -10,7 +10,9 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
+from hubrows import SMALL_HUB, write_hub_stats
 
 from hflineage.graph import LineageGraph, build_lineage_graph
 from hflineage.loaders import LoadReport, ModelTable, load_snapshot
@@ -82,6 +84,13 @@ def hub_stats_path(synthetic_path: Path) -> Path:
     For checks that hold on any Hub data and need one file, not each corpus in turn.
     """
     return SAMPLE if SAMPLE.is_file() else synthetic_path
+
+
+@pytest.fixture(scope="session")
+def small_hub_path(synthetic_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``hubrows.SMALL_HUB`` (11 hand-built models) as a hub-stats parquet file."""
+    path = tmp_path_factory.mktemp("small-hub") / "small.parquet"
+    return write_hub_stats(path, SMALL_HUB, pq.read_schema(synthetic_path))
 
 
 #: The corpora behaviour tests run on: the generated one always, the real sample when present.

@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 __all__ = [
     "CRAWL_FAMILIES",
     "CRAWL_HUB_MODELS",
+    "SMALL_HUB",
     "hub_stats_row",
     "write_crawl_hub",
     "write_filled_hub",
@@ -177,6 +178,31 @@ CRAWL_FAMILIES: tuple[dict[str, Any], ...] = (
     hub_stats_row("Qwen/Qwen2-72B-Instruct", "2024-05-28T03:48:49", ["Qwen/Qwen2-72B"]),
     hub_stats_row("Qwen/Qwen1.5-MoE-A2.7B", "2024-03-14T12:46:26"),
     hub_stats_row("Qwen/Qwen1.5-MoE-A2.7B-Chat", "2024-03-14T12:47:34", ["Qwen/Qwen1.5-MoE-A2.7B"]),
+)
+
+#: A small Hub: 11 models, no stubs. 30-day downloads credited to root orgs (split):
+#: Qwen 1000 + 500 + 200/2 = 1600, meta-llama 900 + 300 + 200/2 = 1300, mistralai 400 + 50,
+#: google 250, microsoft 120, deepseek-ai 80, dave 10; 3,810 in all.
+SMALL_HUB = (
+    hub_stats_row("Qwen/Qwen2.5-7B", "2024-09-15T12:00:00", downloads=1000),
+    hub_stats_row("alice/qwen-ft", "2024-10-01T12:00:00", ["Qwen/Qwen2.5-7B"], downloads=500),
+    hub_stats_row("meta-llama/Llama-3.1-8B", "2024-07-14T08:00:00", downloads=900),
+    hub_stats_row("bob/llama-ft", "2024-08-01", ["meta-llama/Llama-3.1-8B"], downloads=300),
+    hub_stats_row(
+        "carol/merge",
+        "2024-11-01T08:00:00",
+        ["Qwen/Qwen2.5-7B", "meta-llama/Llama-3.1-8B"],
+        "merge",
+        downloads=200,
+    ),
+    hub_stats_row("mistralai/Mistral-7B-v0.1", "2023-09-20T13:03:50", downloads=400),
+    hub_stats_row(
+        "ibm-research/merlinite-7b", "2024-02-02", ["mistralai/Mistral-7B-v0.1"], downloads=50
+    ),
+    hub_stats_row("google/gemma-2-9b", "2024-06-24T08:00:00", downloads=250),
+    hub_stats_row("microsoft/phi-2", "2023-12-13T08:00:00", downloads=120),
+    hub_stats_row("deepseek-ai/DeepSeek-V3", "2024-12-26T08:00:00", downloads=80),
+    hub_stats_row("dave/lonely", "2025-01-02T08:00:00", downloads=10),
 )
 
 #: Models on the crawlable Hub: 9 pages of 500, 42 pages of 100.

@@ -6,46 +6,13 @@ import sys
 from pathlib import Path
 
 import click
-import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 from conftest import api_model, write_jsonl
 from conftest import run_cli as run
-from hubrows import hub_stats_row, write_hub_stats
+from hubrows import SMALL_HUB
 
 from hflineage.explorer.cli import cli, main
-
-#: A small Hub in the dump's format. 30-day downloads credited to root orgs (split):
-#: Qwen 1000 + 500 + 200/2 = 1600, meta-llama 900 + 300 + 200/2 = 1300, mistralai 400 + 50,
-#: google 250, microsoft 120, deepseek-ai 80, dave 10; 3,810 in all.
-SMALL_HUB = (
-    hub_stats_row("Qwen/Qwen2.5-7B", "2024-09-15T12:00:00", downloads=1000),
-    hub_stats_row("alice/qwen-ft", "2024-10-01T12:00:00", ["Qwen/Qwen2.5-7B"], downloads=500),
-    hub_stats_row("meta-llama/Llama-3.1-8B", "2024-07-14T08:00:00", downloads=900),
-    hub_stats_row("bob/llama-ft", "2024-08-01", ["meta-llama/Llama-3.1-8B"], downloads=300),
-    hub_stats_row(
-        "carol/merge",
-        "2024-11-01T08:00:00",
-        ["Qwen/Qwen2.5-7B", "meta-llama/Llama-3.1-8B"],
-        "merge",
-        downloads=200,
-    ),
-    hub_stats_row("mistralai/Mistral-7B-v0.1", "2023-09-20T13:03:50", downloads=400),
-    hub_stats_row(
-        "ibm-research/merlinite-7b", "2024-02-02", ["mistralai/Mistral-7B-v0.1"], downloads=50
-    ),
-    hub_stats_row("google/gemma-2-9b", "2024-06-24T08:00:00", downloads=250),
-    hub_stats_row("microsoft/phi-2", "2023-12-13T08:00:00", downloads=120),
-    hub_stats_row("deepseek-ai/DeepSeek-V3", "2024-12-26T08:00:00", downloads=80),
-    hub_stats_row("dave/lonely", "2025-01-02T08:00:00", downloads=10),
-)
-
-
-@pytest.fixture(scope="module")
-def small_hub_path(synthetic_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """:data:`SMALL_HUB` as a hub-stats parquet file (the generated dump's schema)."""
-    path = tmp_path_factory.mktemp("small-hub") / "small.parquet"
-    return write_hub_stats(path, SMALL_HUB, pq.read_schema(synthetic_path))
 
 
 def test_report_json_contract(small_hub_path: Path) -> None:
@@ -59,7 +26,7 @@ def test_report_json_contract(small_hub_path: Path) -> None:
     assert len(out["rows"]) == 5
     for r in out["rows"]:
         assert set(r) == {"key", "value", "share", "models"}
-    got = [(r["key"], r["value"]) for r in out["rows"]]
+    got = [(r["key"], r["value"]) for r in out["rows"]]  # worked out in hubrows.SMALL_HUB
     assert got == [
         ("Qwen", 1600), ("meta-llama", 1300), ("mistralai", 450), ("google", 250),
         ("microsoft", 120),
