@@ -208,13 +208,13 @@ def test_sample_graph_matches_documented_counts(sample_graph: LineageGraph) -> N
 
 
 def test_orgs_worked_out_while_building_equal_a_fresh_lookup(
-    sample_graph: LineageGraph,
+    corpus_graph: LineageGraph,
 ) -> None:
     """The builder finds every node's place among the curated orgs on its second core; the
     graph answers with it, read-only, and it equals the lookup done afterwards."""
     from hflineage.graph.lineage import _lower_authors, _org_keys, curated_orgs, org_lookup
 
-    g = sample_graph
+    g = corpus_graph
     curated = curated_orgs(g.taxonomy)
     assert tuple(curated) in g.__dict__["_org_lookups"]
     early = g._org_lookup(curated)
@@ -227,14 +227,14 @@ def test_orgs_worked_out_while_building_equal_a_fresh_lookup(
 
 
 def test_root_sets_do_not_depend_on_edges_being_in_child_order(
-    sample_graph: LineageGraph,
+    corpus_graph: LineageGraph,
 ) -> None:
     """Built graphs keep edges in child order (first parents are found over the edges); a
     graph whose edges are not (each child's edges apart, still in their order) gets the same
     root sets."""
     import dataclasses
 
-    g = sample_graph
+    g = corpus_graph
     child = g.edge_child
     starts = np.flatnonzero(np.concatenate(([True], child[1:] != child[:-1])))
     rest = np.setdiff1d(np.arange(len(child)), starts)
