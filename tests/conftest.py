@@ -52,9 +52,10 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
 
 @pytest.fixture(scope="session")
 def sample_path() -> Path:
-    """The real 4,167-row hub-stats sample (tests skip when ../shared/data is absent)."""
+    """The real 4,167-row hub-stats sample, for checks of the sample's own figures (they skip
+    when ../shared/data is absent; checks of behaviour use generated or hand-built data)."""
     if not SAMPLE.is_file():
-        pytest.skip(f"real sample not found at {SAMPLE} (../shared/data is absent)")
+        pytest.skip(f"checks the real sample's own figures; no sample at {SAMPLE}")
     return SAMPLE
 
 

@@ -43,6 +43,16 @@ def test_report_json_contract(small_hub_path: Path) -> None:
     assert sum(r["share"] for r in out["rows"]) + m["rest"]["share"] == pytest.approx(100.0)
 
 
+def test_the_real_sample_reports_its_known_figures(sample_path: Path) -> None:
+    """The sample's own figures: Qwen leads by org; 4,167 rows and 957 stub parents."""
+    p = run("report", "--snapshot", str(sample_path), "--by", "org", "--format", "json")
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout)
+    assert out["rows"][0]["key"] == "Qwen"
+    v = out["meta"]["validation"]
+    assert (v["rows_loaded"], v["stubs"], v["placeholder_created_at"]) == (4167, 957, 9)
+
+
 @pytest.mark.parametrize("fmt", ["table", "csv"])
 def test_report_other_formats(hub_stats_path: Path, fmt: str) -> None:
     p = run(
