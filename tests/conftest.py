@@ -10,7 +10,9 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
+from hubrows import SMALL_HUB, write_hub_stats
 
 from hflineage.graph import LineageGraph, build_lineage_graph
 from hflineage.loaders import LoadReport, ModelTable, load_snapshot
@@ -50,9 +52,10 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
 
 @pytest.fixture(scope="session")
 def sample_path() -> Path:
-    """The real 4,167-row hub-stats sample (tests skip when ../shared/data is absent)."""
+    """The real 4,167-row hub-stats sample, for checks of the sample's own figures (they skip
+    when ../shared/data is absent; checks of behaviour use generated or hand-built data)."""
     if not SAMPLE.is_file():
-        pytest.skip(f"real sample not found at {SAMPLE} (../shared/data is absent)")
+        pytest.skip(f"checks the real sample's own figures; no sample at {SAMPLE}")
     return SAMPLE
 
 
@@ -73,6 +76,22 @@ def synthetic_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     done = subprocess.run(args, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     return out
+
+
+@pytest.fixture(scope="session")
+def hub_stats_path(synthetic_path: Path) -> Path:
+    """One realistic hub-stats file: the real sample when present, else the generated Hub.
+
+    For checks that hold on any Hub data and need one file, not each corpus in turn.
+    """
+    return SAMPLE if SAMPLE.is_file() else synthetic_path
+
+
+@pytest.fixture(scope="session")
+def small_hub_path(synthetic_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``hubrows.SMALL_HUB`` (11 hand-built models) as a hub-stats parquet file."""
+    path = tmp_path_factory.mktemp("small-hub") / "small.parquet"
+    return write_hub_stats(path, SMALL_HUB, pq.read_schema(synthetic_path))
 
 
 #: The corpora behaviour tests run on: the generated one always, the real sample when present.

@@ -1,4 +1,4 @@
-"""A fake Hugging Face Hub API on 127.0.0.1, serving real model records, with injectable faults.
+"""A fake Hugging Face Hub API on 127.0.0.1, serving model records, with injectable faults.
 
 It answers the two endpoints the crawler uses, the way the real Hub does:
 
@@ -13,8 +13,10 @@ It answers the two endpoints the crawler uses, the way the real Hub does:
 - ``GET /api/users/{name}/overview`` and ``GET /api/organizations/{name}/overview``: the
   accounts of :attr:`FakeHub.accounts` (404 for any other name), for the author-kind crawl.
 
-The data are the 4,167 real models of ``hub-stats-sample-2026-05.parquet``, turned back into
-API objects (``cardData``/``gguf`` parsed, timestamps as ``2024-03-02T03:51:35.000Z``).
+The data are the rows of a hub-stats parquet file (by default the real sample,
+``hub-stats-sample-2026-05.parquet``; the tests pass hand-built and generated ones), turned
+back into API objects (``cardData``/``gguf`` parsed, timestamps as
+``2024-03-02T03:51:35.000Z``).
 
 Faults (:class:`Fault`) are queued per test: an HTTP status (429 with ``Retry-After`` or
 ``RateLimit``, 5xx bursts), a connection reset mid-body, truncated JSON, a response slower than

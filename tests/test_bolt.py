@@ -17,6 +17,7 @@ from backends import CypherBackend, PythonBackend
 from bolt import FalkorDBServer, FalkorDBUnavailable
 from conftest import api_model, graph_of
 from conftest import run_cli as run
+from hubrows import SMALL_HUB
 
 from hflineage.errors import QueryError
 from hflineage.graph import LineageGraph
@@ -217,15 +218,15 @@ def test_falkordb_value_rules() -> None:
 
 
 def test_cli_push_and_cypher_over_bolt(
-    server: FalkorDBServer, sample_path: Path, tmp_path: Path
+    server: FalkorDBServer, small_hub_path: Path, tmp_path: Path
 ) -> None:
     p = run(
-        "neo4j", "push", "--snapshot", str(sample_path), "--uri", server.uri, "--format", "json"
+        "neo4j", "push", "--snapshot", str(small_hub_path), "--uri", server.uri, "--format", "json"
     )
     assert p.returncode == 0, p.stderr
     report = json.loads(p.stdout)
-    assert report["complete"] and report["sent"]["Model"] == 5124
-    p = run("neo4j", "push", "--snapshot", str(sample_path), "--uri", server.uri)
+    assert report["complete"] and report["sent"]["Model"] == len(SMALL_HUB)  # no stubs
+    p = run("neo4j", "push", "--snapshot", str(small_hub_path), "--uri", server.uri)
     assert p.returncode == 0 and "already pushed" in p.stdout, p.stderr
     p = run(
         "cypher",
@@ -251,7 +252,7 @@ def test_cli_push_and_cypher_over_bolt(
     assert p.returncode == 1 and "--write" in p.stderr
 
 
-def test_cli_never_shows_the_password(server: FalkorDBServer, sample_path: Path) -> None:
+def test_cli_never_shows_the_password(server: FalkorDBServer) -> None:
     secret = "hunter2-do-not-print"
     p = run(
         "cypher",

@@ -10,36 +10,55 @@ import pytest
 from click.testing import CliRunner
 from conftest import api_model, write_jsonl
 from conftest import run_cli as run
+from hubrows import SMALL_HUB
 
 from hflineage.explorer.cli.main import cli, main
 
 
-def test_report_json_contract(sample_path: Path) -> None:
+def test_report_json_contract(small_hub_path: Path) -> None:
     p = run(
-        "report", "--snapshot", str(sample_path), "--by", "org", "--format", "json", "--top", "5"
-    )
+        "report", "--snapshot", str(small_hub_path), "--by", "org", "--format", "json", "--top",
+        "5",
+    )  # fmt: skip
     assert p.returncode == 0, p.stderr
     out = json.loads(p.stdout)
     assert set(out) == {"rows", "meta"}
     assert len(out["rows"]) == 5
     for r in out["rows"]:
         assert set(r) == {"key", "value", "share", "models"}
-    assert out["rows"][0]["key"] == "Qwen"
+    got = [(r["key"], r["value"]) for r in out["rows"]]  # worked out in hubrows.SMALL_HUB
+    assert got == [
+        ("Qwen", 1600), ("meta-llama", 1300), ("mistralai", 450), ("google", 250),
+        ("microsoft", 120),
+    ]  # fmt: skip
+    assert out["rows"][0]["share"] == pytest.approx(100 * 1600 / 3810)
     m = out["meta"]
     for k in ("view", "metric", "policy", "window", "denominator", "validation"):
         assert k in m
     assert (m["view"], m["metric"], m["policy"]) == ("lineage", "downloads", "split")
-    assert m["validation"]["rows_loaded"] == 4167
+    assert m["denominator"] == 3810
+    assert m["validation"]["rows_loaded"] == len(SMALL_HUB)
+    assert m["rows_total"] == 7
     assert m["rest"]["keys"] == m["rows_total"] - 5
     assert sum(r["share"] for r in out["rows"]) + m["rest"]["share"] == pytest.approx(100.0)
 
 
+def test_the_real_sample_reports_its_known_figures(sample_path: Path) -> None:
+    """The sample's own figures: Qwen leads by org; 4,167 rows and 957 stub parents."""
+    p = run("report", "--snapshot", str(sample_path), "--by", "org", "--format", "json")
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout)
+    assert out["rows"][0]["key"] == "Qwen"
+    v = out["meta"]["validation"]
+    assert (v["rows_loaded"], v["stubs"], v["placeholder_created_at"]) == (4167, 957, 9)
+
+
 @pytest.mark.parametrize("fmt", ["table", "csv"])
-def test_report_other_formats(sample_path: Path, fmt: str) -> None:
+def test_report_other_formats(hub_stats_path: Path, fmt: str) -> None:
     p = run(
         "report",
         "--snapshot",
-        str(sample_path),
+        str(hub_stats_path),
         "--by",
         "country",
         "--view",
@@ -55,31 +74,32 @@ def test_report_other_formats(sample_path: Path, fmt: str) -> None:
         assert "denominator" in p.stdout
 
 
-def test_lineage_and_family_commands(sample_path: Path) -> None:
+def test_lineage_and_family_commands(small_hub_path: Path) -> None:
     p = run(
-        "lineage", "ibm-research/merlinite-7b", "--snapshot", str(sample_path), "--format", "json"
-    )
+        "lineage", "ibm-research/merlinite-7b", "--snapshot", str(small_hub_path), "--format",
+        "json",
+    )  # fmt: skip
     assert p.returncode == 0, p.stderr
     out = json.loads(p.stdout)
     assert out["parents"] == [
         {"model_id": "mistralai/Mistral-7B-v0.1", "relation": "finetune", "source": "hub"}
     ]
     assert out["roots"] == [{"model_id": "mistralai/Mistral-7B-v0.1", "weight": 1.0}]
-    p = run("family", "Qwen", "--snapshot", str(sample_path), "--format", "json")
+    p = run("family", "Qwen", "--snapshot", str(small_hub_path), "--format", "json")
     assert p.returncode == 0, p.stderr
     fam = json.loads(p.stdout)
-    assert fam["family"] == "Qwen" and fam["members"] > 100
+    assert fam["family"] == "Qwen" and fam["members"] == 3  # the root, a finetune, a merge
 
 
-def test_errors_are_one_line_and_exit_1(sample_path: Path, tmp_path: Path) -> None:
-    p = run("lineage", "nobody/nothing", "--snapshot", str(sample_path))
+def test_errors_are_one_line_and_exit_1(hub_stats_path: Path, tmp_path: Path) -> None:
+    p = run("lineage", "nobody/nothing", "--snapshot", str(hub_stats_path))
     assert p.returncode == 1
     assert p.stderr.strip().count("\n") == 0 and "not in the graph" in p.stderr
     p = run("report", "--snapshot", str(tmp_path / "missing.parquet"))
     assert p.returncode == 1 and "does not exist" in p.stderr and "Traceback" not in p.stderr
     p = run("--debug", "report", "--snapshot", str(tmp_path / "missing.parquet"))
     assert p.returncode == 1 and "Traceback" in p.stderr
-    p = run("report", "--snapshot", str(sample_path), "--since", "2025-99")
+    p = run("report", "--snapshot", str(hub_stats_path), "--since", "2025-99")
     assert p.returncode == 1 and "YYYY-MM" in p.stderr
 
 
@@ -142,19 +162,19 @@ def test_main_entry_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_report_without_snapshot_fetches_the_hub_dump_through_huggingface_hub(
-    sample_path: Path, tmp_path: Path
+    hub_stats_path: Path, tmp_path: Path
 ) -> None:
     from fakehub import running_fake_hub
 
     with running_fake_hub(models=[]) as hub:
-        hub.add_file("datasets/cfahlgren1/hub-stats/models.parquet", sample_path.read_bytes())
+        hub.add_file("datasets/cfahlgren1/hub-stats/models.parquet", hub_stats_path.read_bytes())
         env = {"HF_ENDPOINT": hub.url, "HF_HOME": str(tmp_path / "hf"), "HF_HUB_OFFLINE": "0"}
         p = run("report", "--by", "org", "--format", "json", "--top", "3", env=env)
         assert p.returncode == 0, p.stderr
         direct = run(
             "report",
             "--snapshot",
-            str(sample_path),
+            str(hub_stats_path),
             "--by",
             "org",
             "--format",

@@ -1,4 +1,7 @@
-"""The crawler against a local fake Hub serving the 4,167 real sample models, under faults.
+"""The crawler against a local fake Hub, under faults.
+
+The fake Hub serves 4,167 models: hand-built families (``hubrows.CRAWL_FAMILIES``) and
+generated ones; crawls must also reproduce the real sample when it is present.
 
 No test sleeps for real: the client's sleep is a list that records the waits.
 """
@@ -24,7 +27,15 @@ import httpx2
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
-from fakehub import FakeHub, Fault, FaultKind, api_models_from_parquet, running_fake_hub
+from fakehub import (
+    SAMPLE_PARQUET,
+    FakeHub,
+    Fault,
+    FaultKind,
+    api_models_from_parquet,
+    running_fake_hub,
+)
+from hubrows import CRAWL_HUB_MODELS, write_crawl_hub
 
 from hflineage.errors import HubUnavailable, InputError
 from hflineage.explorer.cli import crawl_progress
@@ -41,22 +52,51 @@ from hflineage.loaders.hub.crawl import LIST_EXPAND, crawl_family, crawl_hub, cr
 from hflineage.loaders.hub.parquet import HUB_STATS_SCHEMA
 
 TOKEN = "hf_test_token_do_not_leak"
-PAGE = 500  # 9 pages over the 4,167 sample models
+PAGE = 500  # 9 pages over the 4,167 models of the crawlable Hub
 
 
 # -- fixtures ---------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def sample_models(sample_path: Path) -> list[dict[str, Any]]:
-    """The sample parquet as API model objects (what the fake Hub serves)."""
-    return api_models_from_parquet(sample_path)
+def crawl_hub_path(synthetic_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The crawlable Hub as a hub-stats file: hand-built families and generated models."""
+    path = write_crawl_hub(tmp_path_factory.mktemp("crawl-hub") / "hub.parquet", synthetic_path)
+    assert pq.read_metadata(path).num_rows == CRAWL_HUB_MODELS
+    return path
+
+
+@pytest.fixture(scope="module")
+def hub_models(crawl_hub_path: Path) -> list[dict[str, Any]]:
+    """The crawlable Hub as API model objects (what the fake Hub serves)."""
+    return api_models_from_parquet(crawl_hub_path)
+
+
+#: The hub-stats files a crawl must reproduce: the crawlable Hub, and the real sample when
+#: it is present (its real quirks; nothing is skipped without it).
+SOURCES = ["crawl-hub", *(["sample"] if SAMPLE_PARQUET.is_file() else [])]
+
+
+@pytest.fixture(params=SOURCES)
+def source_path(request: pytest.FixtureRequest) -> Path:
+    """Each hub-stats file of :data:`SOURCES` in turn."""
+    path: Path = request.getfixturevalue(
+        "crawl_hub_path" if request.param == "crawl-hub" else "sample_path"
+    )
+    return path
 
 
 @pytest.fixture
-def hub(sample_models: list[dict[str, Any]]) -> Iterator[FakeHub]:
+def source_client(source_path: Path) -> Iterator[HubClient]:
+    """A client of a fake Hub that serves :func:`source_path`."""
+    with running_fake_hub(api_models_from_parquet(source_path)) as fake:
+        yield HubClient(fake.url, token=TOKEN)
+
+
+@pytest.fixture
+def hub(hub_models: list[dict[str, Any]]) -> Iterator[FakeHub]:
     """A fresh fake Hub (no faults, empty request log) on a free local port."""
-    with running_fake_hub(sample_models) as fake:
+    with running_fake_hub(hub_models) as fake:
         yield fake
 
 
@@ -84,12 +124,10 @@ class FakeClock:
 
 
 @pytest.fixture(scope="module")
-def baseline(
-    sample_models: list[dict[str, Any]], tmp_path_factory: pytest.TempPathFactory
-) -> bytes:
+def baseline(hub_models: list[dict[str, Any]], tmp_path_factory: pytest.TempPathFactory) -> bytes:
     """The bytes of one uninterrupted, fault-free whole-Hub crawl."""
     out = tmp_path_factory.mktemp("baseline") / "hub.jsonl.gz"
-    with running_fake_hub(sample_models) as fake:
+    with running_fake_hub(hub_models) as fake:
         crawl_hub(out, HubClient(fake.url, token=TOKEN), page_size=PAGE)
     return out.read_bytes()
 
@@ -137,8 +175,9 @@ def test_fake_hub_paginates_and_refuses_like_the_hub(hub: FakeHub) -> None:
         assert first[1]["createdAt"] >= second[0]["createdAt"]
         assert {m["id"] for m in first}.isdisjoint(m["id"] for m in second)
         expand = {"expand": ["baseModels", "childrenModelCount"]}
-        r = http.get(f"{hub.url}/api/models/HuggingFaceH4/zephyr-7b-gemma-v0.1", params=expand)
-        assert r.json()["baseModels"]["models"][0]["id"] == "HuggingFaceH4/zephyr-7b-gemma-sft-v0.1"
+        r = http.get(f"{hub.url}/api/models/HuggingFaceH4/zephyr-7b-beta", params=expand)
+        assert r.json()["baseModels"]["models"][0]["id"] == "mistralai/Mistral-7B-v0.1"
+        assert r.json()["childrenModelCount"] == 1  # TheBloke/zephyr-7b-beta-GGUF
         assert isinstance(r.json()["childrenModelCount"], int)
         r = http.get(f"{hub.url}/api/models/nobody/nothing")
         assert (r.status_code, r.headers["x-error-code"]) == (404, "RepoNotFound")
@@ -159,17 +198,17 @@ def test_fake_hub_paginates_and_refuses_like_the_hub(hub: FakeHub) -> None:
 
 
 def test_whole_hub_crawl_has_every_model_once_in_hub_order(
-    tmp_path: Path, client: HubClient, hub: FakeHub, sample_models: list[dict[str, Any]]
+    tmp_path: Path, client: HubClient, hub: FakeHub, hub_models: list[dict[str, Any]]
 ) -> None:
     out = tmp_path / "hub.jsonl.gz"
     result = crawl_hub(out, client, page_size=PAGE, clock=FakeClock())
     got = read_snapshot(out)
-    assert [m["id"] for m in got] == expected_hub_order(sample_models)
+    assert [m["id"] for m in got] == expected_hub_order(hub_models)
     assert (result.models, result.pages, result.complete) == (4167, 9, True)
-    by_id = {m["id"]: m for m in sample_models}
-    sample = by_id["HuggingFaceH4/zephyr-7b-gemma-v0.1"]
-    crawled = next(m for m in got if m["id"] == sample["id"])
-    assert crawled == {k: v for k, v in sample.items() if k in ("_id", "id", *LIST_EXPAND)}
+    by_id = {m["id"]: m for m in hub_models}
+    served = by_id["HuggingFaceH4/zephyr-7b-beta"]
+    crawled = next(m for m in got if m["id"] == served["id"])
+    assert crawled == {k: v for k, v in served.items() if k in ("_id", "id", *LIST_EXPAND)}
     first = hub.requests[0].query
     assert first["sort"] == ["createdAt"] and first["direction"] == ["-1"]
     assert first["limit"] == [str(PAGE)] and first["expand"] == list(LIST_EXPAND)
@@ -189,18 +228,19 @@ def test_snapshot_is_reproducible_and_independent_of_page_size(
     assert out.read_bytes() == baseline
 
 
-def test_parquet_has_the_hub_stats_schema_and_the_sample_values(
-    tmp_path: Path, client: HubClient, sample_path: Path
+def test_parquet_has_the_hub_stats_schema_and_the_served_values(
+    tmp_path: Path, source_client: HubClient, source_path: Path
 ) -> None:
+    client = source_client
     out = tmp_path / "hub.parquet"
     crawl_hub(out, client, page_size=1000)
-    sample = pq.read_table(sample_path)
+    served = pq.read_table(source_path)
     crawled = pq.read_table(out)
-    assert crawled.schema.equals(sample.schema, check_metadata=False)
-    assert HUB_STATS_SCHEMA.equals(sample.schema, check_metadata=False)
+    assert crawled.schema.equals(served.schema, check_metadata=False)
+    assert HUB_STATS_SCHEMA.equals(served.schema, check_metadata=False)
     # The list endpoint has no trendingScore (not asked) nor baseModels (refused).
-    same = [c for c in sample.column_names if c not in ("trendingScore", "baseModels")]
-    want = sorted(sample.select(same).to_pylist(), key=lambda r: r["id"])
+    same = [c for c in served.column_names if c not in ("trendingScore", "baseModels")]
+    want = sorted(served.select(same).to_pylist(), key=lambda r: r["id"])
     got = sorted(crawled.select(same).to_pylist(), key=lambda r: r["id"])
     assert got == want
     assert crawled.column("baseModels").null_count == crawled.num_rows
@@ -337,12 +377,12 @@ def test_a_used_up_rate_limit_window_pauses_the_next_request(
 
 
 def test_cross_origin_links_are_refused_by_default_and_never_get_the_token(
-    tmp_path: Path, sample_models: list[dict[str, Any]], baseline: bytes
+    tmp_path: Path, hub_models: list[dict[str, Any]], baseline: bytes
 ) -> None:
     out = tmp_path / "hub.jsonl.gz"
     with (
-        running_fake_hub(sample_models) as foreign,
-        running_fake_hub(sample_models, link_base=foreign.url) as home,
+        running_fake_hub(hub_models) as foreign,
+        running_fake_hub(hub_models, link_base=foreign.url) as home,
     ):
         client = HubClient(home.url, token=TOKEN)
         with pytest.raises(PageFailed) as caught:
@@ -395,9 +435,9 @@ SMALL = 10  # models per page on the small Hub: 6 pages over 60 models
 
 
 @pytest.fixture
-def small_hub(sample_models: list[dict[str, Any]]) -> Iterator[FakeHub]:
-    """A fake Hub of the 60 newest sample models (6 pages of 10), for quick hostile runs."""
-    newest = sorted(sample_models, key=lambda m: (m["createdAt"], m["id"]), reverse=True)[:60]
+def small_hub(hub_models: list[dict[str, Any]]) -> Iterator[FakeHub]:
+    """A fake Hub of its 60 newest models (6 pages of 10), for quick hostile runs."""
+    newest = sorted(hub_models, key=lambda m: (m["createdAt"], m["id"]), reverse=True)[:60]
     with running_fake_hub(newest) as fake:
         yield fake
 
@@ -833,7 +873,7 @@ def test_loaders_count_numbers_beyond_64_bits_instead_of_failing(tmp_path: Path)
 
 
 def test_a_looping_family_listing_is_skipped_and_the_next_node_crawled(
-    tmp_path: Path, client: HubClient, hub: FakeHub, sample_models: list[dict[str, Any]]
+    tmp_path: Path, client: HubClient, hub: FakeHub, hub_models: list[dict[str, Any]]
 ) -> None:
     roots = ["mistralai/Mistral-7B-v0.1", "meta-llama/Meta-Llama-3-8B"]
     hub.faults.append(Fault("selflink", at=3))  # the first children page of the first root
@@ -846,9 +886,9 @@ def test_a_looping_family_listing_is_skipped_and_the_next_node_crawled(
     )
     assert (result.skipped, result.complete, result.runs) == (1, False, 2)
     ids = [m["id"] for m in read_snapshot(out)]
-    first_children = [i for i in ids[2:] if i in descendants_by_tags(sample_models, roots[:1], 1)]
+    first_children = [i for i in ids[2:] if i in descendants_by_tags(hub_models, roots[:1], 1)]
     assert len(first_children) == 5  # the first page only
-    assert set(ids) >= descendants_by_tags(sample_models, roots[1:], 1)
+    assert set(ids) >= descendants_by_tags(hub_models, roots[1:], 1)
 
 
 def test_a_failing_model_is_skipped_only_when_asked(
@@ -1031,13 +1071,13 @@ def same_figures(a: object, b: object) -> bool:
         ("crawl.jsonl.gz", ["--by", "org", "--metric", "uploads", "--policy", "full"]),
     ],
 )
-def test_report_on_a_crawl_gives_the_figures_of_the_sample(
-    tmp_path: Path, client: HubClient, sample_path: Path, name: str, options: list[str]
+def test_report_on_a_crawl_gives_the_figures_of_the_served_file(
+    tmp_path: Path, source_client: HubClient, source_path: Path, name: str, options: list[str]
 ) -> None:
     from hflineage.explorer.cli.main import cli
 
     out = tmp_path / name
-    crawl_hub(out, client, page_size=1000)
+    crawl_hub(out, source_client, page_size=1000)
 
     def report(snapshot: Path) -> dict[str, Any]:
         args = ["report", "--snapshot", str(snapshot), "--format", "json", "--top", "100000"]
@@ -1047,16 +1087,16 @@ def test_report_on_a_crawl_gives_the_figures_of_the_sample(
         answer: dict[str, Any] = json.loads(result.stdout)
         return answer
 
-    crawled, sample = report(out), report(sample_path)
-    assert len(sample["rows"]) > 5
+    crawled, served = report(out), report(source_path)
+    assert len(served["rows"]) > 5
     # Provenance differs by design: the list endpoint has no baseModels, so edges come from
     # the Hub's base_model tags instead; the graph and every figure are the same (up to the
     # order in which fractional credits are summed).
-    got, want = crawled["meta"].pop("validation"), sample["meta"].pop("validation")
-    assert same_figures(crawled["meta"], sample["meta"])
+    got, want = crawled["meta"].pop("validation"), served["meta"].pop("validation")
+    assert same_figures(crawled["meta"], served["meta"])
     # All rows, compared by key: the order of tied rows is not part of the figures.
     by_key = {r["key"]: r for r in crawled["rows"]}
-    assert same_figures(by_key, {r["key"]: r for r in sample["rows"]})
+    assert same_figures(by_key, {r["key"]: r for r in served["rows"]})
     for key in ("models", "stubs", "roots", "edges", "edges_by_relation", "max_depth"):
         assert got[key] == want[key], key
 
@@ -1065,7 +1105,7 @@ def test_report_on_a_crawl_gives_the_figures_of_the_sample(
 
 
 def descendants_by_tags(models: list[dict[str, Any]], roots: list[str], depth: int) -> set[str]:
-    """The expected families, straight from the sample's ``base_model:<id>`` tags."""
+    """The expected families, straight from the served models' ``base_model:<id>`` tags."""
     found, frontier = set(roots), list(roots)
     for _ in range(depth):
         tags = {f"base_model:{m}" for m in frontier}
@@ -1074,12 +1114,13 @@ def descendants_by_tags(models: list[dict[str, Any]], roots: list[str], depth: i
     return found
 
 
-@pytest.mark.parametrize(("depth", "repeats"), [(0, 0), (1, 0), (3, 4)])
+# Repeats: merges reached from two parents (worked out in hubrows.CRAWL_FAMILIES).
+@pytest.mark.parametrize(("depth", "repeats"), [(0, 0), (1, 1), (2, 3), (3, 4)])
 def test_family_crawl_walks_base_model_children_to_a_depth(
     tmp_path: Path,
     client: HubClient,
     hub: FakeHub,
-    sample_models: list[dict[str, Any]],
+    hub_models: list[dict[str, Any]],
     depth: int,
     repeats: int,
 ) -> None:
@@ -1089,7 +1130,7 @@ def test_family_crawl_walks_base_model_children_to_a_depth(
     result = crawl_family(out, client, roots, depth=depth, page_size=5)
     ids = [m["id"] for m in read_snapshot(out)]
     assert len(ids) == len(set(ids)) == result.models
-    assert set(ids) == descendants_by_tags(sample_models, roots, depth)
+    assert set(ids) == descendants_by_tags(hub_models, roots, depth)
     assert ids[:2] == roots
     assert result.duplicates == repeats
     filters = [r.query["filter"] for r in hub.requests if "filter" in r.query]
@@ -1124,16 +1165,16 @@ def test_family_root_must_exist_and_a_typo_can_be_fixed(tmp_path: Path, client: 
 
 
 def test_model_crawl_keeps_base_models_and_children_count(
-    tmp_path: Path, client: HubClient, hub: FakeHub, sample_models: list[dict[str, Any]]
+    tmp_path: Path, client: HubClient, hub: FakeHub, hub_models: list[dict[str, Any]]
 ) -> None:
     out = tmp_path / "one.jsonl.gz"
     model_id = "Qwen/Qwen2.5-7B-Instruct"
     crawl_model(out, client, [model_id.lower()])
     (got,) = read_snapshot(out)
     assert got["id"] == model_id
-    children = [m for m in sample_models if f"base_model:{model_id}" in m["tags"]]
+    children = [m for m in hub_models if f"base_model:{model_id}" in m["tags"]]
     assert got["childrenModelCount"] == len(children) > 0
-    assert got["baseModels"] == next(m for m in sample_models if m["id"] == model_id)["baseModels"]
+    assert got["baseModels"] == next(m for m in hub_models if m["id"] == model_id)["baseModels"]
     assert set(hub.requests[0].query["expand"]) >= {"baseModels", "childrenModelCount"}
 
 

@@ -22,9 +22,11 @@ from backends import CypherBackend, LineageBackend, PythonBackend
 from bolt import FalkorDBServer, FalkorDBUnavailable
 from conftest import api_model, graph_of
 from conftest import run_cli as run
+from hubrows import SMALL_HUB
 
 from hflineage.errors import InputError, QueryError
-from hflineage.graph import LineageGraph
+from hflineage.graph import LineageGraph, build_lineage_graph
+from hflineage.loaders import load_snapshot
 from hflineage.queries import Window, roots_of
 from hflineage.queries.attribution import AttributionRow
 from hflineage.queries.cypher.embedded import EmbeddedCypher, build_embedded_db
@@ -53,8 +55,9 @@ def corpus_tables(corpus_graph: LineageGraph) -> GraphTables:
 
 
 @pytest.fixture(scope="session")
-def sample_tables(sample_graph: LineageGraph) -> GraphTables:
-    return graph_tables(sample_graph)
+def hub_tables(hub_stats_path: Path) -> GraphTables:
+    """The tables of the real sample (of the generated Hub without it)."""
+    return graph_tables(build_lineage_graph(*load_snapshot(hub_stats_path)))
 
 
 @pytest.fixture(scope="session")
@@ -348,9 +351,9 @@ def test_family_roots(
 
 # -- the embedded engine --------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def sample_db(sample_tables: GraphTables, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("db") / "sample.lbdb"
-    build_embedded_db(sample_tables, path, meta={"snapshots": "sample"})
+def hub_db(hub_tables: GraphTables, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("db") / "hub.lbdb"
+    build_embedded_db(hub_tables, path, meta={"snapshots": "hub-stats"})
     return path
 
 
@@ -386,8 +389,20 @@ def test_rebuild_is_idempotent_and_atomic(corpus_tables: GraphTables, tmp_path: 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["hub.lbdb", "hub.lbdb.meta.json"]
 
 
-def test_read_only_timeout_and_syntax_errors(sample_db: Path) -> None:
-    with EmbeddedCypher(sample_db) as db:
+def merge_ladder(rungs: int) -> LineageGraph:
+    """A root and ``rungs`` pairs of merges, each of both models of the pair above: 2**(k-1)
+    paths lead from the root to a model of rung k, though only 2 * rungs models descend."""
+    objs = [api_model("ladder/root")]
+    above = ["ladder/root"]
+    for k in range(1, rungs + 1):
+        pair = [f"ladder/r{k:02d}-a", f"ladder/r{k:02d}-b"]
+        objs += [api_model(m, *above, relation="merge") for m in pair]
+        above = pair
+    return graph_of(objs)
+
+
+def test_read_only_timeout_and_syntax_errors(hub_db: Path, tmp_path: Path) -> None:
+    with EmbeddedCypher(hub_db) as db:
         with pytest.raises(QueryError, match=r"writes and the database is read-only"):
             db.run("MATCH (m:Model) SET m.likes = 0")
         # Words that are write clauses elsewhere are fine as names: the engine judges.
@@ -400,14 +415,17 @@ def test_read_only_timeout_and_syntax_errors(sample_db: Path) -> None:
             db.run("MATCH (m:Model {id: $id}) RETURN m", {"id": "a", "extra": 1})
         with pytest.raises(QueryError, match=r"uses \$id but no value"):
             db.run("MATCH (m:Model {id: $id}) WHERE m.x <> '$y' RETURN m // $z")
-    with EmbeddedCypher(sample_db, timeout=0.2) as db:
-        heavy = f"MATCH (m:Model {{id: '{DEEP}'}})<-[:DERIVED_FROM*1..]-(d) RETURN count(*)"
+    ladder = tmp_path / "ladder.lbdb"
+    build_embedded_db(graph_tables(merge_ladder(40)), ladder)
+    with EmbeddedCypher(ladder, timeout=0.2) as db:
+        below = "MATCH (m:Model {id: 'ladder/root'})<-[:DERIVED_FROM*1..]-(d)"
         with pytest.raises(QueryError, match=r"stopped by the 0.2 s timeout.*DISTINCT"):
-            db.run(heavy)  # counts paths (~1.4e13): never finishes, and says what to write
-        ends = f"MATCH (m:Model {{id: '{DEEP}'}})<-[:DERIVED_FROM*1..]-(d) RETURN count(DISTINCT d)"
-        assert db.run(ends).rows[0][0] > 0  # the same ends, one path each: answers
+            db.run(f"{below} RETURN count(*)")  # counts paths (~2.2e12): never finishes, and
+            # says what to write instead
+        # the same ends, one path each: answers
+        assert db.run(f"{below} RETURN count(DISTINCT d)").rows == [(80,)]
     with pytest.raises(InputError, match="db build"):
-        EmbeddedCypher(sample_db.parent / "missing.lbdb")
+        EmbeddedCypher(hub_db.parent / "missing.lbdb")
 
 
 def test_chains_deeper_than_the_engines_default_cap(tmp_path: Path) -> None:
@@ -460,11 +478,12 @@ def test_untrusted_strings_round_trip_as_parameters(tmp_path: Path) -> None:
 
 
 # -- the CLI --------------------------------------------------------------------------------
-def test_cli_db_build_and_library_queries(sample_path: Path, tmp_path: Path) -> None:
+def test_cli_db_build_and_library_queries(small_hub_path: Path, tmp_path: Path) -> None:
     path = tmp_path / "s.lbdb"
-    p = run("db", "build", "--snapshot", str(sample_path), "--db", str(path), "--format", "json")
+    snapshot = ["--snapshot", str(small_hub_path)]
+    p = run("db", "build", *snapshot, "--db", str(path), "--format", "json")
     assert p.returncode == 0, p.stderr
-    assert json.loads(p.stdout)["counts"]["Model"] == 5124
+    assert json.loads(p.stdout)["counts"]["Model"] == len(SMALL_HUB)  # no stubs
     p = run(
         "cypher",
         "roots",
@@ -490,11 +509,10 @@ def test_cli_db_build_and_library_queries(sample_path: Path, tmp_path: Path) -> 
     assert p.returncode == 0, p.stderr
     assert p.stdout.splitlines()[0] == "family,downloads,share,models"
     query = "MATCH (m:Model {family: $f}) RETURN count(m) AS n"
-    p = run(
-        "cypher", query, "--param", "f=Qwen", "--snapshot", str(sample_path), "--format", "json"
-    )
+    p = run("cypher", query, "--param", "f=Qwen", *snapshot, "--format", "json")
     assert p.returncode == 0, p.stderr
-    assert json.loads(p.stdout)["rows"][0]["n"] > 700
+    # Qwen/Qwen2.5-7B, alice/qwen-ft and carol/merge (whose first root is Qwen's)
+    assert json.loads(p.stdout)["rows"][0]["n"] == 3
     p = run("cypher", "--list", "--format", "json")
     assert {q["name"] for q in json.loads(p.stdout)["queries"]} == set(library())
 
@@ -509,7 +527,7 @@ def test_cli_db_build_and_library_queries(sample_path: Path, tmp_path: Path) -> 
     ],
 )
 def test_cli_errors_are_one_line(
-    sample_path: Path, tmp_path: Path, args: list[str], message: str
+    hub_stats_path: Path, tmp_path: Path, args: list[str], message: str
 ) -> None:
     path = tmp_path / "s.lbdb"
     build_embedded_db(graph_tables(graph_of([api_model("a/b")])), path)
@@ -518,7 +536,7 @@ def test_cli_errors_are_one_line(
     assert p.returncode != 0
     assert message in p.stderr
     assert len(p.stderr.strip().splitlines()) <= 2, p.stderr
-    p = run("cypher", "MATCH (n) RETURN n", "--db", str(path), "--snapshot", str(sample_path))
+    p = run("cypher", "MATCH (n) RETURN n", "--db", str(path), "--snapshot", str(hub_stats_path))
     assert p.returncode != 0 and "exactly one of" in p.stderr
 
 
@@ -554,7 +572,7 @@ def test_export_csv_for_neo4j_admin(tmp_path: Path) -> None:
 
 
 def test_cli_export_csv_keeps_exact_weights(
-    sample_path: Path, sample_tables: GraphTables, tmp_path: Path
+    hub_stats_path: Path, hub_tables: GraphTables, tmp_path: Path
 ) -> None:
     import csv
 
@@ -562,7 +580,7 @@ def test_cli_export_csv_keeps_exact_weights(
         "neo4j",
         "export-csv",
         "--snapshot",
-        str(sample_path),
+        str(hub_stats_path),
         "--out",
         str(tmp_path),
         "--format",
@@ -570,11 +588,11 @@ def test_cli_export_csv_keeps_exact_weights(
     )
     assert p.returncode == 0, p.stderr
     export = json.loads(p.stdout)
-    assert export["rows"] == sample_tables.counts()
+    assert export["rows"] == hub_tables.counts()
     assert export["command"].startswith("neo4j-admin database import full")
     with open(export["relationships"]["HAS_ROOT"], newline="") as fh:
         weights = [float(r[2]) for r in list(csv.reader(fh))[1:]]
-    assert weights == sample_tables.has_root.column("weight").to_pylist()
+    assert weights == hub_tables.has_root.column("weight").to_pylist()
     assert all(math.isfinite(w) for w in weights)
 
 

@@ -219,13 +219,13 @@ def test_sample_graph_matches_documented_counts(sample_graph: LineageGraph) -> N
 
 
 def test_countries_worked_out_for_the_whole_graph_equal_the_per_node_answer(
-    sample_graph: LineageGraph,
+    corpus_graph: LineageGraph,
 ) -> None:
     """Countries are looked up for every node at once (orgs matched in bulk against the
     curated ones); a fresh graph of the same arrays, asked node by node, agrees."""
     import dataclasses
 
-    g = sample_graph
+    g = corpus_graph
     fresh = dataclasses.replace(g)  # the same arrays, nothing worked out yet
     nodes = range(0, g.n, 3)
     per_node = [fresh.country_of(i) for i in nodes]
@@ -236,14 +236,14 @@ def test_countries_worked_out_for_the_whole_graph_equal_the_per_node_answer(
 
 
 def test_root_sets_do_not_depend_on_edges_being_in_child_order(
-    sample_graph: LineageGraph,
+    corpus_graph: LineageGraph,
 ) -> None:
     """Built graphs keep edges in child order (first parents are found over the edges); a
     graph whose edges are not (each child's edges apart, still in their order) gets the same
     root sets."""
     import dataclasses
 
-    g = sample_graph
+    g = corpus_graph
     child = g.edge_child
     starts = np.flatnonzero(np.concatenate(([True], child[1:] != child[:-1])))
     rest = np.setdiff1d(np.arange(len(child)), starts)

@@ -54,15 +54,22 @@ class Builds:
         return build_lineage_graph(table, report)
 
 
+@pytest.fixture(scope="module")
+def hub_stats_graph(hub_stats_path: Path) -> LineageGraph:
+    """The graph built straight from the hub-stats file, without a cache."""
+    return build_lineage_graph(*load_snapshots([hub_stats_path]))
+
+
 @pytest.fixture
-def sample_copy(sample_path: Path, tmp_path: Path) -> Path:
+def sample_copy(hub_stats_path: Path, tmp_path: Path) -> Path:
+    """A copy of the hub-stats file (the real sample, or the generated Hub without it)."""
     dst = tmp_path / "snap.parquet"
-    shutil.copy2(sample_path, dst)
+    shutil.copy2(hub_stats_path, dst)
     return dst
 
 
 def test_cached_graph_answers_like_the_built_one(
-    sample_copy: Path, sample_graph: LineageGraph, tmp_path: Path
+    sample_copy: Path, hub_stats_graph: LineageGraph, tmp_path: Path
 ) -> None:
     cache = GraphCache(tmp_path / "c")
     build = Builds([sample_copy])
@@ -70,7 +77,7 @@ def test_cached_graph_answers_like_the_built_one(
     assert cache.last == "stored"
     g = cache.get_or_build([sample_copy], build)
     assert (cache.last, build.calls) == ("hit", 1)
-    ref = sample_graph
+    ref = hub_stats_graph
     assert g.n == ref.n and g.n_edges == ref.n_edges
     for name in ARRAYS:
         np.testing.assert_array_equal(getattr(g, name), getattr(ref, name), err_msg=name)
@@ -107,11 +114,13 @@ def test_cached_graph_answers_like_the_built_one(
     assert g.node(top_root.upper()) == ref.node(top_root.upper())
 
 
-def test_background_store(sample_copy: Path, sample_graph: LineageGraph, tmp_path: Path) -> None:
+def test_background_store(sample_copy: Path, hub_stats_graph: LineageGraph, tmp_path: Path) -> None:
     cache = GraphCache(tmp_path / "c")
     build = Builds([sample_copy])
     g = cache.get_or_build([sample_copy], build, background=True)
-    assert attribute(g, by="country").as_dict() == attribute(sample_graph, by="country").as_dict()
+    assert (
+        attribute(g, by="country").as_dict() == attribute(hub_stats_graph, by="country").as_dict()
+    )
     cache.wait()
     assert cache.last == "stored"
     cache.get_or_build([sample_copy], build, background=True)
@@ -152,7 +161,7 @@ def test_changed_or_different_inputs_rebuild(sample_copy: Path, tmp_path: Path) 
     "damage", ["truncate-strings", "drop-array", "garbage-meta", "wrong-length"]
 )
 def test_damaged_entries_are_removed_and_rebuilt(
-    damage: str, sample_copy: Path, sample_graph: LineageGraph, tmp_path: Path
+    damage: str, sample_copy: Path, hub_stats_graph: LineageGraph, tmp_path: Path
 ) -> None:
     cache = GraphCache(tmp_path / "c")
     build = Builds([sample_copy])
@@ -170,17 +179,17 @@ def test_damaged_entries_are_removed_and_rebuilt(
     g = cache.get_or_build([sample_copy], build)
     assert cache.last.startswith("rebuilt (unreadable cache entry removed"), cache.last
     assert build.calls == 2
-    assert np.array_equal(g.downloads, sample_graph.downloads)
+    assert np.array_equal(g.downloads, hub_stats_graph.downloads)
     cache.get_or_build([sample_copy], build)
     assert (cache.last, build.calls) == ("hit", 2)
 
 
-def test_least_recently_used_entries_are_evicted(sample_path: Path, tmp_path: Path) -> None:
+def test_least_recently_used_entries_are_evicted(hub_stats_path: Path, tmp_path: Path) -> None:
     cache = GraphCache(tmp_path / "c")
     copies = []
     for i in range(KEEP + 2):
         dst = tmp_path / f"s{i}.parquet"
-        shutil.copy2(sample_path, dst)
+        shutil.copy2(hub_stats_path, dst)
         copies.append(dst)
         cache.get_or_build([dst], Builds([dst]))
         os.utime(cache.root / str(cache.key([dst])), (1e9 + i, 1e9 + i))

@@ -30,7 +30,8 @@ from hflineage.explorer.site.page import (
     slugify,
 )
 from hflineage.explorer.site.writer import SiteResult, write_site
-from hflineage.graph import LineageGraph
+from hflineage.graph import LineageGraph, build_lineage_graph
+from hflineage.loaders import load_snapshot
 from hflineage.queries import family_members
 from hflineage.queries.subgraph import GROUP, MORE, build_subgraph_view
 
@@ -51,9 +52,15 @@ needs_chromium = pytest.mark.skipif(
 
 # -- fixtures ---------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def site(sample_graph: LineageGraph, tmp_path_factory: pytest.TempPathFactory) -> SiteResult:
-    """The report and views of the real sample, written once."""
-    return write_site(sample_graph, tmp_path_factory.mktemp("site"))
+def hub_graph(hub_stats_path: Path) -> LineageGraph:
+    """The graph of the real sample (of the generated Hub without it)."""
+    return build_lineage_graph(*load_snapshot(hub_stats_path))
+
+
+@pytest.fixture(scope="module")
+def site(hub_graph: LineageGraph, tmp_path_factory: pytest.TempPathFactory) -> SiteResult:
+    """The report and views of :func:`hub_graph`, written once."""
+    return write_site(hub_graph, tmp_path_factory.mktemp("site"))
 
 
 @pytest.fixture(scope="module")
@@ -195,14 +202,14 @@ def test_a_model_without_edges_gets_a_page(make_graph: Callable[..., LineageGrap
 
 
 # -- pages (no browser) -----------------------------------------------------------------------
-def test_site_files_and_report_contents(site: SiteResult, sample_graph: LineageGraph) -> None:
+def test_site_files_and_report_contents(site: SiteResult, hub_graph: LineageGraph) -> None:
     index = site.index.read_text()
     assert site.seconds < 15
     for section in ("headline", "monthly", "families", "roots", "concentration", "validation"):
         assert f'id="{section}"' in index
     assert "Denominator:" in index and "merge policy split" in index
     assert "lineage view" in index and "uploader view" in index
-    assert f"{sample_graph.validation.models:,}" in index
+    assert f"{hub_graph.validation.models:,}" in index
     assert len(re.findall(r'class="hfl-chart" data-chart="[^"]+" data-marks="[1-9]', index)) == 6
     links = set(re.findall(r'href="(family/[^"#]+)"', index))
     assert "family/qwen.html" in links
@@ -231,11 +238,11 @@ def test_family_page_scripts_are_exactly_the_allowed_ones(site: SiteResult) -> N
     assert {script_hash(s) for s in scripts} == allowed
 
 
-def test_cli_html_and_view(sample_path: Path, tmp_path: Path) -> None:
+def test_cli_html_and_view(hub_stats_path: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     res = runner.invoke(
         cli,
-        ["html", "--snapshot", str(sample_path), "--out", str(tmp_path / "r"), "--families", "3",
+        ["html", "--snapshot", str(hub_stats_path), "--out", str(tmp_path / "r"), "--families", "3",
          "--roots", "5", "--cap", "50"],
     )
     assert res.exit_code == 0, res.output
@@ -243,14 +250,14 @@ def test_cli_html_and_view(sample_path: Path, tmp_path: Path) -> None:
     assert len(list((tmp_path / "r" / "family").glob("*.html"))) >= 3
     out = tmp_path / "v" / "qwen.html"
     res = runner.invoke(
-        cli, ["view", "Qwen/Qwen2.5-7B", "--snapshot", str(sample_path), "--out", str(out),
-              "--color", "relation", "--layout", "layered"],
+        cli, ["view", "Qwen/Qwen2.5-7B-Instruct", "--snapshot", str(hub_stats_path),
+              "--out", str(out), "--color", "relation", "--layout", "layered"],
     )
     assert res.exit_code == 0, res.output
     assert '"colourBy":"relation"' in out.read_text()
     p = subprocess.run(
         [sys.executable, "-m", "hflineage", "view", "nobody/nothing", "--snapshot",
-         str(sample_path), "--out", str(tmp_path / "x.html")],
+         str(hub_stats_path), "--out", str(tmp_path / "x.html")],
         capture_output=True, text=True, timeout=300,
     )
     assert p.returncode == 1 and p.stderr.count("\n") == 1 and "not in the graph" in p.stderr
@@ -300,7 +307,7 @@ def test_report_renders_its_charts(site: SiteResult, browser: Browser) -> None:
 
 @needs_chromium
 def test_every_view_renders_offline(
-    site: SiteResult, sample_graph: LineageGraph, browser: Browser
+    site: SiteResult, hub_graph: LineageGraph, browser: Browser
 ) -> None:
     pages = browser.open_many([p.path for p in site.pages], wait=RENDERED)
     try:
@@ -315,7 +322,7 @@ def test_every_view_renders_offline(
         for page in pages:
             page.close()
     qwen = next(p for p in site.pages if p.title == "Qwen")
-    view = build_subgraph_view(sample_graph, family_members(sample_graph, "Qwen"), "Qwen")
+    view = build_subgraph_view(hub_graph, family_members(hub_graph, "Qwen"), "Qwen")
     assert qwen.drawn == len(view.nodes) and qwen.members == len(view.where)
 
 
@@ -507,12 +514,12 @@ def test_the_xss_check_catches_an_unescaped_tooltip(tmp_path: Path, browser: Bro
 
 
 def test_report_charts_weekly_downloads_from_the_snapshot_store(
-    sample_path: Path, tmp_path: Path, browser: Browser
+    hub_stats_path: Path, tmp_path: Path, browser: Browser
 ) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    raw = pq.read_table(sample_path)
+    raw = pq.read_table(hub_stats_path)
     ids = raw["id"].to_pylist()
     store = tmp_path / "store"
     qwen = ids.index("Qwen/Qwen2.5-7B-Instruct")
@@ -528,7 +535,7 @@ def test_report_charts_weekly_downloads_from_the_snapshot_store(
     out = tmp_path / "site"
     res = CliRunner().invoke(
         cli,
-        ["html", "--snapshot", str(sample_path), "--out", str(out), "--families", "1",
+        ["html", "--snapshot", str(hub_stats_path), "--out", str(out), "--families", "1",
          "--roots", "0", "--store", str(store), "--weekly"],
     )  # fmt: skip
     assert res.exit_code == 0, res.output
@@ -547,7 +554,7 @@ def test_report_charts_weekly_downloads_from_the_snapshot_store(
     page.close()
     # without snapshots of two weeks, --weekly is a one-line error
     res = CliRunner().invoke(
-        cli, ["html", "--snapshot", str(sample_path), "--out", str(out), "--weekly",
+        cli, ["html", "--snapshot", str(hub_stats_path), "--out", str(out), "--weekly",
               "--store", str(tmp_path / "empty")],
     )  # fmt: skip
     assert res.exit_code != 0 and "two ISO weeks" in str(res.exception or res.output)

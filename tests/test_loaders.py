@@ -124,8 +124,8 @@ def test_model_cards_folder(tmp_path: Path) -> None:
     }
 
 
-def _sample_as_api_objects(sample: Path) -> list[dict[str, object]]:
-    rows = pq.read_table(sample).to_pylist()
+def _hub_stats_as_api_objects(path: Path) -> list[dict[str, object]]:
+    rows = pq.read_table(path).to_pylist()
     out = []
     for r in rows:
         obj = {k: v for k, v in r.items() if k not in ("safetensors", "trendingScore")}
@@ -140,11 +140,11 @@ def _sample_as_api_objects(sample: Path) -> list[dict[str, object]]:
 
 
 def test_jsonl_and_parquet_snapshots_give_the_same_answers(
-    sample_path: Path, tmp_path: Path
+    corpus_path: Path, tmp_path: Path
 ) -> None:
-    objs = _sample_as_api_objects(sample_path)
-    path = write_jsonl(tmp_path / "sample.jsonl", objs)
-    g1 = build_lineage_graph(*load_snapshot(sample_path))
+    objs = _hub_stats_as_api_objects(corpus_path)
+    path = write_jsonl(tmp_path / "corpus.jsonl", objs)
+    g1 = build_lineage_graph(*load_snapshot(corpus_path))
     g2 = build_lineage_graph(*load_snapshot(path))
     assert g1.ids == g2.ids
     assert g1.validation.edges_by_source == g2.validation.edges_by_source

@@ -1,4 +1,5 @@
-"""The columnar fast path against a plain networkx path, on the real sample and a 50k synthetic Hub.
+"""The columnar fast path against a plain networkx path, on the real sample (or a generated
+Hub without it) and a 50k synthetic Hub.
 
 The plain path shares nothing with the fast one but :func:`normalise_id` (the syntactic id rule)
 and the curated taxonomy: it parses rows in Python, picks parents by the documented trust order,
@@ -214,11 +215,12 @@ def synth_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-@pytest.fixture(scope="module", params=["sample", "synth-50k"])
+@pytest.fixture(scope="module", params=["sample-or-synth-6k", "synth-50k"])
 def both(request: pytest.FixtureRequest, synth_path: Path) -> tuple[Path, LineageGraph, Plain]:
-    """(path, fast graph, plain networkx graph) for the real sample and the synthetic Hub."""
-    if request.param == "sample":
-        path: Path = request.getfixturevalue("sample_path")
+    """(path, fast graph, plain networkx graph) for the real sample (the generated 6,000-model
+    Hub without it) and the 50,000-model synthetic Hub."""
+    if request.param == "sample-or-synth-6k":
+        path: Path = request.getfixturevalue("hub_stats_path")
     else:
         path = synth_path
     graph = build_lineage_graph(*load_snapshots([path]))
@@ -373,10 +375,10 @@ def test_a_graph_is_right_even_when_every_fingerprint_collides() -> None:
     assert table.id_keys().parent_row.tolist() == [0, -1, 1]
 
 
-def test_stub_rows_follow_the_loaded_rows_in_every_graph_of_a_table(sample_path: Path) -> None:
+def test_stub_rows_follow_the_loaded_rows_in_every_graph_of_a_table(hub_stats_path: Path) -> None:
     """Graphs of one table with different stubs each get their own stub rows (zero counts,
     no date) after the loaded rows, which stay the table's values."""
-    table, report = load_snapshot(sample_path)
+    table, report = load_snapshot(hub_stats_path)
     n = len(table)
     loaded = {name: getattr(table, name).copy() for name in ("downloads", "likes", "created_at")}
     graphs = [
@@ -419,8 +421,8 @@ def test_repeated_ids_in_a_parquet_keep_their_first_row(tmp_path: Path) -> None:
     assert graph.id_of(graph.node("org/base")) == "Org/Base"
 
 
-def test_graph_lookups_without_a_list_of_every_id(sample_path: Path) -> None:
-    graph = build_lineage_graph(*load_snapshot(sample_path))
+def test_graph_lookups_without_a_list_of_every_id(hub_stats_path: Path) -> None:
+    graph = build_lineage_graph(*load_snapshot(hub_stats_path))
     v = int(np.argmax(graph.depth))
     mid = graph.id_of(v)
     assert graph.node(mid.swapcase()) == v
@@ -432,13 +434,13 @@ def test_graph_lookups_without_a_list_of_every_id(sample_path: Path) -> None:
 
 
 def test_many_batches_on_threads_give_the_same_table(
-    sample_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    hub_stats_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from hflineage.loaders import hubstats
 
-    table, report = load_snapshot(sample_path)
+    table, report = load_snapshot(hub_stats_path)
     out = tmp_path / "many.parquet"
-    pq.write_table(pq.read_table(sample_path), out, row_group_size=97)
+    pq.write_table(pq.read_table(hub_stats_path), out, row_group_size=97)
     # Small tasks and batches: dozens of them, read on the thread pool.
     plan = hubstats.ReadPlan(task_rows=500, batch_rows=128)
     table2, report2 = hubstats.load_hub_stats(out, plan=plan)
@@ -543,7 +545,7 @@ def test_tags_read_whole_streamed_or_refused_as_a_dictionary_agree(
 @pytest.mark.parametrize("streamed", [False, True])
 @pytest.mark.parametrize("failing", [0, 5, 11])
 def test_an_error_in_any_batch_stops_the_load_with_that_error(
-    sample_path: Path,
+    hub_stats_path: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     failing: int,
@@ -554,7 +556,7 @@ def test_an_error_in_any_batch_stops_the_load_with_that_error(
     from hflineage.loaders import hubstats
 
     out = tmp_path / "many.parquet"
-    pq.write_table(pq.read_table(sample_path), out, row_group_size=300)
+    pq.write_table(pq.read_table(hub_stats_path), out, row_group_size=300)
     plan = hubstats.ReadPlan(
         task_rows=600,
         batch_rows=128,
@@ -650,12 +652,12 @@ def test_facts_of_one_node_match_the_whole_graph_codes(
 
 @pytest.mark.parametrize("task_rows", [500, 1_000_000])
 def test_rejected_rows_across_tasks_leave_no_gaps(
-    sample_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, task_rows: int
+    hub_stats_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, task_rows: int
 ) -> None:
     """Workers write numbers into whole-file arrays; rejected rows must not leave holes."""
     from hflineage.loaders import hubstats
 
-    raw = pq.read_table(sample_path)
+    raw = pq.read_table(hub_stats_path)
     ids = raw.column("id").to_pylist()
     bad = set(range(5, len(ids), 211)) | {len(ids) - 1}  # in many batches and tasks
     for i in bad:

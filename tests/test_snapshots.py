@@ -1,10 +1,13 @@
-"""The snapshot store and downloads over periods, on histories built from the real sample.
+"""The snapshot store and downloads over periods, on histories built from one base Hub.
 
-The history (dates are the stored snapshot dates; every figure below is by hand):
+The base Hub (``base_path``, 3,000 models) is the hand-built rows of :data:`BASE_MODELS`
+(the models below and their roots, with the lineage of the real ones), filled up with
+generated models; only the hand-built rows change from one snapshot to the next. The
+history (dates are the stored snapshot dates; every figure below is by hand):
 
-- 2026-05-20: the real sample, unchanged (4,167 models, newest lastModified 2026-05-20).
-- 2026-05-25: the sample with Qwen/Qwen2.5-1.5B-Instruct +600 and FIRST_A +5.
-- 2026-05-27: the sample with
+- 2026-05-20: the base, unchanged (3,000 models, newest lastModified 2026-05-20).
+- 2026-05-25: the base with Qwen/Qwen2.5-1.5B-Instruct +600 and FIRST_A +5.
+- 2026-05-27: the base with
   Qwen/Qwen2.5-1.5B-Instruct +1000, meta-llama/Llama-3.1-8B-Instruct +500, BAAI/bge-m3 +250,
   openai-community/gpt2 (placeholder createdAt) +400, facebook/opt-125m -100 (a reset),
   distilbert/distilgpt2 deleted, ibm-research/merlinite-7b renamed RENAMED and +300,
@@ -37,6 +40,7 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 from conftest import api_model, write_jsonl
+from hubrows import hub_stats_row, write_filled_hub
 
 from hflineage.errors import InputError, QueryError
 from hflineage.explorer.cli.main import cli
@@ -68,6 +72,46 @@ PLACEHOLDER = datetime(2022, 3, 2, 23, 29, 4)
 D0, D1, D2, D3 = date(2026, 5, 20), date(2026, 5, 25), date(2026, 5, 27), date(2026, 6, 3)
 RENAMES = {OLD_NAME: RENAMED}
 
+#: The hand-built rows of the base Hub. Totals are downloadsAllTime; three rows have the
+#: Hub's placeholder createdAt (gpt2, distilgpt2, bert), the generated filler none.
+BASE_MODELS = (
+    hub_stats_row("Qwen/Qwen2.5-1.5B", "2024-09-15T12:00:00", downloads_all_time=900_000),
+    hub_stats_row(QWEN, "2024-09-17T14:10:00", ["Qwen/Qwen2.5-1.5B"], downloads_all_time=4_000),
+    hub_stats_row("Qwen/Qwen2.5-7B", "2024-09-15T12:30:00", downloads_all_time=2_000_000),
+    hub_stats_row(
+        FIRST_A, "2024-09-16T11:55:40", ["Qwen/Qwen2.5-7B"], downloads_all_time=134_115_567
+    ),
+    hub_stats_row(NEW_TEMPLATE, "2025-01-10T08:00:00", ["Qwen/Qwen2.5-7B"], downloads_all_time=321),
+    hub_stats_row("meta-llama/Llama-3.1-8B", "2024-07-14T08:00:00", downloads_all_time=70_000),
+    hub_stats_row(
+        LLAMA, "2024-07-18T08:00:00", ["meta-llama/Llama-3.1-8B"], downloads_all_time=80_000
+    ),
+    hub_stats_row(BGE, "2024-01-27T08:00:00", downloads_all_time=55_000),
+    hub_stats_row(GPT2, "2022-03-02T23:29:04", downloads_all_time=1_000_000),
+    hub_stats_row(DELETED, "2022-03-02T23:29:04", downloads_all_time=60_000),
+    hub_stats_row(
+        "google-bert/bert-base-uncased", "2022-03-02T23:29:04", downloads_all_time=2_500_000
+    ),
+    hub_stats_row(OPT, "2022-05-11T08:00:00", downloads_all_time=160_367_058),
+    hub_stats_row("mistralai/Mistral-7B-v0.1", "2023-09-20T13:03:50", downloads_all_time=9_000),
+    hub_stats_row(
+        OLD_NAME, "2024-02-02T08:00:00", ["mistralai/Mistral-7B-v0.1"], downloads_all_time=163_246
+    ),
+    hub_stats_row(
+        RECREATED,
+        "2023-10-26T11:25:49",
+        ["mistralai/Mistral-7B-v0.1"],
+        downloads_all_time=7_000,
+        modified="2026-05-20T18:24:08",
+    ),
+    hub_stats_row(
+        EARLY, "2023-10-09T08:00:00", ["mistralai/Mistral-7B-v0.1"], downloads_all_time=3_000
+    ),
+    hub_stats_row(LATE, "2023-11-02T08:00:00", downloads_all_time=40_000),
+)
+BASE_ROWS = 3_000
+BASE_PLACEHOLDERS = 3
+
 
 def _variant(
     raw: pa.Table,
@@ -79,7 +123,7 @@ def _variant(
     set_row: dict[str, tuple[datetime, int]] | None = None,
     extra: Iterable[tuple[str, str, datetime, int]] = (),
 ) -> Path:
-    """A modified copy of the hub-stats sample, written with pyarrow.
+    """A modified copy of the base Hub, written with pyarrow.
 
     ``extra`` rows are ``(template id, new id, createdAt, downloadsAllTime)``: the template's
     lineage and tags with a new id, author, date and total.
@@ -130,10 +174,28 @@ D2_CHANGES: dict[str, Any] = {
 
 
 @pytest.fixture(scope="module")
-def history(sample_path: Path, tmp_path_factory: pytest.TempPathFactory) -> SnapshotStore:
+def base_path(synthetic_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The base Hub: :data:`BASE_MODELS`, then generated models without placeholder dates."""
+    path = tmp_path_factory.mktemp("base") / "base.parquet"
+    write_filled_hub(
+        path, BASE_MODELS, synthetic_path, BASE_ROWS, keep=lambda r: r["createdAt"] != PLACEHOLDER
+    )
+    newest = pc.max(pq.read_table(path, columns=["lastModified"])["lastModified"]).as_py()
+    assert newest == datetime(2026, 5, 20, 18, 24, 8), "the filler must be older than the base"
+    return path
+
+
+@pytest.fixture(scope="module")
+def base_graph(base_path: Path) -> LineageGraph:
+    """Lineage from the base Hub (the 2026-05-20 snapshot)."""
+    return build_lineage_graph(*load_snapshot(base_path))
+
+
+@pytest.fixture(scope="module")
+def history(base_path: Path, tmp_path_factory: pytest.TempPathFactory) -> SnapshotStore:
     """A store with the four snapshots of the module docstring."""
     tmp = tmp_path_factory.mktemp("history")
-    raw = pq.read_table(sample_path)
+    raw = pq.read_table(base_path)
     store = SnapshotStore(tmp / "snapshots")
     store.add(_variant(raw, tmp / "d0.parquet"))  # dated by its newest lastModified
     store.add(_variant(raw, tmp / "d1.parquet", delta={QWEN: 600, FIRST_A: 5}), D1)
@@ -158,16 +220,16 @@ def _rows(result: Any) -> dict[str, float]:
 
 # -- the store ----------------------------------------------------------------------------
 def test_store_dates_by_newest_last_modified_and_round_trips(
-    sample_path: Path, tmp_path: Path
+    base_path: Path, tmp_path: Path
 ) -> None:
     store = SnapshotStore(tmp_path / "s")
-    entry = store.add(sample_path)
-    assert entry.day == date(2026, 5, 20) and entry.rows == 4167
+    entry = store.add(base_path)
+    assert entry.day == date(2026, 5, 20) and entry.rows == BASE_ROWS
     assert entry.as_of == "2026-05-20T18:24:08"
     assert [e.day for e in store.entries()] == [date(2026, 5, 20)]
     table, report = store.table("2026-05-20")
     stored = build_lineage_graph(table, report)
-    direct = build_lineage_graph(*load_snapshot(sample_path))
+    direct = build_lineage_graph(*load_snapshot(base_path))
     for by in ("family", "country"):
         assert attribute(stored, by=by).rows == attribute(direct, by=by).rows
     assert stored.validation.as_dict()["edges_by_source"] == direct.validation.edges_by_source
@@ -175,49 +237,49 @@ def test_store_dates_by_newest_last_modified_and_round_trips(
     assert np.array_equal(stored.created_at.view(np.int64), direct.created_at.view(np.int64))
 
 
-def test_local_path_and_file_uri_are_the_same_store(sample_path: Path, tmp_path: Path) -> None:
-    SnapshotStore(tmp_path / "s").add(sample_path, "2026-01-01")
+def test_local_path_and_file_uri_are_the_same_store(base_path: Path, tmp_path: Path) -> None:
+    SnapshotStore(tmp_path / "s").add(base_path, "2026-01-01")
     via_uri = SnapshotStore((tmp_path / "s").as_uri())
     assert via_uri.uri.startswith("file://")
     assert via_uri.dates() == [date(2026, 1, 1)]
-    via_uri.add(sample_path)
+    via_uri.add(base_path)
     assert SnapshotStore(tmp_path / "s").dates() == [date(2026, 1, 1), date(2026, 5, 20)]
-    assert via_uri.counts("2026-05-20").num_rows == 4167
+    assert via_uri.counts("2026-05-20").num_rows == BASE_ROWS
 
 
-def test_store_on_a_non_local_filesystem(sample_path: Path) -> None:
+def test_store_on_a_non_local_filesystem(base_path: Path) -> None:
     """Only pyarrow.fs calls are used: an in-memory fsspec filesystem stands in for S3."""
     from fsspec.implementations.memory import MemoryFileSystem
 
     fs = pafs.PyFileSystem(pafs.FSSpecHandler(MemoryFileSystem()))
     root = f"/hf-lineage-test-{os.getpid()}"
     store = SnapshotStore(root, filesystem=fs)
-    store.add(sample_path)
+    store.add(base_path)
     store.add_rename("a/b", "a/c")
     again = SnapshotStore(root, filesystem=fs)
     assert again.dates() == [date(2026, 5, 20)]
     assert again.renames() == {"a/b": "a/c"}
-    assert again.dataset().count_rows() == 4167
+    assert again.dataset().count_rows() == BASE_ROWS
 
 
 def test_same_date_needs_replace_and_replace_leaves_one_file(
-    sample_path: Path, tmp_path: Path
+    base_path: Path, tmp_path: Path
 ) -> None:
     store = SnapshotStore(tmp_path / "s")
-    store.add(sample_path)
+    store.add(base_path)
     with pytest.raises(InputError, match="--replace"):
-        store.add(sample_path)
-    smaller = _variant(pq.read_table(sample_path), tmp_path / "small.parquet", drop=[GPT2])
+        store.add(base_path)
+    smaller = _variant(pq.read_table(base_path), tmp_path / "small.parquet", drop=[GPT2])
     entry = store.add(smaller, "2026-05-20", replace=True)
     files = list((tmp_path / "s" / "models" / "date=2026-05-20").iterdir())
     assert [f.name for f in files] == list(entry.files)
-    assert store.counts("2026-05-20").num_rows == 4166
+    assert store.counts("2026-05-20").num_rows == BASE_ROWS - 1
 
 
-def test_counts_read_one_partition_and_three_columns(sample_path: Path, tmp_path: Path) -> None:
+def test_counts_read_one_partition_and_three_columns(base_path: Path, tmp_path: Path) -> None:
     store = SnapshotStore(tmp_path / "s")
-    store.add(sample_path, "2026-05-01")
-    e = store.add(sample_path, "2026-05-20")
+    store.add(base_path, "2026-05-01")
+    e = store.add(base_path, "2026-05-20")
     (part,) = (tmp_path / "s" / "models" / "date=2026-05-01").iterdir()
     part.write_bytes(b"not parquet at all")  # a scan that touched it would fail
     counts = store.counts("2026-05-20")
@@ -226,7 +288,7 @@ def test_counts_read_one_partition_and_three_columns(sample_path: Path, tmp_path
     assert (
         pc.sum(counts["downloads_all_time"]).as_py()
         == pc.sum(
-            pq.read_table(sample_path, columns=["downloadsAllTime"])["downloadsAllTime"]
+            pq.read_table(base_path, columns=["downloadsAllTime"])["downloadsAllTime"]
         ).as_py()
     )
     with pytest.raises(InputError, match=r"2026-05-01 .* is damaged"):
@@ -238,7 +300,7 @@ def test_dataset_has_a_date_partition_column(history: SnapshotStore) -> None:
         columns=["model_id", "date"], filter=ds.field("date") >= "2026-05-27"
     )
     assert sorted(set(t["date"].to_pylist())) == ["2026-05-27", "2026-06-03"]
-    assert t.num_rows == 2 * (4167 - 1 + 2)
+    assert t.num_rows == 2 * (BASE_ROWS - 1 + 2)
 
 
 def test_default_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -308,7 +370,8 @@ def test_period_per_model_figures(history: SnapshotStore) -> None:
             "command": f"hf-lineage snapshot rename {OLD_NAME} {RENAMED}",
         }
     ]
-    assert r["placeholder_created_at"] == 9  # 9 in the sample, -1 deleted, +1 legacy-org
+    # the base's, -1 deleted (distilgpt2), +1 legacy-org
+    assert r["placeholder_created_at"] == BASE_PLACEHOLDERS
     with pytest.raises(QueryError, match="not in the end snapshot"):
         p.downloads_of(DELETED)
 
@@ -335,7 +398,8 @@ def test_period_attribution_by_family_country_and_org(
     }
     assert fam.meta["denominator"] == 3279
     assert fam.meta["metric"] == "downloads_in_period"
-    assert fam.meta["models_counted"] == 4168 - 1  # legacy-org/old-model is left out
+    # -1 deleted, +2 new; legacy-org/old-model is left out
+    assert fam.meta["models_counted"] == BASE_ROWS - 1 + 2 - 1
     assert sum(r.share for r in fam.rows) == pytest.approx(100.0)
     country = attribute_period(end_graph, p, by="country")
     assert _rows(country) == {"China": 1787 + 250, "United States": 900, "France": 342}
@@ -413,10 +477,10 @@ def test_weekly_series_by_family(history: SnapshotStore, end_graph: LineageGraph
 
 
 def test_weekly_series_counts_models_missing_from_the_graph(
-    history: SnapshotStore, sample_graph: LineageGraph
+    history: SnapshotStore, base_graph: LineageGraph
 ) -> None:
-    """Lineage from the original sample: acme/qwen-ft-new is not in it, so not attributed."""
-    s = weekly_series(history, sample_graph, by="family", until="2026-05-27")
+    """Lineage from the base Hub: acme/qwen-ft-new is not in it, so not attributed."""
+    s = weekly_series(history, base_graph, by="family", until="2026-05-27")
     assert s.unattributed == [777.0]
     assert s.meta["intervals"][0]["not_in_graph"] == 1
     assert s.totals == [2979.0 - 777]  # no rename recorded: merlinite-7b-v2 is left out
@@ -427,18 +491,18 @@ def test_first_year_window(history: SnapshotStore, end_graph: LineageGraph) -> N
     status = {mid: fy.status[end_graph.node(mid)] for mid in (FIRST_A, LATE, EARLY, GPT2)}
     assert status == {FIRST_A: 0, LATE: 1, EARLY: 2, GPT2: 4}
     a = end_graph.node(FIRST_A)
-    sample_total = 134115567
-    assert (fy.downloads[a], fy.read_at[a]) == (sample_total + 5, "2026-05-25")
+    base_total = 134115567
+    assert (fy.downloads[a], fy.read_at[a]) == (base_total + 5, "2026-05-25")
     b = end_graph.node(RENAMED)  # FIRST_B: anniversary 2026-05-30, read 3 days early
     assert fy.read_at[b] == "2026-05-27"
     assert fy.downloads[b] == 163246 + 300
     models = fy.report["models"]
-    assert sum(models.values()) == 4168
-    assert models["placeholder_created_at"] == 9
+    assert sum(models.values()) == BASE_ROWS - 1 + 2
+    assert models["placeholder_created_at"] == BASE_PLACEHOLDERS
     res = attribute_first_year(end_graph, fy, by="org", view="uploader")
     assert res.meta["metric"] == "downloads_first_year"
     assert res.meta["denominator"] == float(fy.downloads[fy.counted].sum())
-    assert _rows(res)["Qwen"] >= sample_total + 5
+    assert _rows(res)["Qwen"] >= base_total + 5
 
 
 def test_first_year_reads_the_old_name_before_a_rename(tmp_path: Path) -> None:
@@ -457,12 +521,12 @@ def test_first_year_reads_the_old_name_before_a_rename(tmp_path: Path) -> None:
 
 
 # -- the command line ---------------------------------------------------------------------
-def test_cli_snapshot_add_list_rename(sample_path: Path, tmp_path: Path) -> None:
+def test_cli_snapshot_add_list_rename(base_path: Path, tmp_path: Path) -> None:
     env = {"HF_LINEAGE_HOME": str(tmp_path / "home")}
     runner = CliRunner()
-    res = runner.invoke(cli, ["snapshot", "add", str(sample_path)], env=env)
+    res = runner.invoke(cli, ["snapshot", "add", str(base_path)], env=env)
     assert res.exit_code == 0, res.output
-    assert "stored 4,167 models dated 2026-05-20" in res.output
+    assert f"stored {BASE_ROWS:,} models dated 2026-05-20" in res.output
     res = runner.invoke(cli, ["snapshot", "rename", OLD_NAME, RENAMED], env=env)
     assert res.exit_code == 0, res.output
     res = runner.invoke(cli, ["snapshot", "list", "--format", "json"], env=env)
