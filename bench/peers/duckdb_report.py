@@ -55,15 +55,18 @@ FROM read_parquet($path, file_row_number = true)
 WHERE id IS NOT NULL
 """
 
-#: Valid ids; a repeated id (case-insensitive) keeps its first row.
+#: Valid ids; a repeated id (case-insensitive) keeps its first row. A model's node number
+#: is its row in the file (rows are never reordered, so "first" keeps its meaning).
 _MODELS = """
 CREATE TABLE models AS
-SELECT (row_number() OVER (ORDER BY rn) - 1)::BIGINT AS node, id, lower(id) AS lid,
-       coalesce(author, split_part(id, '/', 1)) AS org, created, dl,
-       bm_tags, hub_models, card
-FROM (SELECT *, row_number() OVER (PARTITION BY lower(id) ORDER BY rn) AS k
-      FROM src WHERE is_id(id))
-WHERE k = 1
+SELECT rn AS node, id, lower(id) AS lid, coalesce(author, split_part(id, '/', 1)) AS org,
+       created, dl, bm_tags, hub_models, card
+FROM src
+WHERE is_id(id) AND rn NOT IN (
+    SELECT rn FROM (SELECT rn, row_number() OVER (PARTITION BY lower(id) ORDER BY rn) AS k
+                    FROM src WHERE is_id(id))
+    WHERE k > 1
+)
 """
 
 #: Every declared parent: (child, source, position in its list, id as declared).
@@ -114,7 +117,8 @@ LEFT JOIN models m ON m.lid = d.lpid
 #: Stub nodes: parents that name no model, numbered after the models.
 _STUBS = """
 CREATE TABLE stubs AS
-SELECT (SELECT count(*) FROM models) + row_number() OVER (ORDER BY key) - 1 AS node,
+SELECT (SELECT coalesce(max(rn), 0) + 1 FROM src) + row_number() OVER (ORDER BY key) - 1
+           AS node,
        key, spelling
 FROM (
     SELECT coalesce(r.stub_key, c.lpid) AS key,

@@ -130,7 +130,7 @@ def _declarations(models: pl.DataFrame) -> pl.DataFrame:
     better = pl.concat([_exploded(models, "hub", 0), _tags(models)])
     better = _valid(better)
     rest = models.join(better.select(pl.col("c").alias("node")).unique(), on="node", how="anti")
-    cards = rest.select(
+    cards = rest.filter(pl.col("cardData").str.contains("base_model", literal=True)).select(
         "node",
         pl.col("cardData")
         .map_elements(_card_parents, return_dtype=pl.List(pl.String))
