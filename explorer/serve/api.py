@@ -126,7 +126,7 @@ def lineage_payload(graph: LineageGraph, model_id: str, children: int = 12) -> d
         "descendants": {
             "total": len(every),
             "downloads": int(graph.downloads[every].sum()),
-            "by_relation": relations,
+            "edges_by_relation": relations,  # edges into descendants (a merge has several)
             "by_depth": {str(k + 1): len(level) for k, level in enumerate(levels)},
             "top": [_short_card(graph, int(v)) for v in top],
         },

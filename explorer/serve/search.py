@@ -152,10 +152,11 @@ class SearchIndex:
         """The ``k`` most downloaded of ``found``, most downloaded first (ties by node)."""
         if k <= 0 or not len(found):
             return found[:0]
-        if len(found) > k:
-            top = np.argpartition(-self.downloads[found], k - 1)[:k]
-            found = found[top]
-        return found[np.lexsort((found, -self.downloads[found]))]
+        if len(found) > k:  # keep every tie of the k-th, so ties break by node below
+            minus = -self.downloads[found]
+            found = found[minus <= np.partition(minus, k - 1)[k - 1]]
+        kept: np.ndarray = found[np.lexsort((found, -self.downloads[found]))[:k]]
+        return kept
 
     def _containing(self, key: bytes, k: int, taken: list[np.ndarray]) -> np.ndarray:
         """Up to ``k`` nodes whose id contains ``key``, in download order, not in ``taken``."""

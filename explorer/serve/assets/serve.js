@@ -271,9 +271,10 @@
       roots.appendChild(b);
     });
     box.appendChild(roots);
-    var parts = Object.keys(d.by_relation).map(function (k) { return k + ' ' + d.by_relation[k]; });
+    var parts = Object.keys(d.edges_by_relation).map(function (k) {
+      return k + ' ' + d.edges_by_relation[k]; });
     var depths = Object.keys(d.by_depth).map(function (k) { return k + ': ' + d.by_depth[k]; });
-    if (parts.length) box.appendChild(el('p', {}, 'Descendants by relation: ' + parts.join(', ') +
+    if (parts.length) box.appendChild(el('p', {}, 'Edges into descendants by relation: ' + parts.join(', ') +
       '; by distance: ' + depths.join(', ')));
   }
 
