@@ -36,7 +36,8 @@ def _next_level(
     """Edge positions leaving ``frontier`` and the distinct nodes at their other end."""
     pos, _ = csr_positions(ptr, frontier)
     edges = order[pos]
-    return edges, np.unique(other[edges])
+    ends = np.sort(other[edges])  # a sort and a diff: faster than np.unique on big levels
+    return edges, ends[np.concatenate((ends[:1] == ends[:1], ends[1:] != ends[:-1]))]
 
 
 def ancestor_graph(graph: LineageGraph, node: int, cap: int = 400) -> AncestorGraph:

@@ -14,7 +14,7 @@ from hflineage.explorer.serve.search import SearchIndex
 from hflineage.explorer.site.page import hub_url
 from hflineage.graph import LineageGraph
 from hflineage.queries import attribute
-from hflineage.queries.lineage import relation_mix, roots_of
+from hflineage.queries.lineage import relation_mix
 from hflineage.queries.neighbourhood import (
     ancestor_graph,
     children_by_downloads,
@@ -113,7 +113,9 @@ def lineage_payload(graph: LineageGraph, model_id: str, children: int = 12) -> d
     ancestors = ancestor_graph(graph, node, MAX_ANCESTORS)
     levels = descendant_levels(graph, node)
     every = np.concatenate(levels) if levels else np.zeros(0, dtype=np.int64)
-    relations = relation_mix(graph, every)
+    relations = relation_mix(graph, every) if len(every) else {}
+    roots = graph.root_sets("split").roots_of(node)
+    root_ids = graph.ids_of([r for r, _ in roots])
     top = every[np.lexsort((every, -graph.downloads[every]))[:TOP_DESCENDANTS]]
     return {
         "model": node_card(graph, node),
@@ -122,7 +124,10 @@ def lineage_payload(graph: LineageGraph, model_id: str, children: int = 12) -> d
             "edges": [_edge(graph, int(e)) for e in ancestors.edges],
             "truncated": ancestors.truncated,
         },
-        "roots": [{"model_id": r, "weight": w} for r, w in roots_of(graph, model_id, "split")],
+        "roots": sorted(
+            ({"model_id": r, "weight": w} for r, (_, w) in zip(root_ids, roots, strict=True)),
+            key=lambda x: (-x["weight"], x["model_id"].lower()),
+        ),
         "descendants": {
             "total": len(every),
             "downloads": int(graph.downloads[every].sum()),
@@ -130,13 +135,16 @@ def lineage_payload(graph: LineageGraph, model_id: str, children: int = 12) -> d
             "by_depth": {str(k + 1): len(level) for k, level in enumerate(levels)},
             "top": [_short_card(graph, int(v)) for v in top],
         },
-        "children": children_payload(graph, model_id, 0, children),
+        "children": _children_page(graph, node, 0, children),
     }
 
 
 def children_payload(graph: LineageGraph, model_id: str, offset: int, limit: int) -> dict[str, Any]:
     """``GET /api/children/{model_id}``: one page of children, most downloaded first."""
-    node = graph.node(model_id)
+    return _children_page(graph, graph.node(model_id), offset, limit)
+
+
+def _children_page(graph: LineageGraph, node: int, offset: int, limit: int) -> dict[str, Any]:
     kids, edges, total = children_by_downloads(graph, node, offset, min(limit, MAX_CHILDREN))
     return {
         "model_id": graph.id_of(node),
