@@ -124,7 +124,7 @@
     });
     var levels = Object.keys(rows).map(Number).sort(function (a, b) { return a - b; });
     var place = {};
-    var widest = 0;
+    var widest = 1;
     levels.forEach(function (level) {
       var row = rows[level];
       row.sort(function (a, b) {  // children sit under their parents, in parent order
@@ -135,16 +135,24 @@
       row.forEach(function (n, i) { place[n.key] = {index: i}; });
       widest = Math.max(widest, row.length);
     });
-    var width = 2 * PAD + widest * W + (widest - 1) * GAP;
-    levels.forEach(function (level, r) {
+    // A long row wraps onto several lines as wide as the view, so nothing hides sideways.
+    var fit = Math.floor(($('tree-wrap').clientWidth - 2 * PAD + GAP) / (W + GAP));
+    var perLine = Math.max(3, Math.min(widest, fit));
+    var width = 2 * PAD + perLine * W + (perLine - 1) * GAP;
+    var line = 0;
+    levels.forEach(function (level) {
       var row = rows[level];
-      var start = (width - (row.length * W + (row.length - 1) * GAP)) / 2;
-      row.forEach(function (n, i) {
-        n.x = start + i * (W + GAP);
-        n.y = PAD + r * (H + VGAP);
-      });
+      for (var first = 0; first < row.length; first += perLine) {
+        var part = row.slice(first, first + perLine);
+        var start = (width - (part.length * W + (part.length - 1) * GAP)) / 2;
+        part.forEach(function (n, i) {
+          n.x = start + i * (W + GAP);
+          n.y = PAD + line * (H + VGAP);
+        });
+        line += 1;
+      }
     });
-    return {width: width, height: 2 * PAD + levels.length * (H + VGAP) - VGAP};
+    return {width: width, height: 2 * PAD + line * (H + VGAP) - VGAP};
   }
 
   function draw(focusKey) {
