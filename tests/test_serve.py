@@ -22,12 +22,16 @@ import uvicorn
 from browser import Browser, Page, chromium_path
 from conftest import api_model, write_jsonl
 
+from hflineage.errors import QueryError, ReadOnlyError
 from hflineage.explorer.cli.serve import bind_socket, is_loopback
 from hflineage.explorer.serve.app import create_app
+from hflineage.explorer.serve.console import CypherConsole
 from hflineage.explorer.serve.search import SearchIndex
 from hflineage.explorer.site.page import script_hash
 from hflineage.graph import LineageGraph
 from hflineage.graph.opening import open_graph
+from hflineage.queries.cypher.embedded import build_embedded_db
+from hflineage.queries.cypher.tables import graph_tables
 
 P_SCRIPT = "<script>window.__xss='script';document.title='XSS'</script>"
 P_IMG = "\"><img src=x onerror=\"window.__xss='img';document.title='XSS'\">"
@@ -299,6 +303,22 @@ def test_cypher_console_reads_with_parameters_and_refuses_writes(hand_server: Se
     assert status == 415 and "JSON" in _one_line_error(json.loads(raw))
 
 
+def test_cypher_console_on_a_built_database(hand_graph: LineageGraph, tmp_path: Path) -> None:
+    db = tmp_path / "hand.db"
+    build_embedded_db(graph_tables(hand_graph), db)
+    console = CypherConsole(hand_graph, db)
+    try:
+        answer = console.run("MATCH (m:Model {id: $id})-[:HAS_ROOT]->(r:Model) RETURN r.id AS "
+                             "root ORDER BY root", {"id": "carol/merge"})  # fmt: skip
+        assert answer["rows"] == [["acme/base"], ["org2/Other-Root"]]
+        with pytest.raises(ReadOnlyError):
+            console.run("MATCH (m:Model) SET m.likes = 1", {})
+        with pytest.raises(QueryError, match="empty"):
+            console.run("  ", {})
+    finally:
+        console.close()
+
+
 def test_page_has_a_strict_policy_and_answers_only_local_host_names(hand_server: Server) -> None:
     status, headers, raw = _request(f"{hand_server.url}/")
     page = raw.decode()
@@ -324,6 +344,13 @@ def test_loopback_is_the_default_and_other_hosts_need_a_flag(tmp_path: Path) -> 
     )  # fmt: skip
     assert done.returncode == 2 and "--allow-remote" in done.stderr
     assert "Traceback" not in done.stderr
+    done = subprocess.run(
+        [sys.executable, "-m", "hflineage", "serve", "--db", str(tmp_path / "missing.db"),
+         "--snapshot", str(tmp_path / "none.jsonl")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 2 and "no database at" in done.stderr
+    assert "hf-lineage db build" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_cli_serves_the_generated_hub(synthetic_path: Path) -> None:
