@@ -27,7 +27,7 @@ from hflineage.explorer.cli.serve import bind_socket, is_loopback
 from hflineage.explorer.serve.app import create_app
 from hflineage.explorer.serve.console import CypherConsole
 from hflineage.explorer.serve.search import SearchIndex
-from hflineage.explorer.site.page import script_hash
+from hflineage.explorer.site.page import esc, script_hash
 from hflineage.graph import LineageGraph
 from hflineage.graph.opening import open_graph
 from hflineage.queries.cypher.embedded import build_embedded_db
@@ -36,6 +36,7 @@ from hflineage.queries.cypher.tables import graph_tables
 P_SCRIPT = "<script>window.__xss='script';document.title='XSS'</script>"
 P_IMG = "\"><img src=x onerror=\"window.__xss='img';document.title='XSS'\">"
 P_SVG = "<svg/onload=window.__xss='svg'>"
+NO_FRAMES = "; frame-ancestors 'none'"
 
 needs_chromium = pytest.mark.skipif(
     chromium_path() is None,
@@ -285,6 +286,16 @@ def test_report_states_its_meta_and_refuses_unknown_levels(hand_server: Server) 
     assert status == 400 and "by must be one of" in _one_line_error(answer)
 
 
+def test_full_report_page_is_the_static_report_with_its_policy(hand_server: Server) -> None:
+    status, headers, raw = _request(f"{hand_server.url}/report")
+    page = raw.decode()
+    assert status == 200 and "<h1>hf-lineage report</h1>" in page
+    policy = headers["content-security-policy"]
+    assert policy.startswith("default-src 'none'; script-src 'none'")
+    assert f'content="{esc(policy.removesuffix(NO_FRAMES))}"' in page  # the same policy
+    assert "&lt;script&gt;" in page and P_SCRIPT not in page  # the rejected id, as text
+
+
 def test_cypher_console_reads_with_parameters_and_refuses_writes(hand_server: Server) -> None:
     query = "MATCH (m:Model) WHERE m.id STARTS WITH $prefix RETURN m.id AS id ORDER BY id"
     status, answer = post_cypher(hand_server.url, query, {"prefix": "acme/"})
@@ -385,11 +396,12 @@ def browser() -> Iterator[Browser]:
         yield b
 
 
-def _open(browser: Browser, url: str) -> Page:
+def _open(browser: Browser, url: str, ready: str = "!!window.hflServe") -> Page:
+    """A new tab on ``url``, once loaded and ``ready`` (a JavaScript expression) holds."""
     page = browser.open("about:blank")
     page.requests.clear()
     page.send("Page.navigate", url=url)
-    page.wait_for("document.readyState === 'complete' && !!window.hflServe")
+    page.wait_for(f"document.readyState === 'complete' && {ready}")
     return page
 
 
@@ -497,10 +509,16 @@ def test_hub_strings_are_shown_as_text_never_run(hand_server: Server, browser: B
     assert page.evaluate("document.title") == "hf-lineage serve"
     assert page.evaluate("document.querySelectorAll('img, iframe, object, svg svg').length") == 0
     assert page.evaluate("""Array.from(document.querySelectorAll('a[href]')).every(function (a) {
-        return a.protocol === 'https:' && a.host === 'huggingface.co'; })""")
+        return (a.protocol === 'https:' && a.host === 'huggingface.co')
+          || (a.origin === location.origin && a.pathname === '/report'); })""")
     assert page.dialogs == []
     _assert_local_and_clean(page, hand_server.url)
     page.close()
+    report = _open(browser, hand_server.url + "/report", ready="!!document.querySelector('h1')")
+    assert P_SCRIPT in report.evaluate("document.body.textContent")
+    assert report.evaluate("typeof window.__xss") == "undefined"
+    _assert_local_and_clean(report, hand_server.url)
+    report.close()
 
 
 @needs_chromium

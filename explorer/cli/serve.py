@@ -33,9 +33,8 @@ def bind_socket(host: str, port: int) -> socket.socket:
         sock.bind((host.strip("[]"), port))
     except OSError as exc:
         sock.close()
-        raise click.UsageError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+        raise click.UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     sock.listen(128)
-    sock.set_inheritable(True)
     return sock
 
 
@@ -105,8 +104,7 @@ def serve(
         )  # fmt: skip
     click.echo(
         f"hf-lineage serve: {graph.n:,} models (graph {loaded:.1f} s, search index "
-        f"{app.state.index_seconds:.1f} s) at http://{shown}:{bound_port}/  (Ctrl+C stops)",
-        err=False,
+        f"{app.state.index_seconds:.1f} s) at http://{shown}:{bound_port}/  (Ctrl+C stops)"
     )
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
     uvicorn.Server(config).run(sockets=[sock])

@@ -3,6 +3,7 @@
 Routes (every answer is JSON except the page; errors are ``{"error": "one line"}``):
 
 * ``GET /``: the explorer page (search, lineage, report, Cypher console);
+* ``GET /report``: the static site's report page with its charts, rendered on first use;
 * ``GET /api/search?q=TEXT&offset=0&limit=20``: ranked matches of any model id;
 * ``GET /api/lineage/{model_id}``: ancestors to the roots, roots with weights, descendants;
 * ``GET /api/children/{model_id}?offset=0&limit=20``: children, most downloaded first;
@@ -13,8 +14,10 @@ Routes (every answer is JSON except the page; errors are ``{"error": "one line"}
 
 from __future__ import annotations
 
+import html
 import json
 import math
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -35,6 +38,7 @@ from hflineage.explorer.serve import api
 from hflineage.explorer.serve.console import CypherConsole
 from hflineage.explorer.serve.page import render_app_page
 from hflineage.explorer.serve.search import MAX_LIMIT, MAX_OFFSET, MAX_QUERY, SearchIndex
+from hflineage.explorer.site.report import render_report
 from hflineage.graph import LineageGraph
 
 __all__ = ["LOOPBACK_HOSTS", "BadRequest", "create_app"]
@@ -47,6 +51,7 @@ _REPORT_CHOICES = {
     "metric": ("downloads", "downloads_all_time", "uploads", "likes"),
 }
 _MAX_BODY = 100_000
+_META_POLICY = re.compile(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">')
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -73,6 +78,13 @@ def _finite(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_finite(v) for v in value]
     return value
+
+
+def _page_policy(page: str) -> str:
+    """The policy a rendered page states in its own meta element, sent as a header too."""
+    found = _META_POLICY.search(page)
+    policy = html.unescape(found.group(1)) if found else "default-src 'none'"
+    return policy + "; frame-ancestors 'none'"
 
 
 def _error(status: int, message: str) -> Response:
@@ -164,10 +176,8 @@ def create_app(
     )
 
     def page(request: Request) -> Response:
-        return HTMLResponse(
-            page_html,
-            headers={"content-security-policy": page_csp + "; frame-ancestors 'none'"},
-        )
+        policy = page_csp + "; frame-ancestors 'none'"
+        return HTMLResponse(page_html, headers={"content-security-policy": policy})
 
     def search(request: Request) -> Response:
         text = request.query_params.get("q", "")
@@ -193,6 +203,14 @@ def create_app(
     def model(request: Request) -> Response:
         node = graph.node(request.path_params["model_id"])
         return _Json(api.node_card(graph, node))
+
+    @lru_cache(maxsize=1)
+    def report_html() -> str:
+        return render_report(graph)
+
+    def report_page(request: Request) -> Response:
+        page = report_html()
+        return HTMLResponse(page, headers={"content-security-policy": _page_policy(page)})
 
     @lru_cache(maxsize=32)
     def cached_report(by: str, view: str, metric: str) -> dict[str, Any]:
@@ -237,6 +255,7 @@ def create_app(
 
     routes = [
         Route("/", page),
+        Route("/report", report_page),
         Route("/api/search", search),
         Route("/api/lineage/{model_id:path}", lineage),
         Route("/api/children/{model_id:path}", children),

@@ -53,6 +53,8 @@ _BODY = """
 </section>
 <section id="report-panel" aria-labelledby="report-title">
   <h2 id="report-title">Report</h2>
+  <p><a href="/report">The full report with its charts</a> (built on first use: a few
+    seconds at Hub scale).</p>
   <form id="report-form">
     <label for="report-by">Credit by</label>
     <select id="report-by"><option value="country">country</option>

@@ -302,9 +302,7 @@
       summary(data);
       draw(m.model_id);
       showDetails(m.model_id);
-      if (decodeURIComponent(location.hash.slice(7)) !== m.model_id) {
-        history.replaceState(null, '', '#model=' + encodeURIComponent(m.model_id));
-      }
+      history.replaceState(null, '', '#model=' + encodeURIComponent(m.model_id));
     }).catch(function (e) { status(box, e.message, true); });
   }
 
@@ -376,7 +374,10 @@
   });
 
   loadReport();
-  if (location.hash.indexOf('#model=') === 0) openLineage(decodeURIComponent(location.hash.slice(7)));
+  if (location.hash.indexOf('#model=') === 0) {
+    try { openLineage(decodeURIComponent(location.hash.slice(7))); }
+    catch (e) { status($('lineage-status'), 'the address names no model id', true); }
+  }
   window.hflServe = {openLineage: openLineage, expand: expand,
     state: function () { return view; }};
 })();
