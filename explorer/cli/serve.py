@@ -69,6 +69,7 @@ def serve(
     import uvicorn
 
     from hflineage.explorer.cli.common import stderr_console
+    from hflineage.explorer.serve.api import warm_up
     from hflineage.explorer.serve.app import LOOPBACK_HOSTS, create_app
     from hflineage.explorer.serve.console import CypherConsole
 
@@ -88,6 +89,7 @@ def serve(
     graph = load_graph(snapshots)
     loaded = time.perf_counter() - started
     title = ", ".join(os.path.basename(s) for s in snapshots) or "hub-stats"
+    warm_up(graph)
     app = create_app(
         graph,
         console=CypherConsole(graph, db_path),

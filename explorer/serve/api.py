@@ -28,6 +28,7 @@ __all__ = [
     "lineage_payload",
     "report_payload",
     "search_payload",
+    "warm_up",
 ]
 
 #: Most ancestors one lineage answer lists (the most downloaded are kept beyond).
@@ -41,6 +42,14 @@ TOP_DESCENDANTS = 10
 def _column(values: Any, node: int) -> str | None:
     value = values[node].as_py()
     return None if value is None else str(value)
+
+
+def warm_up(graph: LineageGraph) -> None:
+    """Work out now what the first lineage answer would otherwise wait for: id fingerprints,
+    depths, split root sets, families and countries (computed once per graph)."""
+    if graph.n:
+        graph.root_sets("split")
+        node_card(graph, graph.node(graph.id_of(0)))
 
 
 def node_card(graph: LineageGraph, node: int) -> dict[str, Any]:
