@@ -154,7 +154,11 @@ class Page:
 class Browser:
     """A headless Chromium process with its own fresh profile; use as a context manager."""
 
-    def __init__(self, width: int = 1280, height: int = 900) -> None:
+    def __init__(
+        self, width: int = 1280, height: int = 900, reachable: tuple[str, ...] = ()
+    ) -> None:
+        """``reachable``: host names left resolvable (e.g. ``127.0.0.1`` for a local server);
+        every other name still resolves to nothing."""
         exe = chromium_path()
         if exe is None:
             raise BrowserError("chromium not found (install Debian's 'chromium' package)")
@@ -168,8 +172,10 @@ class Browser:
             os.dup2(a, 3)  # dup2 makes the copy inheritable (os.pipe fds are not)
             os.dup2(b, 4)
 
+        flags = [f + "".join(f", EXCLUDE {h}" for h in reachable)
+                 if f.startswith("--host-resolver-rules=") else f for f in FLAGS]  # fmt: skip
         self.proc = subprocess.Popen(
-            [exe, *FLAGS, f"--user-data-dir={self._profile}",
+            [exe, *flags, f"--user-data-dir={self._profile}",
              f"--window-size={width},{height}", "about:blank"],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,

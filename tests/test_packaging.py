@@ -44,6 +44,7 @@ def test_wheel_installs_only_the_hflineage_namespace(tmp_path: Path) -> None:
         "hflineage/loaders/hubstats.py",
         "hflineage/queries/attribution.py",
         "hflineage/explorer/cli/main.py",
+        "hflineage/explorer/serve/assets/serve.js",
         "hflineage/py.typed",
     ):
         assert needed in names, needed

@@ -44,6 +44,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "infer": ("hflineage.explorer.cli.infer", "infer"),
     "view": ("hflineage.explorer.cli.html", "view"),
     "snapshot": ("hflineage.explorer.cli.snapshot", "snapshot"),
+    "serve": ("hflineage.explorer.cli.serve", "serve"),
 }
 
 
