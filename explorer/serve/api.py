@@ -14,6 +14,7 @@ from hflineage.explorer.serve.search import SearchIndex
 from hflineage.explorer.site.page import hub_url
 from hflineage.graph import LineageGraph
 from hflineage.queries import attribute
+from hflineage.queries.choices import as_level, as_metric, as_view
 from hflineage.queries.lineage import relation_mix
 from hflineage.queries.neighbourhood import (
     ancestor_graph,
@@ -168,5 +169,7 @@ def _children_page(graph: LineageGraph, node: int, offset: int, limit: int) -> d
 
 def report_payload(graph: LineageGraph, by: str, view: str, metric: str) -> dict[str, Any]:
     """``GET /api/report``: attribution rows and their meta (as ``hf-lineage report``)."""
-    shown: dict[str, Any] = attribute(graph, by=by, view=view, metric=metric, top=15).as_dict()
+    level, chosen_view, chosen_metric = as_level(by), as_view(view), as_metric(metric)
+    attribution = attribute(graph, by=level, view=chosen_view, metric=chosen_metric, top=15)
+    shown: dict[str, Any] = attribution.as_dict()
     return shown
