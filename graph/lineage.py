@@ -697,7 +697,7 @@ class LineageGraph:
     def to_networkx(self, nodes: Iterable[int] | None = None) -> nx.DiGraph:
         """A networkx DiGraph (edges derived -> base) of all nodes or of the given ones.
 
-        Node attributes follow the Cypher schema of DESIGN.md; edge attributes are
+        Node attributes follow the Cypher schema (docs/cypher.md); edge attributes are
         ``relation`` and ``source``.
         """
         import networkx as nx

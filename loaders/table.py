@@ -61,7 +61,7 @@ class ModelTable:
     """Models (one row each) and their parent declarations (one row each).
 
     ``decl_child`` indexes rows of the model columns; a child can have declarations from
-    several sources, the graph keeps the most trusted one (see DESIGN.md).
+    several sources, the graph keeps the most trusted one (README.md, "Lineage rules").
 
     Model string columns may be chunked (``pa.ChunkedArray``, e.g. one chunk per batch
     read) and ``pipeline_tag``/``library_name`` dictionary-encoded; declaration columns are

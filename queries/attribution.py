@@ -1,7 +1,8 @@
 """Attribution: credit downstream metrics back to roots, families, orgs and countries.
 
-Two views (DESIGN.md): ``lineage`` credits each model's roots' developers (the study's
-"derived" view); ``uploader`` credits whoever uploaded the repo (the "direct" view).
+Two views (README.md, "Attribution rules"): ``lineage`` credits each model's roots'
+developers (the study's "derived" view); ``uploader`` credits whoever uploaded the repo (the
+"direct" view).
 Merge policies: ``split`` divides a model's credit equally among its parents at every step
 (so each model's credit sums to 1), ``full`` gives every root full credit, ``first`` follows
 the first listed parent.

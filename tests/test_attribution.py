@@ -153,7 +153,7 @@ def _independent_parents(rows: list[dict[str, Any]]) -> dict[str, list[str]]:
 
 
 def _independent_org_shares(path: Path) -> dict[str, float]:
-    """DESIGN.md's rules written again from scratch, row by row, for cross-checking
+    """The README's attribution rules written again from scratch, row by row, for cross-checking
     (on data without cycles: breaking them is left to the graph's own tests)."""
     rows = pq.read_table(
         path, columns=["id", "author", "downloads", "tags", "cardData", "baseModels"]

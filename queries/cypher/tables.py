@@ -1,4 +1,4 @@
-"""The Cypher schema of DESIGN.md as Arrow tables, ready for any graph database.
+"""The Cypher schema (docs/cypher.md) as Arrow tables, ready for any graph database.
 
 One function, :func:`graph_tables`, turns a :class:`~hflineage.graph.LineageGraph` into the
 node and relationship tables every backend loads (the embedded engine by ``COPY``, a Bolt
@@ -10,7 +10,7 @@ server by batched ``UNWIND ... MERGE``, ``neo4j-admin`` from CSV)::
     (:Org {name, country, developer})-[:PUBLISHED]->(:Model)
     (:Model)-[:HAS_ROOT {weight, first}]->(:Model)                  precomputed credit
 
-Additions to DESIGN.md's schema, all computed on the Python side:
+Additions to the schema's core, all computed on the Python side:
 
 * ``Model.nParents`` (0 marks a root) and ``Model.depth`` (longest derivation chain from a
   root); ``DERIVED_FROM.rank`` is the parent's position in the declared order (0 = first).
