@@ -1,6 +1,8 @@
 """One exception hierarchy for every layer.
 
-Messages name the thing, show the bad value, say what was expected and how to fix it.
+Messages name the thing, show the bad value, say what was expected and how to fix it. A
+parameter the caller can change is named in backticks as Python spells it (`refresh=True`,
+`endpoint`); the CLI shows its own flag in its place (``explorer/cli/common.py``).
 """
 
 from __future__ import annotations

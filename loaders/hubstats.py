@@ -76,7 +76,7 @@ def fetch_hub_stats(endpoint: str | None = None, token: str | None = None) -> Pa
     except Exception as exc:  # any network, auth or cache failure means the same to the user
         raise HubUnavailable(
             f"could not fetch {HUB_STATS_REPO}/{HUB_STATS_FILE} from the Hub "
-            f"({type(exc).__name__}); pass --snapshot PATH to read a local file instead",
+            f"({type(exc).__name__}); pass `snapshots` (local files) to read instead",
             endpoint=endpoint,
         ) from exc
     return Path(path)

@@ -383,18 +383,18 @@ class SnapshotStore:
             if as_of is None:
                 raise InputError(
                     f"snapshot {source or '(table)'!r} has no lastModified dates to date it "
-                    "by; pass --date YYYY-MM-DD",
+                    "by; pass `day` as YYYY-MM-DD",
                     path=source or None,
                 )
             d = date.fromisoformat(as_of[:10])
         else:
-            d = parse_day(day, "--date")
+            d = parse_day(day, "`day`")
         previous: SnapshotEntry | None = None
         if self._exists(self._manifest_path(d)):
             if not replace:
                 raise InputError(
-                    f"the store already has a snapshot dated {d.isoformat()}; pass --replace "
-                    "to overwrite it, or --date to store this one under another date",
+                    f"the store already has a snapshot dated {d.isoformat()}; pass `replace=True` "
+                    "to overwrite it, or another `day` to store this one under that date",
                     path=self.uri,
                 )
             previous = self.entry(d)

@@ -253,3 +253,18 @@ def test_the_command_exit_codes_and_messages(tmp_path: Path) -> None:
     assert missing.stderr.startswith("hf-lineage: error:") and missing.stdout == ""
     ok = subprocess.run([*run, "--version"], capture_output=True, text=True, timeout=120)
     assert ok.returncode == 0 and ok.stdout.strip()
+
+
+def test_library_messages_name_parameters_and_the_cli_shows_its_flags(tmp_path: Path) -> None:
+    from hflineage.errors import InputError
+    from hflineage.explorer.cli.common import in_cli_words
+    from hflineage.loaders.store import SnapshotStore
+
+    assert in_cli_words("pass `refresh=True`; check the `endpoint` and `hf auth login`") == (
+        "pass --refresh; check the --endpoint and `hf auth login`"
+    )
+    snapshot = tmp_path / "hub.jsonl"
+    snapshot.write_text('{"id": "acme/m", "downloads": 1}\n')
+    with pytest.raises(InputError) as caught:
+        SnapshotStore(str(tmp_path / "store")).add(snapshot, day="2026-13-01")
+    assert "--" not in str(caught.value) and "`day`" in str(caught.value)

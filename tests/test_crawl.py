@@ -484,7 +484,7 @@ def test_a_next_link_to_itself_stops_with_a_resumable_checkpoint(
     message, _ = one_line_failure(
         lambda: crawl_hub(out, small_client, page_size=SMALL), 5.0
     )
-    assert "was already fetched in this listing" in message and "--skip-failed-pages" in message
+    assert "was already fetched in this listing" in message and "`skip_failed=True`" in message
     assert len(small_hub.requests) == 3  # not a single request more
     state = json.loads(CrawlStore(out).checkpoint.read_text())
     assert (state["pages"], state["models"]) == (3, 30)

@@ -267,7 +267,7 @@ def test_same_date_needs_replace_and_replace_leaves_one_file(
 ) -> None:
     store = SnapshotStore(tmp_path / "s")
     store.add(base_path)
-    with pytest.raises(InputError, match="--replace"):
+    with pytest.raises(InputError, match="`replace=True`"):
         store.add(base_path)
     smaller = _variant(pq.read_table(base_path), tmp_path / "small.parquet", drop=[GPT2])
     entry = store.add(smaller, "2026-05-20", replace=True)
@@ -321,7 +321,7 @@ def test_bad_inputs_are_named(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no snapshot dated 2026-01-01"):
         store.counts("2026-01-01")
     jsonl = write_jsonl(tmp_path / "crawl.jsonl", [api_model("me/a"), api_model("me/b", "me/a")])
-    with pytest.raises(InputError, match="pass --date"):
+    with pytest.raises(InputError, match="pass `day`"):
         store.add(jsonl)
     entry = store.add(jsonl, "2026-02-01")
     assert entry.rows == 2 and entry.source_format == "jsonl"

@@ -29,9 +29,11 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 __all__ = [
+    "FLAG_OF_PARAMETER",
     "chosen",
     "emit",
     "format_option",
+    "in_cli_words",
     "load_graph",
     "report_choices",
     "snapshot_option",
@@ -202,3 +204,22 @@ def _cell(v: Any) -> str:
     if isinstance(v, int):
         return f"{v:,}"
     return str(v)
+
+
+#: How library messages name a parameter (in backticks, as Python), and the CLI's flag for it.
+FLAG_OF_PARAMETER = {
+    "`refresh=True`": "--refresh",
+    "`skip_failed=True`": "--skip-failed-pages",
+    "`replace=True`": "--replace",
+    "`endpoint`": "--endpoint",
+    "`token`": "--token",
+    "`snapshots`": "--snapshot PATH",
+    "`day`": "--date",
+}
+
+
+def in_cli_words(message: str) -> str:
+    """A library message with the parameters it names shown as this command's flags."""
+    for parameter, flag in FLAG_OF_PARAMETER.items():
+        message = message.replace(parameter, flag)
+    return message

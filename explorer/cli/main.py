@@ -14,6 +14,7 @@ from hflineage.explorer.cli.common import (
     chosen,
     emit,
     format_option,
+    in_cli_words,
     load_graph,
     report_choices,
     snapshot_option,
@@ -331,7 +332,7 @@ def main(argv: list[str] | None = None) -> None:
     except LineageError as exc:
         if debug:
             traceback.print_exc()
-        click.echo(f"hf-lineage: error: {exc}", err=True)
+        click.echo(f"hf-lineage: error: {in_cli_words(str(exc))}", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         click.echo("hf-lineage: interrupted", err=True)

@@ -318,7 +318,7 @@ class HubClient:
         if scheme not in ("http", "https") or not host:
             raise InputError(
                 f"endpoint {self.endpoint!r} is not an http(s) URL; "
-                "pass --endpoint https://huggingface.co or a mirror's base URL"
+                "pass an `endpoint` such as https://huggingface.co or a mirror's base URL"
             )
         if isinstance(self.token, str):
             self._secrets.add(self.token)
@@ -566,10 +566,10 @@ class HubClient:
             detail = f" ({exc.server_message.strip()[:300]})" if exc.server_message else ""
             status = response.status_code
             hint = {
-                401: "check --token or log in with `hf auth login`",
-                403: "the token has no access to this resource; check --token",
-                404: "check the model id and --endpoint",
-            }.get(status, "check the crawl parameters and --endpoint")
+                401: "check the `token` or log in with `hf auth login`",
+                403: "the token has no access to this resource; check the `token`",
+                404: "check the model id and the `endpoint`",
+            }.get(status, "check the crawl parameters and the `endpoint`")
             message = " ".join(f"GET {url} -> HTTP {status}{detail}: {hint}".split())
             raise InputError(self.scrub(message)) from exc
 

@@ -247,7 +247,7 @@ class _Crawl:
         if self.store.out.exists() and not self.options.refresh:
             raise InputError(
                 f"{str(self.store.out)!r} already holds a finished crawl"
-                f"{self._finished_when()}; nothing to resume. Pass --refresh to crawl again "
+                f"{self._finished_when()}; nothing to resume. Pass `refresh=True` to crawl again "
                 "(the snapshot is replaced only when the new crawl finishes)",
                 path=str(self.store.out),
             )
@@ -350,7 +350,7 @@ class _Crawl:
                 raise PageFailed(
                     url,
                     f"returned {type(response.data).__name__}, not a list of models; "
-                    "is --endpoint a Hub API?",
+                    "is the `endpoint` a Hub API?",
                     endpoint=self.client.endpoint,
                 )
         except PageFailed as exc:
@@ -427,7 +427,7 @@ class _Crawl:
         raise PageFailed(
             response.url,
             f"{problem}; rerun the same command to retry, or skip the rest of this listing "
-            "with --skip-failed-pages",
+            "with `skip_failed=True`",
             endpoint=self.client.endpoint,
         )
 
