@@ -9,8 +9,8 @@ import numpy as np
 
 from hflineage.errors import QueryError
 from hflineage.graph import LineageGraph, Relation
-from hflineage.graph.lineage import csr_positions
 from hflineage.queries.choices import MergePolicy, as_policy
+from hflineage.queries.neighbourhood import walk_levels
 
 __all__ = [
     "FamilySummary",
@@ -26,26 +26,9 @@ __all__ = [
 
 
 def _walk(graph: LineageGraph, start: int, up: bool, max_depth: int | None = None) -> np.ndarray:
-    """Breadth-first over parents (up) or children (down), vectorised per level."""
-    ptr, order = graph._parents_csr if up else graph._children_csr
-    other = graph.edge_parent if up else graph.edge_child
-    seen = np.zeros(graph.n, dtype=bool)
-    seen[start] = True
-    frontier = np.array([start], dtype=np.int64)
-    found: list[np.ndarray] = []
-    steps = 0
-    while len(frontier) and (max_depth is None or steps < max_depth):
-        pos, _ = csr_positions(ptr, frontier)
-        if not len(pos):
-            break
-        nxt = np.sort(other[order[pos]])
-        nxt = nxt[np.concatenate(([True], nxt[1:] != nxt[:-1]))]
-        nxt = nxt[~seen[nxt]]
-        seen[nxt] = True
-        found.append(nxt)
-        frontier = nxt
-        steps += 1
-    return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+    """Breadth-first over parents (up) or children (down): nearest first."""
+    levels = walk_levels(graph, start, up, max_depth)
+    return np.concatenate(levels) if levels else np.zeros(0, dtype=np.int64)
 
 
 def ancestors_of(graph: LineageGraph, model_id: str, max_depth: int | None = None) -> list[str]:

@@ -14,7 +14,13 @@ import numpy as np
 from hflineage.graph import LineageGraph
 from hflineage.graph.lineage import csr_positions
 
-__all__ = ["AncestorGraph", "ancestor_graph", "children_by_downloads", "descendant_levels"]
+__all__ = [
+    "AncestorGraph",
+    "ancestor_graph",
+    "children_by_downloads",
+    "descendant_levels",
+    "walk_levels",
+]
 
 
 @dataclass(frozen=True)
@@ -69,22 +75,31 @@ def ancestor_graph(graph: LineageGraph, node: int, cap: int = 400) -> AncestorGr
     return AncestorGraph(nodes=nodes, edges=all_edges[inside], truncated=truncated)
 
 
-def descendant_levels(graph: LineageGraph, node: int) -> list[np.ndarray]:
-    """Descendants of ``node`` grouped by their shortest distance from it (level 1 first)."""
-    ptr, order = graph._children_csr
+def walk_levels(
+    graph: LineageGraph, node: int, up: bool, max_depth: int | None = None
+) -> list[np.ndarray]:
+    """Ancestors (``up``) or descendants of ``node``, grouped by their shortest distance from
+    it (level 1 first, each level sorted), at most ``max_depth`` levels."""
+    ptr, order = graph._parents_csr if up else graph._children_csr
+    other = graph.edge_parent if up else graph.edge_child
     seen = np.zeros(graph.n, dtype=bool)
     seen[node] = True
     frontier = np.array([node], dtype=np.int64)
     levels: list[np.ndarray] = []
-    while len(frontier):
-        _, children = _next_level(ptr, order, graph.edge_child, frontier)
-        new = children[~seen[children]]
+    while len(frontier) and (max_depth is None or len(levels) < max_depth):
+        _, ends = _next_level(ptr, order, other, frontier)
+        new = ends[~seen[ends]]
         if not len(new):
             break
         seen[new] = True
         levels.append(new)
         frontier = new
     return levels
+
+
+def descendant_levels(graph: LineageGraph, node: int) -> list[np.ndarray]:
+    """Descendants of ``node`` grouped by their shortest distance from it (level 1 first)."""
+    return walk_levels(graph, node, up=False)
 
 
 def children_by_downloads(
