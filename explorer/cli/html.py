@@ -136,7 +136,7 @@ def html(
         layout=chosen(layout, LAYOUTS, "--layout"),
         weekly=series,
     )
-    largest = max(result.pages, key=lambda p: p.drawn, default=None)
+    largest = result.largest
     click.echo(
         f"wrote {result.index} and {len(result.pages)} views in {result.seconds:.1f}s"
         + (

@@ -10,41 +10,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from hflineage.explorer.palette import lighter
 from hflineage.explorer.site.page import esc, fmt_compact, fmt_int, fmt_pct
 
 __all__ = [
-    "OTHER_COLOUR",
-    "PALETTE",
     "Bar",
-    "colour_for",
     "legend",
     "render_bars",
     "render_grouped_bars",
+    "render_heatmap",
+    "render_split_bars",
     "render_stacked_area",
 ]
-
-#: A colour-blind-friendly categorical palette (Okabe-Ito first, then Tableau).
-PALETTE = (
-    "#0072b2",
-    "#e69f00",
-    "#009e73",
-    "#d55e00",
-    "#cc79a7",
-    "#56b4e9",
-    "#f0e442",
-    "#8c564b",
-    "#9467bd",
-    "#17becf",
-    "#bcbd22",
-    "#7f7f7f",
-)
-OTHER_COLOUR = "#c7c7c7"
-_FIXED = {"other keys": OTHER_COLOUR, "unknown": "#9e9e9e", "other": "#b0b0b0"}
-
-
-def colour_for(key: str, index: int) -> str:
-    """The colour of the ``index``-th key of a chart (grey for the catch-all keys)."""
-    return _FIXED.get(key, PALETTE[index % len(PALETTE)])
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +37,7 @@ class Bar:
 def legend(keys: Sequence[str], colours: Sequence[str]) -> str:
     """An HTML legend (swatch and escaped key) for a chart."""
     items = "".join(
-        f'<li><span class="sw" style="background:{c}"></span>{esc(k)}</li>'
+        f'<li data-key="{esc(k)}"><span class="sw" style="background:{c}"></span>{esc(k)}</li>'
         for k, c in zip(keys, colours, strict=True)
     )
     return f'<ul class="legend">{items}</ul>'
@@ -78,13 +55,21 @@ def _clip(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "\u2026"
 
 
+def _per_item(colours: str | Sequence[str], n: int) -> list[str]:
+    return [colours] * n if isinstance(colours, str) else list(colours)
+
+
 def render_bars(
-    name: str, bars: Sequence[Bar], label: str, colour: str = PALETTE[0], width: int = 620
+    name: str, bars: Sequence[Bar], label: str, colours: str | Sequence[str], width: int = 620
 ) -> str:
-    """A horizontal bar chart of shares (longest bar = largest share)."""
+    """A horizontal bar chart of shares (longest bar = largest share).
+
+    ``colours``: one for every bar, or one per bar (the key's own, from the palette).
+    """
+    fills = _per_item(colours, len(bars))
     if not bars:
         return f'<p class="empty" data-chart="{esc(name)}">nothing to chart</p>'
-    row, left, right = 22, 190, 70
+    row, left, right = 24, 210, 74
     height = row * len(bars) + 8
     top = max((b.share for b in bars), default=0.0) or 1.0
     span = width - left - right
@@ -94,10 +79,10 @@ def render_bars(
         w = max(1.0, span * b.share / top)
         tip = f"{b.label}: {fmt_pct(b.share)} ({fmt_int(b.value)}){b.note}"
         out.append(
-            f'<text x="{left - 6}" y="{y + 15}" text-anchor="end">{esc(_clip(b.label, 28))}</text>'
-            f'<rect class="hfl-mark" x="{left}" y="{y + 3}" width="{w:.1f}" height="{row - 6}" '
-            f'fill="{colour}"><title>{esc(tip)}</title></rect>'
-            f'<text x="{left + w + 5:.1f}" y="{y + 15}">{esc(fmt_pct(b.share))}</text>'
+            f'<text x="{left - 6}" y="{y + 17}" text-anchor="end">{esc(_clip(b.label, 24))}</text>'
+            f'<rect class="hfl-mark" data-key="{esc(b.label)}" x="{left}" y="{y + 3}" '
+            f'width="{w:.1f}" height="{row - 6}" fill="{fills[i]}"><title>{esc(tip)}</title></rect>'
+            f'<text x="{left + w + 5:.1f}" y="{y + 17}">{esc(fmt_pct(b.share))}</text>'
         )
     return _svg(name, width, height, len(bars), "".join(out), label)
 
@@ -105,17 +90,19 @@ def render_bars(
 def render_grouped_bars(
     name: str,
     categories: Sequence[str],
-    series: Sequence[tuple[str, str, Sequence[float], Sequence[float]]],
+    series: Sequence[tuple[str, str | Sequence[str], Sequence[float], Sequence[float]]],
     label: str,
     width: int = 620,
 ) -> str:
     """Bars for several series side by side per category.
 
-    ``series`` holds (name, colour, shares in percent, values) per series.
+    ``series`` holds (name, colours, shares in percent, values) per series; colours are one
+    for the series or one per category (the category's own colour, a view told apart by
+    lightness).
     """
     if not categories:
         return f'<p class="empty" data-chart="{esc(name)}">nothing to chart</p>'
-    bar, gap, left, right = 9, 8, 190, 70
+    bar, gap, left, right = 14, 10, 210, 74
     group = bar * len(series) + gap
     height = group * len(categories) + 8
     top = max((max(s[2], default=0.0) for s in series), default=0.0) or 1.0
@@ -125,16 +112,18 @@ def render_grouped_bars(
         y0 = 4 + i * group
         out.append(
             f'<text x="{left - 6}" y="{y0 + group / 2 + 2:.1f}" text-anchor="end">'
-            f"{esc(_clip(cat, 28))}</text>"
+            f"{esc(_clip(cat, 24))}</text>"
         )
-        for j, (sname, colour, shares, values) in enumerate(series):
+        for j, (sname, colours, shares, values) in enumerate(series):
+            colour = _per_item(colours, len(categories))[i]
             y = y0 + j * bar
             w = max(1.0, span * shares[i] / top)
             tip = f"{cat}, {sname}: {fmt_pct(shares[i])} ({fmt_int(values[i])})"
             out.append(
-                f'<rect class="hfl-mark" x="{left}" y="{y}" width="{w:.1f}" height="{bar - 1}" '
-                f'fill="{colour}"><title>{esc(tip)}</title></rect>'
-                f'<text class="small" x="{left + w + 4:.1f}" y="{y + bar - 1}">'
+                f'<rect class="hfl-mark" data-key="{esc(cat)}" data-series="{esc(sname)}" '
+                f'x="{left}" y="{y}" width="{w:.1f}" height="{bar - 1}" fill="{colour}">'
+                f"<title>{esc(tip)}</title></rect>"
+                f'<text class="small" x="{left + w + 4:.1f}" y="{y + bar - 2}">'
                 f"{esc(fmt_pct(shares[i]))}</text>"
             )
             marks += 1
@@ -149,14 +138,11 @@ def render_stacked_area(
     totals: Sequence[float],
     label: str,
     unit: str,
-    colours: Sequence[str] | None = None,
-    width: int = 760,
+    colours: Sequence[str],
+    width: int = 640,
 ) -> str:
-    """A 100% stacked area of per-period shares, with the period totals as bars beneath.
-
-    ``colours`` default to :func:`colour_for` of each key.
-    """
-    colours = list(colours) if colours else [colour_for(k, i) for i, k in enumerate(keys)]
+    """A 100% stacked area of per-period shares (one colour per key), with the period totals
+    as bars beneath."""
     if not months or not keys:
         return f'<p class="empty" data-chart="{esc(name)}">nothing to chart</p>'
     left, right, top, area_h, gap, strip_h = 44, 10, 8, 220, 26, 44
@@ -190,7 +176,8 @@ def render_stacked_area(
         d = "M" + " L".join(f"{a:.1f},{b:.1f}" for a, b in pts_u + pts_l) + " Z"
         avg = sum(shares[k]) / n
         out.append(
-            f'<path class="hfl-mark" d="{d}" fill="{colours[k]}" fill-opacity="0.9">'
+            f'<path class="hfl-mark" data-key="{esc(key)}" d="{d}" fill="{colours[k]}" '
+            'fill-opacity="0.9">'
             f"<title>{esc(key)}: {esc(fmt_pct(avg))} on average per month</title></path>"
         )
         marks += 1
@@ -231,3 +218,132 @@ def render_stacked_area(
                 f"{esc(m if n <= 12 or i == 0 else m[:4])}</text>"
             )
     return _svg(name, width, height, marks, "".join(out), label)
+
+
+#: The ramp of a heatmap, from no value (white) to the largest (dark violet): one hue that
+#: is none of the key colours, so a cell's darkness never reads as a country.
+_HEAT_LOW, _HEAT_HIGH = (255, 255, 255), (63, 42, 122)
+
+
+def _heat(fraction: float) -> str:
+    mix = [round(lo + (hi - lo) * fraction) for lo, hi in zip(_HEAT_LOW, _HEAT_HIGH, strict=True)]
+    return "#" + "".join(f"{c:02x}" for c in mix)
+
+
+def render_heatmap(
+    name: str,
+    rows: Sequence[str],
+    columns: Sequence[str],
+    shares: Sequence[Sequence[float]],
+    values: Sequence[Sequence[float]],
+    label: str,
+    row_title: str,
+    column_title: str,
+    row_colours: Sequence[str],
+    column_colours: Sequence[str],
+) -> str:
+    """A matrix of shares (percent of the whole) as shaded cells, each labelled.
+
+    Rows and columns carry their key's colour as a swatch beside the name; a cell's shade
+    grows with its share (square root, so small cells stay visible), its text states it.
+    """
+    if not rows or not columns:
+        return f'<p class="empty" data-chart="{esc(name)}">nothing to chart</p>'
+    cell_w, cell_h, left, top = 76, 28, 190, 104
+    width = left + cell_w * len(columns) + 10
+    height = top + cell_h * len(rows) + 8
+    peak = max((max(r, default=0.0) for r in shares), default=0.0) or 1.0
+    out = [
+        f'<text class="small" x="{left + cell_w * len(columns) / 2:.0f}" y="12" '
+        f'text-anchor="middle">{esc(column_title)}</text>',
+        f'<text class="small" x="4" y="{top - 6}">{esc(row_title)} &#8595;</text>',
+    ]
+    for j, col in enumerate(columns):
+        x = left + j * cell_w + cell_w / 2
+        out.append(
+            f'<rect data-key="{esc(col)}" x="{x - 5:.1f}" y="{top - 14}" width="10" height="8" '
+            f'fill="{column_colours[j]}"/><text x="{x:.1f}" y="{top - 20}" '
+            f'transform="rotate(-35 {x:.1f} {top - 20})">{esc(_clip(col, 16))}</text>'
+        )
+    marks = 0
+    for i, row in enumerate(rows):
+        y = top + i * cell_h
+        out.append(
+            f'<rect data-key="{esc(row)}" x="{left - 14}" y="{y + 9}" width="8" height="8" '
+            f'fill="{row_colours[i]}"/><text x="{left - 18}" y="{y + 17}" '
+            f'text-anchor="end">{esc(_clip(row, 22))}</text>'
+        )
+        for j, col in enumerate(columns):
+            share = shares[i][j]
+            fraction = (share / peak) ** 0.5 if share > 0 else 0.0
+            ink = "#ffffff" if fraction > 0.55 else "#1d1d1f"
+            text = fmt_pct(share) if share else ""
+            tight = ' class="tight"' if len(text) > 6 else ""
+            tip = (
+                f"{row_title} {row}, {column_title} {col}: {fmt_pct(share)} "
+                f"({fmt_int(values[i][j])})"
+            )
+            out.append(
+                f'<rect class="hfl-mark cell" data-row="{esc(row)}" data-column="{esc(col)}" '
+                f'x="{left + j * cell_w}" y="{y}" width="{cell_w - 2}" height="{cell_h - 2}" '
+                f'fill="{_heat(fraction)}"><title>{esc(tip)}</title></rect>'
+                f'<text x="{left + j * cell_w + (cell_w - 2) / 2:.1f}" y="{y + 17}" '
+                f'text-anchor="middle" fill="{ink}"{tight}>'
+                f"{esc(text)}</text>"
+            )
+            marks += 1
+    return _svg(name, width, height, marks, "".join(out), label)
+
+
+def render_split_bars(
+    name: str,
+    categories: Sequence[str],
+    parts: tuple[Sequence[float], Sequence[float]],
+    part_names: tuple[str, str],
+    colours: Sequence[str],
+    label: str,
+    width: int = 620,
+) -> str:
+    """One bar per category in two parts: the first solid in the category's colour, the
+    second hatched in it (told apart by pattern, so the colour keeps meaning the category).
+
+    ``parts`` are shares in percent of one whole; each bar's length is their sum.
+    """
+    if not categories:
+        return f'<p class="empty" data-chart="{esc(name)}">nothing to chart</p>'
+    row, left, right = 26, 210, 74
+    height = row * len(categories) + 8
+    totals = [a + b for a, b in zip(*parts, strict=True)]
+    top = max(totals, default=0.0) or 1.0
+    span = width - left - right
+    defs, out, marks = [], [], 0
+    for i, cat in enumerate(categories):
+        y = 4 + i * row
+        first, second = parts[0][i], parts[1][i]
+        w1, w2 = span * first / top, span * second / top
+        defs.append(
+            f'<pattern id="{esc(name)}-hatch-{i}" width="5" height="5" '
+            f'patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
+            f'<rect width="5" height="5" fill="{lighter(colours[i], 0.75)}"/>'
+            f'<rect width="2.2" height="5" fill="{colours[i]}"/></pattern>'
+        )
+        out.append(
+            f'<text x="{left - 6}" y="{y + 18}" text-anchor="end">{esc(_clip(cat, 24))}</text>'
+        )
+        for j, (x, w, fill) in enumerate(
+            ((left, w1, colours[i]), (left + w1, w2, f"url(#{esc(name)}-hatch-{i})"))
+        ):
+            share = (first, second)[j]
+            tip = f"{cat}, {part_names[j]}: {fmt_pct(share)} of the whole"
+            out.append(
+                f'<rect class="hfl-mark" data-key="{esc(cat)}" data-part="{esc(part_names[j])}" '
+                f'x="{x:.1f}" y="{y + 3}" width="{max(w, 0.0):.1f}" height="{row - 6}" '
+                f'fill="{fill}" stroke="{colours[i]}" stroke-width="0.8">'
+                f"<title>{esc(tip)}</title></rect>"
+            )
+            marks += 1
+        out.append(
+            f'<text x="{left + w1 + w2 + 5:.1f}" y="{y + 18}">{esc(fmt_pct(totals[i]))}</text>'
+        )
+    inner = f"<defs>{''.join(defs)}</defs>" + "".join(out)
+    return _svg(name, width, height, marks, inner, label)

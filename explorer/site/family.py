@@ -27,7 +27,7 @@ from typing import Any, Literal, get_args
 import numpy as np
 from pyvis.network import Network
 
-from hflineage.explorer.site.charts import PALETTE
+from hflineage.explorer.palette import COUNTRY_COLOURS, RELATION_COLOURS, Palette
 from hflineage.explorer.site.layout import layered_layout, radial_layout
 from hflineage.explorer.site.page import (
     asset_text,
@@ -37,7 +37,7 @@ from hflineage.explorer.site.page import (
     hub_url,
     json_for_script,
 )
-from hflineage.graph import INTERNATIONAL, PLACEHOLDER_CREATED_AT, UNKNOWN_COUNTRY, LineageGraph
+from hflineage.graph import PLACEHOLDER_CREATED_AT, LineageGraph
 from hflineage.queries.subgraph import GROUP, MORE, STUB, DrawnNode, SubgraphView
 
 __all__ = [
@@ -59,22 +59,6 @@ Layout = Literal["radial", "layered"]
 COLOURINGS: tuple[ColourBy, ...] = get_args(ColourBy)
 LAYOUTS: tuple[Layout, ...] = get_args(Layout)
 
-RELATION_COLOURS = {
-    "root": "#222222",
-    "finetune": "#0072b2",
-    "adapter": "#e69f00",
-    "quantized": "#cc79a7",
-    "merge": "#009e73",
-    "unknown": "#8c8c8c",
-    "more": "#d9d9d9",
-}
-COUNTRY_COLOURS = {
-    "China": "#d55e00",
-    "United States": "#0072b2",
-    INTERNATIONAL: "#009e73",
-    UNKNOWN_COUNTRY: "#9e9e9e",
-}
-_SPARE = [c for c in PALETTE if c not in COUNTRY_COLOURS.values() and c != "#7f7f7f"]
 LABELLED = 20  # largest models that get a label on the canvas (the rest: hover)
 _REMOTE = re.compile(r"""<(link|script)\b[^>]*\b(?:href|src)\s*=\s*["']?\s*(?:https?:)?//""", re.I)
 
@@ -159,12 +143,9 @@ def _more_title(d: DrawnNode, parent_id: str | None, cap: int) -> str:
     )
 
 
-def _country_palette(countries: Sequence[str]) -> dict[str, str]:
-    out = {}
-    spare = iter(_SPARE * 10)
-    for c, _ in Counter(countries).most_common():
-        out[c] = COUNTRY_COLOURS.get(c) or next(spare, "#7f7f7f")
-    return out
+def _country_palette(countries: Sequence[str], palette: Palette) -> dict[str, str]:
+    """The colour of every country drawn, most frequent first (the legend's order)."""
+    return {c: palette.colour(c, "country") for c, _ in Counter(countries).most_common()}
 
 
 def _node_country(graph: LineageGraph, d: DrawnNode) -> str:
@@ -237,6 +218,7 @@ def render_subgraph_page(
     back_href: str | None = None,
     colour_by: ColourBy = "country",
     layout: Layout = "radial",
+    palette: Palette | None = None,
 ) -> str:
     """The HTML page of a family or subtree view.
 
@@ -248,6 +230,7 @@ def render_subgraph_page(
         back_href: link back to the report (a relative path of this package's making).
         colour_by: initial colouring, ``country`` or ``relation``.
         layout: initial layout, ``radial`` or ``layered``.
+        palette: the site's colours (default: the fixed ones, spare colours by name).
     """
     if colour_by not in COLOURINGS:
         raise ValueError(f"colour_by must be country or relation, got {colour_by!r}")
@@ -257,7 +240,7 @@ def render_subgraph_page(
     drawn = view.nodes
     positions = {"radial": radial_layout(drawn), "layered": layered_layout(drawn)}
     countries = [_node_country(graph, d) for d in drawn]
-    cpal = _country_palette([c for c in countries if c])
+    cpal = _country_palette([c for c in countries if c], palette or Palette())
     colours = {
         "country": [cpal.get(c, RELATION_COLOURS["more"]) for c in countries],
         "relation": [RELATION_COLOURS.get(d.relation, "#8c8c8c") for d in drawn],

@@ -122,14 +122,19 @@ def fmt_compact(value: float) -> str:
 def fmt_pct(value: float) -> str:
     """A share in percent with a precision that suits its size.
 
-    >>> fmt_pct(17.123), fmt_pct(0.04), fmt_pct(0.00002)
-    ('17.1%', '0.04%', '<0.001%')
+    One decimal from 1% up; two significant digits below, trailing zeros kept, so a share
+    just under 1 reads "1.0%" like one just over it, never "1%".
+
+    >>> fmt_pct(17.123), fmt_pct(1.0), fmt_pct(0.999), fmt_pct(0.5), fmt_pct(0.04)
+    ('17.1%', '1.0%', '1.0%', '0.50%', '0.040%')
+    >>> fmt_pct(0.00002), fmt_pct(0)
+    ('<0.001%', '0%')
     """
     if value == 0 or not math.isfinite(value):
         return "0%"
     if abs(value) < 0.001:
         return "<0.001%"
-    return f"{value:.1f}%" if abs(value) >= 1 else f"{value:.2g}%"
+    return f"{value:.1f}%" if abs(value) >= 1 else f"{value:#.2g}%"
 
 
 @cache

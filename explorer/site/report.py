@@ -13,15 +13,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hflineage import __version__
+from hflineage.explorer.palette import KeyKind, Palette, lighter, palette_for, view_colour
 from hflineage.explorer.site.charts import (
     Bar,
-    colour_for,
     legend,
     render_bars,
     render_grouped_bars,
     render_stacked_area,
 )
-from hflineage.explorer.site.family import COUNTRY_COLOURS
+from hflineage.explorer.site.crossing import render_building_section
 from hflineage.explorer.site.page import esc, fmt_int, fmt_pct, hub_url, render_page
 from hflineage.graph import OTHER_FAMILY, LineageGraph
 from hflineage.queries import Attribution, MonthlySeries, Window, attribute, gini, hhi
@@ -31,7 +31,9 @@ from hflineage.queries.periods.weekly import WeeklySeries
 
 __all__ = ["ReportLinks", "render_report", "render_weekly_section"]
 
-VIEW_COLOURS = {"lineage": "#0072b2", "uploader": "#e69f00"}
+#: The swatches of the view legend: one neutral colour, dark for lineage, light for uploader
+#: (every chart draws a key in its own colour, the uploader view lighter).
+_VIEW_SWATCH = "#555555"
 
 
 @dataclass
@@ -99,11 +101,12 @@ def _area_chart(
     name: str,
     series: MonthlySeries,
     unit: str,
-    fixed: Mapping[str, str] | None = None,
+    palette: Palette,
+    kind: KeyKind,
     quarters: bool = False,
 ) -> str:
     series, note = _continuous(series, quarters=quarters)
-    colours = [(fixed or {}).get(k) or colour_for(k, i) for i, k in enumerate(series.keys)]
+    colours = palette.colours(series.keys, kind)
     svg = render_stacked_area(
         name,
         series.months,
@@ -130,7 +133,7 @@ def _statement(att: Attribution) -> str:
     )
 
 
-def _headline(graph: LineageGraph, window: Window, n: int) -> str:
+def _headline(graph: LineageGraph, window: Window, n: int, palette: Palette) -> str:
     lin = attribute(graph, by="country", view="lineage", metric="downloads", window=window)
     up = attribute(graph, by="country", view="uploader", metric="downloads", window=window)
     lin_rows = {r.key: r for r in lin.rows}
@@ -143,7 +146,7 @@ def _headline(graph: LineageGraph, window: Window, n: int) -> str:
         [
             (
                 f"{view} view",
-                VIEW_COLOURS[view],
+                [view_colour(palette.colour(k, "country"), view) for k in keys],
                 [rows[k].share if k in rows else 0.0 for k in keys],
                 [rows[k].value if k in rows else 0.0 for k in keys],
             )
@@ -179,7 +182,7 @@ def _headline(graph: LineageGraph, window: Window, n: int) -> str:
             "lineage view: credit the developers of each model's roots",
             "uploader view: credit whoever uploaded the repo",
         ],
-        [VIEW_COLOURS["lineage"], VIEW_COLOURS["uploader"]],
+        [_VIEW_SWATCH, lighter(_VIEW_SWATCH)],
     )
     return f"""<section id="headline">
 <h2>Who the downloads flow to: share of 30-day downloads by country</h2>
@@ -197,7 +200,7 @@ International/Online; an org not in the table stays <code>unknown</code>.</p>
 """
 
 
-def _monthly(graph: LineageGraph, window: Window, top: int) -> str:
+def _monthly(graph: LineageGraph, window: Window, top: int, palette: Palette) -> str:
     fam = _monthly_series(graph, by="family", metric="uploads", window=window, top=top)
     cty = _monthly_series(graph, by="country", metric="uploads", window=window, top=top)
     cty_up = _monthly_series(
@@ -207,18 +210,23 @@ def _monthly(graph: LineageGraph, window: Window, top: int) -> str:
     excluded = fam.meta.get("excluded", {})
     assert isinstance(excluded, dict)
     charts = [
-        ("by family (lineage view)", _area_chart("uploads-by-family", fam, "uploads")),
+        (
+            "by family (lineage view)",
+            _area_chart("uploads-by-family", fam, "uploads", palette, "family"),
+        ),
         (
             "by country (lineage view)",
-            _area_chart("uploads-by-country", cty, "uploads", COUNTRY_COLOURS),
+            _area_chart("uploads-by-country", cty, "uploads", palette, "country"),
         ),
         (
             "by country (uploader view)",
-            _area_chart("uploads-by-country-uploader", cty_up, "uploads", COUNTRY_COLOURS),
+            _area_chart("uploads-by-country-uploader", cty_up, "uploads", palette, "country"),
         ),
         (
             "30-day downloads of the models created each quarter, by family",
-            _area_chart("downloads-by-family-month", dl, "downloads", quarters=True),
+            _area_chart(
+                "downloads-by-family-month", dl, "downloads", palette, "family", quarters=True
+            ),
         ),
     ]
     return f"""<section id="monthly"><h2>Month by month: new uploads and their downloads</h2>
@@ -234,7 +242,7 @@ without a date.</p>
 """
 
 
-def render_weekly_section(weekly: Sequence[WeeklySeries]) -> str:
+def render_weekly_section(weekly: Sequence[WeeklySeries], palette: Palette) -> str:
     """Weekly downloads (from the snapshot store) by family and country, as stacked shares.
 
     Each interval runs between the newest snapshots of two ISO weeks; its downloads are the
@@ -245,8 +253,8 @@ def render_weekly_section(weekly: Sequence[WeeklySeries]) -> str:
     cards = []
     for ws in weekly:
         level = str(ws.meta.get("level", ""))
-        fixed = COUNTRY_COLOURS if level == "country" else None
-        colours = [(fixed or {}).get(k) or colour_for(k, i) for i, k in enumerate(ws.keys)]
+        kind: KeyKind = "country" if level == "country" else "family"
+        colours = palette.colours(ws.keys, kind)
         svg = render_stacked_area(
             f"weekly-downloads-by-{level}",
             ws.weeks,
@@ -272,15 +280,25 @@ negative), credited through the lineage graph (merge policy split).</p>
 
 
 def _families(
-    graph: LineageGraph, window: Window, links: ReportLinks, n: int
+    graph: LineageGraph, window: Window, links: ReportLinks, n: int, palette: Palette
 ) -> tuple[str, Attribution]:
     dl = attribute(graph, by="family", metric="downloads", window=window)
     up = attribute(graph, by="family", metric="uploads", window=window)
     uploads = {r.key: r for r in up.rows}
-    bars = [Bar(r.key, r.share, r.value, f"; {fmt_int(r.models)} models") for r in dl.rows[:n]]
-    chart = render_bars("downloads-by-family", bars, "share of 30-day downloads by family")
+    shown = dl.rows[:n]
+    bars = [Bar(r.key, r.share, r.value, f"; {fmt_int(r.models)} models credited") for r in shown]
+    chart = render_bars(
+        "downloads-by-family",
+        bars,
+        "share of 30-day downloads by family",
+        palette.colours([b.label for b in bars], "family"),
+    )
+    # Every family with a view gets a row, also one chosen for its uploads.
+    ranks = {r.key: i for i, r in enumerate(dl.rows, 1)}
+    shown += [r for r in dl.rows[n:] if r.key in links.families]
     rows = []
-    for i, r in enumerate(dl.rows[:n], 1):
+    for r in shown:
+        i = ranks[r.key]
         href = links.families.get(r.key)
         name = f'<a href="{esc(href)}">{esc(r.key)}</a>' if href else esc(r.key)
         u = uploads.get(r.key)
@@ -293,10 +311,15 @@ def _families(
 <div class="grid2"><div class="card">{chart}</div><div class="card">
 <table id="family-table"><thead><tr><th class=num>#</th><th>family</th>
 <th class=num>downloads share</th>
-<th class=num>downloads</th><th class=num>models</th><th class=num>uploads share</th></tr></thead>
+<th class=num>downloads</th><th class=num>models credited</th><th class=num>uploads share</th>
+</tr></thead>
 <tbody>{"".join(rows)}</tbody></table></div></div>
 <p class="notes">{_statement(dl)} <code>{esc(OTHER_FAMILY)}</code> collects roots that match
-no curated family rule. Family names link to their family view.</p></section>
+no curated family rule. Family names link to their family view; a family shown for its
+uploads alone is listed after the top {fmt_int(n)}. <b>Models credited</b> counts every model
+whose roots include one of the family's (a merge of two families counts in both); a family
+view draws the models whose <em>first</em> root is the family's, so its count can be
+smaller.</p></section>
 """
     return html, dl
 
@@ -435,6 +458,7 @@ def render_report(
     series_top: int = 8,
     pages_note: str = "",
     weekly: Sequence[WeeklySeries] = (),
+    palette: Palette | None = None,
 ) -> str:
     """The report page as one HTML string (no script, no external resource).
 
@@ -446,28 +470,33 @@ def render_report(
         series_top: keys in the monthly charts (the rest are summed as ``other keys``).
         pages_note: escaped HTML describing the view pages (limits, timings).
         weekly: weekly download series from the snapshot store, charted when given.
+        palette: the colours of countries and families (default: the graph's own, as
+            :func:`~hflineage.explorer.palette.palette_for` makes it).
     """
     window = window or Window()
     links = links or ReportLinks()
     val = graph.validation
     sources = ", ".join(os.path.basename(s) for s in val.load.sources) or "the loaded snapshots"
-    families_html, _ = _families(graph, window, links, top)
+    palette = palette or palette_for(graph, window)
+    families_html, _ = _families(graph, window, links, top, palette)
     intro = f"""<h1>hf-lineage report</h1>
 <p class="muted">{fmt_int(val.models)} models from {esc(sources)}; {fmt_int(val.stubs)} stubs,
 {fmt_int(val.edges)} derivation edges, {fmt_int(val.roots)} roots. Window: {esc(window.describe())}.
 Downloads are the Hub's 30-day counts. Made with hf-lineage {esc(__version__)}.</p>
-<nav class="notes"><a href="#headline">countries</a> &middot; <a href="#monthly">monthly</a>
+<nav class="notes"><a href="#headline">countries</a> &middot;
+<a href="#building">who builds on whom</a> &middot; <a href="#monthly">monthly</a>
 &middot; <a href="#families">families</a> &middot; <a href="#roots">roots</a> &middot;
 <a href="#concentration">concentration</a> &middot; <a href="#validation">validation</a></nav>
 """
     body = (
         "<main>"
         + intro
-        + _headline(graph, window, 10)
-        + _monthly(graph, window, series_top)
-        + render_weekly_section(weekly)
+        + _headline(graph, window, 10, palette)
+        + render_building_section(graph, window, palette)
+        + _monthly(graph, window, series_top, palette)
+        + render_weekly_section(weekly, palette)
         + families_html
-        + _roots(graph, window, links, top)
+        + _roots(graph, window, links, max(top, len(links.roots)))
         + _concentration(graph, window)
         + _validation(graph)
         + (

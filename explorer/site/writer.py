@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hflineage.explorer.palette import Palette, palette_for
 from hflineage.explorer.site.family import ColourBy, Layout, render_subgraph_page
 from hflineage.explorer.site.page import esc, fmt_int, slugify
 from hflineage.explorer.site.report import ReportLinks, render_report
@@ -42,6 +43,11 @@ class SiteResult:
     pages: list[PageInfo] = field(default_factory=list)
     seconds: float = 0.0
 
+    @property
+    def largest(self) -> PageInfo | None:
+        """The view of the most models (the one the report and the command name)."""
+        return max(self.pages, key=lambda p: (p.members, p.drawn), default=None)
+
 
 def subtree_members(graph: LineageGraph, node: int) -> np.ndarray:
     """A node and all its descendants."""
@@ -63,10 +69,11 @@ def _family_intro(graph: LineageGraph, members: np.ndarray, name: str) -> str:
     top = roots[np.argsort(-graph.downloads[roots], kind="stable")[:6]]
     dl = int(graph.downloads[members].sum())
     return (
-        f'<p class="muted">All models whose first root belongs to the curated family '
-        f"<b>{esc(name)}</b>: {fmt_int(len(roots))} roots (e.g. "
+        f'<p class="muted"><b>{fmt_int(len(members))} models whose first root</b> belongs to '
+        f"the curated family <b>{esc(name)}</b>: {fmt_int(len(roots))} roots (e.g. "
         + ", ".join(esc(graph.ids[r]) for r in top.tolist())
-        + f"), {fmt_int(dl)} downloads in 30 days.</p>"
+        + f"), {fmt_int(dl)} downloads in 30 days. The report's “models credited” "
+        "also counts models of other families that merge one of these roots in.</p>"
     )
 
 
@@ -79,6 +86,7 @@ def render_model_view(
     colour_by: ColourBy = "country",
     layout: Layout = "radial",
     back_href: str | None = None,
+    palette: Palette | None = None,
 ) -> tuple[str, SubgraphView]:
     """The page of one model and everything derived from it.
 
@@ -102,7 +110,14 @@ def render_model_view(
         + "</p>"
     )
     page = render_subgraph_page(
-        graph, view, f"{mid}: subtree", intro, back_href, colour_by=colour_by, layout=layout
+        graph,
+        view,
+        f"{mid}: subtree",
+        intro,
+        back_href,
+        colour_by=colour_by,
+        layout=layout,
+        palette=palette or palette_for(graph),
     )
     return page, view
 
@@ -128,6 +143,7 @@ def write_site(
     window = window or Window()
     out.mkdir(parents=True, exist_ok=True)
     links = ReportLinks()
+    palette = palette_for(graph, window)  # one for the report and every view
     result = SiteResult(index=out / "index.html")
 
     by_dl = attribute(graph, by="family", metric="downloads", window=window).rows
@@ -163,6 +179,7 @@ def write_site(
             "../index.html",
             colour_by=colour_by,
             layout=layout,
+            palette=palette,
         )
         path = out / "family" / f"{slug}.html"
         path.write_text(page, encoding="utf-8")
@@ -192,6 +209,7 @@ def write_site(
             colour_by=colour_by,
             layout=layout,
             back_href="../index.html",
+            palette=palette,
         )
         path = out / "root" / f"{slug}.html"
         path.write_text(page, encoding="utf-8")
@@ -200,7 +218,7 @@ def write_site(
             PageInfo(path, graph.ids[v], len(view.where), len(view.nodes), time.perf_counter() - t)
         )
 
-    biggest = max(result.pages, key=lambda p: p.members, default=None)
+    biggest = result.largest
     note = (
         f"<p>{fmt_int(len(links.families))} family views and "
         f"{fmt_int(len(result.pages) - len(links.families))} root views, each drawing at most "
@@ -222,7 +240,9 @@ def write_site(
         + "</p>"
     )
     result.index.write_text(
-        render_report(graph, window=window, links=links, pages_note=note, weekly=weekly),
+        render_report(
+            graph, window=window, links=links, pages_note=note, weekly=weekly, palette=palette
+        ),
         encoding="utf-8",
     )
     result.seconds = time.perf_counter() - t0
