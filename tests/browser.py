@@ -113,13 +113,8 @@ class Page:
         params: dict[str, Any] = {"format": "png", "optimizeForSpeed": fast}
         if full_page:
             m = self.send("Page.getLayoutMetrics")["cssContentSize"]
-            params["clip"] = {
-                "x": 0,
-                "y": 0,
-                "width": m["width"],
-                "height": m["height"],
-                "scale": 1,
-            }
+            params["clip"] = {"x": 0, "y": 0, "width": m["width"], "height": m["height"],
+                              "scale": 1}
             params["captureBeyondViewport"] = True
         png = base64.b64decode(self.send("Page.captureScreenshot", **params)["data"])
         if path is not None:
@@ -180,13 +175,8 @@ class Browser:
         flags = [f + "".join(f", EXCLUDE {h}" for h in reachable)
                  if f.startswith("--host-resolver-rules=") else f for f in FLAGS]  # fmt: skip
         self.proc = subprocess.Popen(
-            [
-                exe,
-                *flags,
-                f"--user-data-dir={self._profile}",
-                f"--window-size={width},{height}",
-                "about:blank",
-            ],
+            [exe, *flags, f"--user-data-dir={self._profile}",
+             f"--window-size={width},{height}", "about:blank"],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -235,14 +225,8 @@ class Browser:
             page.requests.append(p["request"]["url"])
         elif method == "Page.javascriptDialogOpening":
             page.dialogs.append(p["message"])
-            self._write(
-                {
-                    "id": self._new_id(),
-                    "sessionId": page.session,
-                    "method": "Page.handleJavaScriptDialog",
-                    "params": {"accept": False},
-                }
-            )
+            self._write({"id": self._new_id(), "sessionId": page.session,
+                         "method": "Page.handleJavaScriptDialog", "params": {"accept": False}})
 
     def _new_id(self) -> int:
         self._next_id += 1
@@ -308,10 +292,7 @@ class Browser:
             page.send(f"{domain}.enable")
         page.send(
             "Emulation.setDeviceMetricsOverride",
-            width=self.width,
-            height=self.height,
-            deviceScaleFactor=1,
-            mobile=False,
+            width=self.width, height=self.height, deviceScaleFactor=1, mobile=False,
         )
         nav = page.send("Page.navigate", url=url)
         if nav.get("errorText"):

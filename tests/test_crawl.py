@@ -481,7 +481,9 @@ def test_a_next_link_to_itself_stops_with_a_resumable_checkpoint(
     clean = clean_crawl(small_hub, tmp_path / "clean.jsonl.gz")
     small_hub.faults.append(Fault("selflink", at=3))
     out = tmp_path / "hub.jsonl.gz"
-    message, _ = one_line_failure(lambda: crawl_hub(out, small_client, page_size=SMALL), 5.0)
+    message, _ = one_line_failure(
+        lambda: crawl_hub(out, small_client, page_size=SMALL), 5.0
+    )
     assert "was already fetched in this listing" in message and "`skip_failed=True`" in message
     assert len(small_hub.requests) == 3  # not a single request more
     state = json.loads(CrawlStore(out).checkpoint.read_text())
@@ -563,7 +565,9 @@ def test_unusable_replies_end_in_one_line_without_retries(
     small_hub.faults.append(fault)
     small_client.max_body = 4 * 2**20
     out = tmp_path / "hub.jsonl.gz"
-    message, _ = one_line_failure(lambda: crawl_hub(out, small_client, page_size=SMALL), 5.0)
+    message, _ = one_line_failure(
+        lambda: crawl_hub(out, small_client, page_size=SMALL), 5.0
+    )
     assert cause in message
     assert sleeps == []  # nothing worth retrying
     checkpoint = CrawlStore(out).checkpoint.read_text()
@@ -586,7 +590,9 @@ def test_a_body_that_is_not_gzip_is_retried_then_reported(
     small_hub.faults.append(Fault("body", times=10_000, body=b"\x1f\x8b\x08garbage", headers=bad))
     small_client.max_wait = 100.0
     again = tmp_path / "again.jsonl.gz"
-    message, _ = one_line_failure(lambda: crawl_hub(again, small_client, page_size=SMALL), 10.0)
+    message, _ = one_line_failure(
+        lambda: crawl_hub(again, small_client, page_size=SMALL), 10.0
+    )
     assert "not valid gzip" in message and "after 7 attempts" in message
     assert sleeps[1:] == [1.0, 2.0, 4.0, 8.0, 16.0, 32.0]  # 63 s; 64 more would pass 100
 
@@ -611,7 +617,9 @@ def test_a_trickling_reply_is_cut_at_the_deadline(
     small_hub.faults.append(Fault(kind, times=10_000, delay=0.01))
     small_client.max_wait = 3.0
     message, elapsed = one_line_failure(
-        lambda: crawl_hub(tmp_path / "again.jsonl.gz", small_client, page_size=SMALL),
+        lambda: crawl_hub(
+            tmp_path / "again.jsonl.gz", small_client, page_size=SMALL
+        ),
         2 * 1.0 + 3.0,
     )
     # The watchdog or the body loop may notice the deadline first (the latter says how
@@ -698,7 +706,9 @@ def test_a_persistently_failing_family_page_is_skipped_only_when_asked(
     with pytest.raises(PageFailed, match=r"HTTP 500 .* after \d+ attempts"):
         crawl_family(out, client, roots, depth=1, page_size=1000)
     hub.faults[0].times = hub.faults[0].fired + 4  # still failing for this run's attempts
-    result = crawl_family(out, client, roots, depth=1, page_size=1000, skip_failed=True)
+    result = crawl_family(
+        out, client, roots, depth=1, page_size=1000, skip_failed=True
+    )
     assert (result.skipped, result.complete) == (1, False)
     manifest = manifest_of(out)
     (skipped,) = manifest["skipped"]
@@ -871,7 +881,9 @@ def test_a_looping_family_listing_is_skipped_and_the_next_node_crawled(
     with pytest.raises(PageFailed, match="already fetched in this listing"):
         crawl_family(out, client, roots, depth=1, page_size=5)
     hub.faults.append(Fault("selflink", at=len(hub.requests) + 1))  # the same page, rerun
-    result = crawl_family(out, client, roots, depth=1, page_size=5, skip_failed=True)
+    result = crawl_family(
+        out, client, roots, depth=1, page_size=5, skip_failed=True
+    )
     assert (result.skipped, result.complete, result.runs) == (1, False, 2)
     ids = [m["id"] for m in read_snapshot(out)]
     first_children = [i for i in ids[2:] if i in descendants_by_tags(hub_models, roots[:1], 1)]

@@ -27,21 +27,9 @@ def test_public_all_is_importable(module: object) -> None:
 
 def test_wheel_installs_only_the_hflineage_namespace(tmp_path: Path) -> None:
     res = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "-w",
-            str(tmp_path),
-            str(ROOT),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+         "-w", str(tmp_path), str(ROOT)],
+        capture_output=True, text=True, timeout=300,
     )
     assert res.returncode == 0, res.stderr[-2000:]
     (wheel,) = tmp_path.glob("hf_lineage-*.whl")

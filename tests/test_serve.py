@@ -52,16 +52,11 @@ def _hand_records() -> list[dict[str, Any] | str]:
         api_model("acme/base", relation=None, downloads=1000),
         api_model("org2/Other-Root", relation=None, downloads=700),
         api_model("acme/base-ft", "acme/base", downloads=500),
-        api_model("carol/merge", "acme/base-ft", "org2/Other-Root", relation="merge", downloads=40),
+        api_model("carol/merge", "acme/base-ft", "org2/Other-Root", relation="merge",
+                  downloads=40),
         api_model("zed/ghost-child", "ghost/missing-parent", downloads=3),
-        api_model(
-            "alice/evil",
-            "acme/base",
-            author=P_IMG,
-            pipeline_tag=P_SCRIPT,
-            library_name=P_SVG,
-            downloads=7,
-        ),
+        api_model("alice/evil", "acme/base", author=P_IMG, pipeline_tag=P_SCRIPT,
+                  library_name=P_SVG, downloads=7),
         # search ranks for "lama": exact, id prefix, name prefix, substring
         api_model("lama", relation=None, downloads=1),
         api_model("lama-org/x", relation=None, downloads=5),
@@ -455,10 +450,8 @@ def test_page_searches_opens_a_lineage_and_expands_on_click(
     assert first == "acme/base-ft"
     page.evaluate("document.querySelector('#results li button').click()")
     page.wait_for("document.querySelectorAll('#tree g.node').length > 3")
-    keys = page.evaluate(
-        "Array.from(document.querySelectorAll('#tree g.node'))"
-        ".map(function (g) { return g.getAttribute('data-key'); })"
-    )
+    keys = page.evaluate("Array.from(document.querySelectorAll('#tree g.node'))"
+                         ".map(function (g) { return g.getAttribute('data-key'); })")
     assert {"acme/base", "acme/base-ft", "carol/merge", "more:acme/base-ft"} <= set(keys)
     assert len(keys) == 2 + 12 + 1  # ancestor, the model, a page of children, "+N more"
     _assert_no_overlap(page)
@@ -469,10 +462,8 @@ def test_page_searches_opens_a_lineage_and_expands_on_click(
     # expand a child by its key, then re-root on it from the details panel
     page.evaluate("document.querySelector('g[data-key=\"carol/merge\"]').focus()")
     _press(page, "Enter")
-    page.wait_for(
-        "document.querySelector('#details h3') && "
-        "document.querySelector('#details h3').textContent === 'carol/merge'"
-    )
+    page.wait_for("document.querySelector('#details h3') && "
+                  "document.querySelector('#details h3').textContent === 'carol/merge'")
     page.evaluate("document.getElementById('reroot').click()")
     page.wait_for("window.hflServe.state().center === 'carol/merge'")
     page.wait_for("document.querySelectorAll('#tree g.node').length === 4")
@@ -493,10 +484,8 @@ def test_page_report_and_cypher_console(hand_server: Server, browser: Browser) -
     page.evaluate("""document.getElementById('cypher-params').value = '{"prefix": "acme/"}';
         document.querySelector('#cypher-form button').click()""")
     page.wait_for("document.querySelectorAll('#cypher-result tbody tr').length === 2")
-    cells = page.evaluate(
-        "Array.from(document.querySelectorAll('#cypher-result tbody td'))"
-        ".map(function (td) { return td.textContent; })"
-    )
+    cells = page.evaluate("Array.from(document.querySelectorAll('#cypher-result tbody td'))"
+                          ".map(function (td) { return td.textContent; })")
     assert cells == ["acme/base", "1000", "acme/base-ft", "500"]
     page.evaluate("document.getElementById('cypher-query').value = "
                   "'CREATE (m:Model {id: $prefix})';"
