@@ -210,7 +210,7 @@ def test_site_files_and_report_contents(site: SiteResult, hub_graph: LineageGrap
     assert "Denominator:" in index and "merge policy split" in index
     assert "lineage view" in index and "uploader view" in index
     assert f"{hub_graph.validation.models:,}" in index
-    assert len(re.findall(r'class="hfl-chart" data-chart="[^"]+" data-marks="[1-9]', index)) == 6
+    assert len(re.findall(r'class="hfl-chart" data-chart="[^"]+" data-marks="[1-9]', index)) == 9
     links = set(re.findall(r'href="(family/[^"#]+)"', index))
     assert "family/qwen.html" in links
     for link in links:
@@ -292,6 +292,7 @@ def test_report_renders_its_charts(site: SiteResult, browser: Browser) -> None:
     assert {c["name"] for c in charts} == {
         "country-shares", "uploads-by-family", "uploads-by-country",
         "uploads-by-country-uploader", "downloads-by-family-month", "downloads-by-family",
+        "builds-on-downloads", "builds-on-uploads", "base-vs-derived",
     }
     img = decode_png(page.screenshot(full_page=True, fast=True))
     for c in charts:
