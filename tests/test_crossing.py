@@ -4,15 +4,18 @@ of ``attribute`` that the matrix's rows and columns must add up to."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Callable
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import api_model
+from conftest import api_model, run_cli
 
-from hflineage.graph import LineageGraph
+from hflineage.graph import LineageGraph, build_lineage_graph
+from hflineage.loaders import load_snapshot
 from hflineage.queries import Window, attribute
 from hflineage.queries.crossing import base_and_derived, builds_on
 
@@ -159,3 +162,15 @@ def test_base_and_derived_add_up_to_the_lineage_view(corpus_graph: LineageGraph)
     assert whole == pytest.approx(lineage.meta["denominator"])
     roots = corpus_graph.is_root
     assert sum(r.base for r in rows) == pytest.approx(float(corpus_graph.downloads[roots].sum()))
+
+
+def test_cli_prints_the_same_matrix(small_hub_path: Path) -> None:
+    done = run_cli("builds-on", "--snapshot", str(small_hub_path), "--format", "json", "--top", "3")
+    assert done.returncode == 0, done.stderr
+    printed = json.loads(done.stdout)
+    graph = build_lineage_graph(*load_snapshot(small_hub_path))
+    assert printed == json.loads(json.dumps(builds_on(graph, top=3).as_dict()))
+    table = run_cli("builds-on", "--snapshot", str(small_hub_path))
+    assert table.returncode == 0 and "uploader" in table.stdout and "China" in table.stdout
+    bad = run_cli("builds-on", "--snapshot", str(small_hub_path), "--metric", "stars")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr and "--metric" in bad.stderr

@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -553,6 +554,22 @@ def test_report_charts_weekly_downloads_from_the_snapshot_store(
     assert "Qwen" in text and "China" in text
     _clean(page)
     page.close()
+    # serve's report charts the same weeks from the same store
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hflineage", "serve", "--snapshot", str(hub_stats_path),
+         "--store", str(store), "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        found = re.search(r"http://127\.0\.0\.1:\d+", proc.stdout.readline())
+        assert found
+        with urllib.request.urlopen(f"{found.group(0)}/report", timeout=60) as answer:
+            served = answer.read().decode()
+        assert 'data-chart="weekly-downloads-by-country"' in served
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
     # without snapshots of two weeks, --weekly is a one-line error
     res = CliRunner().invoke(
         cli, ["html", "--snapshot", str(hub_stats_path), "--out", str(out), "--weekly",

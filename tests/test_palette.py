@@ -4,6 +4,7 @@ colours that stay apart under simulated red-green colour blindness."""
 from __future__ import annotations
 
 import itertools
+import re
 
 import pytest
 from colour_vision import difference
@@ -106,3 +107,14 @@ def test_views_differ_by_lightness_only() -> None:
 )
 def test_percentages_read_the_same_on_both_sides_of_one(value: float, text: str) -> None:
     assert fmt_pct(value) == text
+
+
+def test_serve_draws_relations_in_the_palette_colours() -> None:
+    from importlib.resources import files
+
+    css = files("hflineage.explorer.serve").joinpath("assets/serve.css").read_text()
+    for relation, colour in RELATION_COLOURS.items():
+        if relation in ("root", "more"):
+            continue
+        rule = re.search(rf"path\.{relation} {{ stroke: (#[0-9a-f]{{6}}); }}", css)
+        assert rule and rule.group(1) == colour, relation

@@ -544,3 +544,12 @@ def test_page_draws_a_large_generated_family_without_overlaps(
         page.close()
     finally:
         _stop(server)
+
+
+def test_builds_on_answers_the_matrix_of_the_report(hand_server: Server) -> None:
+    status, cross = get(f"{hand_server.url}/api/builds-on?metric=uploads")
+    assert status == 200 and cross["meta"]["metric"] == "uploads"
+    total = sum(map(sum, cross["values"]))
+    assert total == cross["meta"]["denominator"] == cross["meta"]["models_counted"]
+    status, answer = get(f"{hand_server.url}/api/builds-on?metric=stars")
+    assert status == 400 and "metric must be one of" in _one_line_error(answer)

@@ -24,7 +24,7 @@ from hflineage.graph import LineageGraph
 from hflineage.queries import Window
 from hflineage.queries.periods.weekly import WeeklySeries
 
-__all__ = ["html", "view"]
+__all__ = ["html", "view", "weekly_series_of"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -123,7 +123,7 @@ def html(
     """
     window = window_of(since, until)
     graph = load_graph(snapshots)
-    series = _weekly_series(graph, window, store_uri, weekly)
+    series = weekly_series_of(graph, window, store_uri, weekly)
     result = write_site(
         graph,
         out,
@@ -148,7 +148,7 @@ def html(
     )
 
 
-def _weekly_series(
+def weekly_series_of(
     graph: LineageGraph, window: Window, store_uri: str | None, wanted: bool | None
 ) -> list[WeeklySeries]:
     """Weekly series by family and country from the store; [] when it cannot make one.

@@ -35,6 +35,7 @@ __all__ = ["cli", "main", "run"]
 
 #: Commands that live in their own modules, imported only when used (fast start-up).
 LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "builds-on": ("hflineage.explorer.cli.builds_on", "builds_on_command"),
     "cache": ("hflineage.explorer.cli.cache", "cache"),
     "crawl": ("hflineage.explorer.cli.crawl", "crawl"),
     "crawl-authors": ("hflineage.explorer.cli.authors", "crawl_authors"),

@@ -9,7 +9,7 @@ import time
 
 import click
 
-from hflineage.explorer.cli.common import load_graph, snapshot_option
+from hflineage.explorer.cli.common import load_graph, snapshot_option, store_option
 
 __all__ = ["serve"]
 
@@ -40,6 +40,7 @@ def bind_socket(host: str, port: int) -> socket.socket:
 
 @click.command("serve")
 @snapshot_option
+@store_option
 @click.option(
     "--db",
     "db_path",
@@ -59,7 +60,12 @@ def bind_socket(host: str, port: int) -> socket.socket:
     help="Allow a --host that other machines can reach (the app has no login).",
 )
 def serve(
-    snapshots: tuple[str, ...], db_path: str | None, host: str, port: int, allow_remote: bool
+    snapshots: tuple[str, ...],
+    store_uri: str | None,
+    db_path: str | None,
+    host: str,
+    port: int,
+    allow_remote: bool,
 ) -> None:
     """Serve the explorer on this machine: search any model, its lineage, the report and a
     read-only Cypher console, with a JSON API (GET /api/search?q=..., /api/lineage/ID).
@@ -69,9 +75,11 @@ def serve(
     import uvicorn
 
     from hflineage.explorer.cli.common import stderr_console
+    from hflineage.explorer.cli.html import weekly_series_of
     from hflineage.explorer.serve.api import warm_up
     from hflineage.explorer.serve.app import LOOPBACK_HOSTS, create_app
     from hflineage.explorer.serve.console import CypherConsole
+    from hflineage.queries import Window
 
     loopback = is_loopback(host)
     if not loopback and not allow_remote:
@@ -95,6 +103,7 @@ def serve(
         console=CypherConsole(graph, db_path),
         allowed_hosts=LOOPBACK_HOSTS if loopback else ["*"],
         title=title,
+        weekly=weekly_series_of(graph, Window(), store_uri, None),
     )
     bound_port = sock.getsockname()[1]
     shown = f"[{host.strip('[]')}]" if ":" in host else host

@@ -25,6 +25,7 @@ from hflineage.queries.neighbourhood import (
 __all__ = [
     "MAX_ANCESTORS",
     "MAX_CHILDREN",
+    "builds_on_payload",
     "children_payload",
     "lineage_payload",
     "report_payload",
@@ -173,3 +174,11 @@ def report_payload(graph: LineageGraph, by: str, view: str, metric: str) -> dict
     attribution = attribute(graph, by=level, view=chosen_view, metric=chosen_metric, top=15)
     shown: dict[str, Any] = attribution.as_dict()
     return shown
+
+
+def builds_on_payload(graph: LineageGraph, metric: str) -> dict[str, Any]:
+    """``GET /api/builds-on``: uploader country x roots' country (as ``hf-lineage builds-on``)."""
+    from hflineage.queries.crossing import builds_on
+
+    payload: dict[str, Any] = builds_on(graph, metric=as_metric(metric)).as_dict()
+    return payload

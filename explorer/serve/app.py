@@ -9,6 +9,7 @@ Routes (every answer is JSON except the page; errors are ``{"error": "one line"}
 * ``GET /api/children/{model_id}?offset=0&limit=20``: children, most downloaded first;
 * ``GET /api/model/{model_id}``: one model's details;
 * ``GET /api/report?by=country&view=lineage&metric=downloads``: attribution with its meta;
+* ``GET /api/builds-on?metric=downloads``: credit by uploader country x roots' country;
 * ``POST /api/cypher`` with ``{"query": ..., "params": {...}}``: a read-only Cypher query.
 """
 
@@ -40,6 +41,7 @@ from hflineage.explorer.serve.page import render_app_page
 from hflineage.explorer.serve.search import MAX_LIMIT, MAX_OFFSET, MAX_QUERY, SearchIndex
 from hflineage.explorer.site.report import render_report
 from hflineage.graph import LineageGraph
+from hflineage.queries.periods.weekly import WeeklySeries
 
 __all__ = ["LOOPBACK_HOSTS", "BadRequest", "create_app"]
 
@@ -162,10 +164,12 @@ def create_app(
     console: CypherConsole | None = None,
     allowed_hosts: Sequence[str] = LOOPBACK_HOSTS,
     title: str = "",
+    weekly: Sequence[WeeklySeries] = (),
 ) -> Starlette:
     """The app over ``graph``; the search index is built here unless given.
 
-    ``allowed_hosts`` are the Host header values answered (``["*"]`` for any).
+    ``allowed_hosts`` are the Host header values answered (``["*"]`` for any); ``weekly``:
+    download series from the snapshot store, charted on the report page when given.
     """
     started = time.perf_counter()
     index = index or SearchIndex(graph)
@@ -206,7 +210,7 @@ def create_app(
 
     @lru_cache(maxsize=1)
     def report_html() -> str:
-        return render_report(graph)
+        return render_report(graph, weekly=weekly)
 
     def report_page(request: Request) -> Response:
         page = report_html()
@@ -219,6 +223,13 @@ def create_app(
     def report(request: Request) -> Response:
         by, view, metric = (_choice(request, k) for k in ("by", "view", "metric"))
         return _Json(cached_report(by, view, metric))
+
+    @lru_cache(maxsize=8)
+    def cached_builds_on(metric: str) -> dict[str, Any]:
+        return api.builds_on_payload(graph, metric)
+
+    def builds_on(request: Request) -> Response:
+        return _Json(cached_builds_on(_choice(request, "metric")))
 
     async def cypher(request: Request) -> Response:
         if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
@@ -261,6 +272,7 @@ def create_app(
         Route("/api/children/{model_id:path}", children),
         Route("/api/model/{model_id:path}", model),
         Route("/api/report", report),
+        Route("/api/builds-on", builds_on),
         Route("/api/cypher", cypher, methods=["POST"]),
     ]
     app = Starlette(
