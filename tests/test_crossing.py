@@ -174,3 +174,13 @@ def test_cli_prints_the_same_matrix(small_hub_path: Path) -> None:
     assert table.returncode == 0 and "uploader" in table.stdout and "China" in table.stdout
     bad = run_cli("builds-on", "--snapshot", str(small_hub_path), "--metric", "stars")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr and "--metric" in bad.stderr
+
+
+def test_relation_mix_by_family_equals_each_familys_own(corpus_graph: LineageGraph) -> None:
+    from hflineage.queries.lineage import family_members, relation_mix
+    from hflineage.queries.relation_mix import relation_mix_by_family
+
+    mixes = relation_mix_by_family(corpus_graph)
+    assert sum(sum(m.values()) for m in mixes.values()) == corpus_graph.n_edges
+    for family, mix in mixes.items():
+        assert mix == relation_mix(corpus_graph, family_members(corpus_graph, family)), family

@@ -178,3 +178,14 @@ def test_nothing_scrolls_sideways_on_a_phone(site: SiteResult, phone: Browser, w
         ".slice(0, 3).map(e => e.tagName + '.' + e.className)]"
     )
     assert wide[0] <= wide[1], wide
+
+
+def test_families_show_their_relation_mix(site: SiteResult, hub_graph: LineageGraph) -> None:
+    from hflineage.queries.lineage import family_members, relation_mix
+
+    index = site.index.read_text()
+    row = re.search(r'<tr><td class=num>1</td><td><a href="[^"]+">([^<]+)</a>.*?</tr>', index)
+    assert row
+    mix = relation_mix(hub_graph, family_members(hub_graph, row.group(1)))
+    label = ", ".join(f"{c:,} {k}" for k, c in mix.items())
+    assert f'aria-label="{label}"' in row.group(0)

@@ -7,7 +7,7 @@ in ``data-marks`` so a test can tell an empty chart from a drawn one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from hflineage.explorer.palette import lighter
@@ -19,6 +19,7 @@ __all__ = [
     "render_bars",
     "render_grouped_bars",
     "render_heatmap",
+    "render_mix_bar",
     "render_split_bars",
     "render_stacked_area",
 ]
@@ -347,3 +348,25 @@ def render_split_bars(
         )
     inner = f"<defs>{''.join(defs)}</defs>" + "".join(out)
     return _svg(name, width, height, marks, inner, label)
+
+
+def render_mix_bar(counts: Mapping[str, int], colours: Mapping[str, str], width: int = 120) -> str:
+    """A one-line bar of counts by kind (a family's relation mix), each part in its kind's
+    colour, the counts in the hover text and the label."""
+    total = sum(counts.values())
+    if not total:
+        return '<span class="muted">none</span>'
+    parts, x = [], 0.0
+    for kind, count in counts.items():
+        w = width * count / total
+        fill = colours.get(kind, "#8c8c8c")
+        parts.append(
+            f'<rect x="{x:.1f}" y="0" width="{w:.1f}" height="10" fill="{fill}">'
+            f"<title>{esc(kind)}: {fmt_int(count)}</title></rect>"
+        )
+        x += w
+    label = ", ".join(f"{fmt_int(c)} {k}" for k, c in counts.items())
+    return (
+        f'<svg class="mix" viewBox="0 0 {width} 10" width="{width}" height="10" role="img" '
+        f'aria-label="{esc(label)}">{"".join(parts)}</svg>'
+    )

@@ -13,12 +13,20 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hflineage import __version__
-from hflineage.explorer.palette import KeyKind, Palette, lighter, palette_for, view_colour
+from hflineage.explorer.palette import (
+    RELATION_COLOURS,
+    KeyKind,
+    Palette,
+    lighter,
+    palette_for,
+    view_colour,
+)
 from hflineage.explorer.site.charts import (
     Bar,
     legend,
     render_bars,
     render_grouped_bars,
+    render_mix_bar,
     render_stacked_area,
 )
 from hflineage.explorer.site.crossing import render_building_section
@@ -28,6 +36,7 @@ from hflineage.queries import Attribution, MonthlySeries, Window, attribute, gin
 from hflineage.queries import monthly_series as _monthly_series
 from hflineage.queries.choices import Level, View
 from hflineage.queries.periods.weekly import WeeklySeries
+from hflineage.queries.relation_mix import relation_mix_by_family
 
 __all__ = ["ReportLinks", "render_report", "render_weekly_section"]
 
@@ -279,6 +288,11 @@ negative), credited through the lineage graph (merge policy split).</p>
 """
 
 
+def _ordered_mix(mix: Mapping[str, int]) -> dict[str, int]:
+    """A relation mix in the legend's order."""
+    return {k: mix[k] for k in RELATION_COLOURS if k in mix}
+
+
 def _families(
     graph: LineageGraph, window: Window, links: ReportLinks, n: int, palette: Palette
 ) -> tuple[str, Attribution]:
@@ -296,24 +310,31 @@ def _families(
     # Every family with a view gets a row, also one chosen for its uploads.
     ranks = {r.key: i for i, r in enumerate(dl.rows, 1)}
     shown += [r for r in dl.rows[n:] if r.key in links.families]
+    mixes = relation_mix_by_family(graph)
     rows = []
     for r in shown:
         i = ranks[r.key]
+        mix = _ordered_mix(mixes.get(r.key, {}))
         href = links.families.get(r.key)
         name = f'<a href="{esc(href)}">{esc(r.key)}</a>' if href else esc(r.key)
         u = uploads.get(r.key)
         rows.append(
             f"<tr><td class=num>{i}</td><td>{name}</td><td class=num>{fmt_pct(r.share)}</td>"
             f"<td class=num>{fmt_int(r.value)}</td><td class=num>{fmt_int(r.models)}</td>"
-            f"<td class=num>{fmt_pct(u.share) if u else '-'}</td></tr>"
+            f"<td class=num>{fmt_pct(u.share) if u else '-'}</td>"
+            f"<td>{render_mix_bar(mix, RELATION_COLOURS)}</td></tr>"
         )
+    relations_legend = legend(
+        [k for k in RELATION_COLOURS if k not in ("root", "more")],
+        [c for k, c in RELATION_COLOURS.items() if k not in ("root", "more")],
+    )
     html = f"""<section id="families"><h2>Top families</h2>
 <div class="grid2"><div class="card">{chart}</div><div class="card">
 <table id="family-table"><thead><tr><th class=num>#</th><th>family</th>
 <th class=num>downloads share</th>
 <th class=num>downloads</th><th class=num>models credited</th><th class=num>uploads share</th>
-</tr></thead>
-<tbody>{"".join(rows)}</tbody></table></div></div>
+<th>derived by</th></tr></thead>
+<tbody>{"".join(rows)}</tbody></table>{relations_legend}</div></div>
 <p class="notes">{_statement(dl)} <code>{esc(OTHER_FAMILY)}</code> collects roots that match
 no curated family rule. Family names link to their family view; a family shown for its
 uploads alone is listed after the top {fmt_int(n)}. <b>Models credited</b> counts every model

@@ -18,6 +18,7 @@ from hflineage.explorer.site.page import esc, fmt_int, slugify
 from hflineage.explorer.site.report import ReportLinks, render_report
 from hflineage.graph import OTHER_FAMILY, LineageGraph
 from hflineage.queries import Window, attribute, family_members
+from hflineage.queries.lineage import relation_mix
 from hflineage.queries.periods.weekly import WeeklySeries
 from hflineage.queries.subgraph import SubgraphView, build_subgraph_view
 
@@ -68,12 +69,15 @@ def _family_intro(graph: LineageGraph, members: np.ndarray, name: str) -> str:
     roots = members[graph.is_root[members]]
     top = roots[np.argsort(-graph.downloads[roots], kind="stable")[:6]]
     dl = int(graph.downloads[members].sum())
+    mix = ", ".join(f"{fmt_int(c)} {k}" for k, c in relation_mix(graph, members).items())
     return (
         f'<p class="muted"><b>{fmt_int(len(members))} models whose first root</b> belongs to '
         f"the curated family <b>{esc(name)}</b>: {fmt_int(len(roots))} roots (e.g. "
         + ", ".join(esc(graph.ids[r]) for r in top.tolist())
         + f"), {fmt_int(dl)} downloads in 30 days. The report's “models credited” "
-        "also counts models of other families that merge one of these roots in.</p>"
+        "also counts models of other families that merge one of these roots in."
+        + (f" Derived by: {esc(mix)}." if mix else "")
+        + "</p>"
     )
 
 
