@@ -93,6 +93,14 @@ def _cross_matrix(
     return out + by_root.T
 
 
+def _counted(
+    graph: LineageGraph, metric: Metric, window: Window
+) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+    """Each node's figure, the nodes the window counts, and what it left out."""
+    mask, excluded = window.mask(graph)
+    return metric_values(graph, metric), mask, excluded
+
+
 def _top_keys(totals: np.ndarray, names: list[str], n: int) -> list[int]:
     """Codes of the ``n`` largest keys (ties by name), largest first."""
     nz = [int(i) for i in np.flatnonzero(totals)]
@@ -127,11 +135,8 @@ def builds_on(
         window: models counted, by ``createdAt`` month.
         top: countries shown on each axis, largest first; the rest sum to ``other``.
     """
-    policy = as_policy(policy)
-    metric = as_metric(metric)
-    window = window or Window()
-    values = metric_values(graph, metric)
-    mask, excluded = window.mask(graph)
+    policy, metric, window = as_policy(policy), as_metric(metric), window or Window()
+    values, mask, excluded = _counted(graph, metric, window)
     codes, names_seq = graph.country_codes
     names = list(names_seq)
     matrix = _cross_matrix(graph, values, mask, codes, len(names), policy)
@@ -182,11 +187,8 @@ def base_and_derived(
     """Each country's lineage credit split into its base models' own and its derivatives',
     largest total first (ties by name), and the denominator (the metric over the models
     counted)."""
-    policy = as_policy(policy)
-    metric = as_metric(metric)
-    window = window or Window()
-    values = metric_values(graph, metric)
-    mask, _ = window.mask(graph)
+    policy, metric, window = as_policy(policy), as_metric(metric), window or Window()
+    values, mask, _ = _counted(graph, metric, window)
     codes, names = graph.country_codes
     n_keys = len(names)
     base, base_models = credit_by_key(

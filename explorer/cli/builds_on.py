@@ -9,6 +9,8 @@ from hflineage.explorer.cli.common import (
     emit,
     format_option,
     load_graph,
+    metric_option,
+    policy_option,
     snapshot_option,
     window_of,
     window_options,
@@ -21,20 +23,8 @@ __all__ = ["builds_on_command"]
 
 @click.command("builds-on")
 @snapshot_option
-@click.option(
-    "--metric",
-    type=click.Choice(list(METRICS)),
-    default="downloads",
-    show_default=True,
-    help="What each model counts for.",
-)
-@click.option(
-    "--policy",
-    type=click.Choice(list(POLICIES)),
-    default="split",
-    show_default=True,
-    help="How a merge's figure is shared among its roots.",
-)
+@metric_option
+@policy_option
 @click.option(
     "--top",
     type=click.IntRange(1, 200),

@@ -18,6 +18,7 @@ from hflineage.queries import Window
 from hflineage.queries.choices import (
     LEVELS,
     LINEAGE_LEVELS,
+    METRICS,
     POLICIES,
     VIEWS,
     Level,
@@ -103,6 +104,28 @@ def format_option(fn: F) -> F:
         default="table",
         show_default=True,
         help="Output format.",
+    )(fn)
+
+
+def metric_option(fn: F) -> F:
+    """``--metric downloads|downloads_all_time|uploads|likes``."""
+    return click.option(
+        "--metric",
+        type=click.Choice(tuple(METRICS)),
+        default="downloads",
+        show_default=True,
+        help="downloads is the Hub's 30-day count.",
+    )(fn)
+
+
+def policy_option(fn: F) -> F:
+    """``--policy split|full|first``."""
+    return click.option(
+        "--policy",
+        type=click.Choice(POLICIES),
+        default="split",
+        show_default=True,
+        help="How a merge's credit goes to its parents.",
     )(fn)
 
 

@@ -16,6 +16,8 @@ from hflineage.explorer.cli.common import (
     format_option,
     in_cli_words,
     load_graph,
+    metric_option,
+    policy_option,
     report_choices,
     snapshot_option,
     window_of,
@@ -106,20 +108,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
     show_default=True,
     help="lineage: credit the roots' developers; uploader: credit who uploaded each repo.",
 )
-@click.option(
-    "--metric",
-    type=click.Choice(tuple(METRICS)),
-    default="downloads",
-    show_default=True,
-    help="downloads is the Hub's 30-day count.",
-)
-@click.option(
-    "--policy",
-    type=click.Choice(POLICIES),
-    default="split",
-    show_default=True,
-    help="How a merge's credit goes to its parents.",
-)
+@metric_option
+@policy_option
 @window_options
 @click.option(
     "--from",
