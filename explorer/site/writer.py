@@ -12,7 +12,12 @@ from pathlib import Path
 
 import numpy as np
 
-from hflineage.explorer.site.family import ColourBy, Layout, render_subgraph_page
+from hflineage.explorer.site.family import (
+    ColourBy,
+    Layout,
+    render_subgraph_page,
+    write_view_assets,
+)
 from hflineage.explorer.site.page import esc, fmt_int, slugify
 from hflineage.explorer.site.report import ReportLinks, render_report
 from hflineage.graph import OTHER_FAMILY, LineageGraph
@@ -20,7 +25,9 @@ from hflineage.queries import Window, attribute, family_members
 from hflineage.queries.periods.weekly import WeeklySeries
 from hflineage.queries.subgraph import SubgraphView, build_subgraph_view
 
-__all__ = ["PageInfo", "SiteResult", "render_model_view", "write_site"]
+__all__ = ["ASSETS", "PageInfo", "SiteResult", "render_model_view", "write_site"]
+
+ASSETS = "assets"  # folder of the files every view page shares
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +86,10 @@ def render_model_view(
     colour_by: ColourBy = "country",
     layout: Layout = "radial",
     back_href: str | None = None,
+    assets: str | None = None,
 ) -> tuple[str, SubgraphView]:
-    """The page of one model and everything derived from it.
+    """The page of one model and everything derived from it; ``assets`` as for
+    :func:`~hflineage.explorer.site.family.render_subgraph_page` (default: a standalone page).
 
     Raises:
         ModelNotFound: the model is not in the graph.
@@ -102,7 +111,14 @@ def render_model_view(
         + "</p>"
     )
     page = render_subgraph_page(
-        graph, view, f"{mid}: subtree", intro, back_href, colour_by=colour_by, layout=layout
+        graph,
+        view,
+        f"{mid}: subtree",
+        intro,
+        back_href,
+        colour_by=colour_by,
+        layout=layout,
+        assets=assets,
     )
     return page, view
 
@@ -148,6 +164,8 @@ def write_site(
 
     taken: set[str] = set()
     (out / "family").mkdir(exist_ok=True)
+    write_view_assets(out / ASSETS)  # shared by every view page, written once
+    shared = f"../{ASSETS}/"
     for name in chosen:
         t = time.perf_counter()
         members = family_members(graph, name)
@@ -163,6 +181,7 @@ def write_site(
             "../index.html",
             colour_by=colour_by,
             layout=layout,
+            assets=shared,
         )
         path = out / "family" / f"{slug}.html"
         path.write_text(page, encoding="utf-8")
@@ -192,6 +211,7 @@ def write_site(
             colour_by=colour_by,
             layout=layout,
             back_href="../index.html",
+            assets=shared,
         )
         path = out / "root" / f"{slug}.html"
         path.write_text(page, encoding="utf-8")
