@@ -77,8 +77,10 @@ COUNTRY_COLOURS = {
     UNKNOWN_COUNTRY: "#9e9e9e",
 }
 _SPARE = [c for c in PALETTE if c not in COUNTRY_COLOURS.values() and c != "#7f7f7f"]
-LABELLED = 60  # most downloaded models that get a label (the tops always do)
-LABEL_MIN, LABEL_MAX = 11, 34  # label font of the smallest and largest nodes, canvas px
+LABELLED = 60  # most downloaded models that get a label
+#: Label font (canvas px) by download rank: (ranks below, size). Big enough for the first
+#: tier to read at fit zoom; on screen no label grows past ``maxVisible``.
+LABEL_TIERS = ((8, 96), (24, 52), (LABELLED, 26))
 CHAIN_FOLD = 3  # runs of at least this many one-child models fold into a chain node
 VIS_VERSION = "vis-9.1.2"
 VIS_JS, CONTROLS_JS, CONTROLS_CSS = "vis-network.min.js", "family.js", "family.css"
@@ -227,13 +229,20 @@ def _radius(nd: dict[str, Any]) -> float:
     return size * math.sqrt(2) if nd["shape"] == "square" else size
 
 
-def _label_ranks(graph: LineageGraph, drawn: Sequence[DrawnNode]) -> set[int]:
-    """Keys of the nodes that get a label: the tops and the most downloaded models."""
+def _label_sizes(graph: LineageGraph, drawn: Sequence[DrawnNode]) -> dict[int, int]:
+    """Label font (canvas px) of the most downloaded models; the rest get no label.
+
+    vis-network hides a label smaller than ``drawThreshold`` on screen, so at fit zoom only
+    the first tier shows and the others appear as one zooms in.
+    """
     ids = graph.ids
     by_dl = sorted(
         (d for d in drawn if d.node >= 0), key=lambda d: (-d.downloads, ids[d.node].lower())
     )
-    return {d.key for d in by_dl[:LABELLED]} | {d.key for d in drawn if d.parent < 0}
+    sizes = {}
+    for rank, d in enumerate(by_dl[:LABELLED]):
+        sizes[d.key] = next(font for top, font in LABEL_TIERS if rank < top)
+    return sizes
 
 
 def _vis_nodes(
@@ -242,7 +251,7 @@ def _vis_nodes(
     """vis-network nodes (no positions yet) and their details HTML, one per drawn node."""
     ids = graph.ids
     drawn = view.nodes
-    labelled = _label_ranks(graph, drawn)
+    label_size = _label_sizes(graph, drawn)
     cap = view.stats.cap
     nodes: list[dict[str, Any]] = []
     titles: list[str] = []
@@ -276,8 +285,8 @@ def _vis_nodes(
                     else colour[d.key]
                 ),
             )
-            if d.key in labelled:
-                nd["label"] = ids[d.node].rsplit("/", 1)[-1]
+            if d.key in label_size:
+                nd.update(label=ids[d.node].rsplit("/", 1)[-1], font={"size": label_size[d.key]})
             if d.kind == STUB:
                 nd.update(borderWidth=2, shapeProperties={"borderDashes": [4, 3]})
             titles.append(_model_title(graph, d.node))
@@ -366,16 +375,15 @@ def _vis_options(nodes: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "nodes": {
             "font": {"size": 13, "face": "sans-serif", "strokeWidth": 3},
             # With scaling.min/max equal to the smallest and largest value, a node's size is
-            # its value; labels grow with it and the small ones vanish when zoomed out.
+            # its value. Labels keep their tiered font (enabled: False) but vis-network still
+            # hides those under drawThreshold px on screen, so small ones vanish zoomed out.
             "scaling": {
                 "min": min(values),
                 "max": max(values),
                 "label": {
-                    "enabled": True,
-                    "min": LABEL_MIN,
-                    "max": LABEL_MAX,
-                    "maxVisible": 24,
-                    "drawThreshold": 7,
+                    "enabled": False,
+                    "maxVisible": 22,
+                    "drawThreshold": 9,
                 },
             },
         },
