@@ -93,8 +93,9 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture(scope="module")
-def pages(big: LineageGraph, chain: LineageGraph, tmp_path_factory: pytest.TempPathFactory
-          ) -> dict[str, Path]:  # fmt: skip
+def pages(
+    big: LineageGraph, chain: LineageGraph, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Path]:
     """The big family as a site page (shared assets), the chain as a standalone page."""
     out = tmp_path_factory.mktemp("trees")
     write_view_assets(out / "assets")
@@ -125,8 +126,11 @@ def test_layouts_keep_random_trees_of_any_size_apart(layout: str, seed: int) -> 
     rng = random.Random(seed)
     parents = [-1] * rng.randint(1, 4)
     for _ in range(600):
-        parents.append(rng.randrange(len(parents)) if rng.random() < 0.4 else
-                       rng.randrange(min(len(parents), 12)))  # fmt: skip
+        parents.append(
+            rng.randrange(len(parents))
+            if rng.random() < 0.4
+            else rng.randrange(min(len(parents), 12))
+        )
     radii = [rng.choice([8.0, 12.0, 25.0, 46.0, 65.0]) for _ in parents]
     assert _overlaps(parents, radii, layout) == 0
 
@@ -281,8 +285,9 @@ def _open_by_click(page: Page, key: int) -> None:
 
 def _key(page: Page, key: str, code: int) -> None:
     for kind in ("rawKeyDown", "keyUp"):
-        page.send("Input.dispatchKeyEvent", type=kind, key=key, code=key,
-                  windowsVirtualKeyCode=code)  # fmt: skip
+        page.send(
+            "Input.dispatchKeyEvent", type=kind, key=key, code=key, windowsVirtualKeyCode=code
+        )
 
 
 DETAILS = "document.getElementById('hfl-details')"
@@ -402,8 +407,9 @@ def test_labels_scale_with_zoom_and_thin_out(pages: dict[str, Path], browser: Br
 def test_legends_name_colours_edges_sizes_and_shapes(pages: dict[str, Path]) -> None:
     html = pages["big"].read_text()
     for rel in ("finetune", "adapter", "quantized", "merge"):
-        assert re.search(rf'<span class="ln" style="border-top-color:#[0-9a-f]{{6}}"></span>{rel}',
-                         html), rel  # fmt: skip
+        assert re.search(
+            rf'<span class="ln" style="border-top-color:#[0-9a-f]{{6}}"></span>{rel}', html
+        ), rel
     assert 'class="legend sizes"' in html and html.count('class="disc"') == 4
     assert "count node" in html and "by-country" in html and "by-relation" in html
 
@@ -421,8 +427,9 @@ def test_a_site_writes_its_shared_assets_once(big: LineageGraph, tmp_path: Path)
 
 
 @needs_chromium
-def test_a_site_opens_offline_from_files(big: LineageGraph, tmp_path: Path,
-                                        browser: Browser) -> None:  # fmt: skip
+def test_a_site_opens_offline_from_files(
+    big: LineageGraph, tmp_path: Path, browser: Browser
+) -> None:
     site = write_site(big, tmp_path / "site", families=2, roots=2)
     page = browser.open(site.pages[0].path, wait=RENDERED)
     assert page.evaluate("location.protocol") == "file:"

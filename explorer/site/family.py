@@ -653,12 +653,13 @@ def _edge_legend() -> str:
 
 
 def _size_legend() -> str:
+    """Discs for a few download counts, drawn at half their size at 100% zoom."""
     items = "".join(
-        f'<li><span class="disc" style="width:{2 * _size(d):.0f}px;height:{2 * _size(d):.0f}px">'
+        f'<li><span class="disc" style="width:{_size(d):.0f}px;height:{_size(d):.0f}px">'
         f"</span>{esc(label)}</li>"
         for d, label in ((0, "0"), (1_000, "1k"), (100_000, "100k"), (10_000_000, "10M"))
     )
-    return f'<ul class="legend sizes">{items}<li class="muted">(at 100% zoom)</li></ul>'
+    return f'<ul class="legend sizes">{items}<li class="muted">(half size at 100% zoom)</li></ul>'
 
 
 def _top_table(graph: LineageGraph, view: SubgraphView, n: int = 25) -> str:
