@@ -103,9 +103,16 @@ def pages(
     view = build_subgraph_view(big, family_members(big, "Qwen"), "Qwen")
     html = render_subgraph_page(big, view, "Qwen family", assets="../assets/")
     (out / "family" / "qwen.html").write_text(html)
+    capped = build_subgraph_view(big, family_members(big, "Qwen"), "Qwen", cap=60)
+    html = render_subgraph_page(big, capped, "Qwen family", assets="../assets/")
+    (out / "family" / "capped.html").write_text(html)
     standalone, _ = render_model_view(chain, "mistralai/Mistral-7B-v0.1", layout="layered")
     (out / "chain.html").write_text(standalone)
-    return {"big": out / "family" / "qwen.html", "chain": out / "chain.html"}
+    return {
+        "big": out / "family" / "qwen.html",
+        "capped": out / "family" / "capped.html",
+        "chain": out / "chain.html",
+    }
 
 
 # -- layouts in Python ------------------------------------------------------------------------
@@ -236,7 +243,7 @@ def test_no_two_drawn_nodes_overlap(which: str, pages: dict[str, Path], browser:
 @needs_chromium
 def test_deep_chain_folds_and_unfolds(pages: dict[str, Path], browser: Browser) -> None:
     page = browser.open(pages["chain"], wait=RENDERED)
-    data = json.loads(page.evaluate("document.getElementById('hfl-data').textContent"))
+    data = _data(page)
     assert [len(c) for c in data["chains"]] == [30, 42]  # split by the fan at step 30
     visible = "nodes.get({filter: function (n) { return !n.hidden; }}).length"
     folded_count = page.evaluate(visible)
@@ -283,6 +290,14 @@ def _open_by_click(page: Page, key: int) -> None:
     page.wait_for(f"document.body.dataset.details === '{key}'", timeout=10)
 
 
+def _data(page: Page) -> dict[str, Any]:
+    """The page's JSON data block."""
+    data: dict[str, Any] = json.loads(
+        page.evaluate("document.getElementById('hfl-data').textContent")
+    )
+    return data
+
+
 def _key(page: Page, key: str, code: int) -> None:
     for kind in ("rawKeyDown", "keyUp"):
         page.send(
@@ -298,7 +313,7 @@ def test_details_open_by_click_tap_and_keyboard(
     pages: dict[str, Path], big: LineageGraph, browser: Browser
 ) -> None:
     page = browser.open(pages["big"], wait=RENDERED)
-    data = json.loads(page.evaluate("document.getElementById('hfl-data').textContent"))
+    data = _data(page)
     key = next(k for mid, k in data["search"] if mid == "user9/qwen-ft-9")
     assert page.evaluate(f"{DETAILS}.hidden") is True
 
@@ -347,7 +362,7 @@ def test_search_walks_every_match_and_a_node_becomes_the_root(
     pages: dict[str, Path], big: LineageGraph, browser: Browser
 ) -> None:
     page = browser.open(pages["big"], wait=RENDERED)
-    data = json.loads(page.evaluate("document.getElementById('hfl-data').textContent"))
+    data = _data(page)
     wanted = [mid for mid, _ in data["search"] if "-child" in mid]
     assert len(wanted) == 40 * 6
     found = "document.getElementById('hfl-found').textContent"
@@ -372,6 +387,33 @@ def test_search_walks_every_match_and_a_node_becomes_the_root(
     page.evaluate("document.getElementById('hfl-all').click()")
     assert page.evaluate("nodes.get({filter: function (n) { return !n.hidden; }}).length") == len(
         data["vis"]["nodes"]
+    )
+    _clean(page)
+    page.close()
+
+
+@needs_chromium
+@pytest.mark.parametrize(("kind", "which"), [("group", "big"), ("more", "capped")])
+def test_count_and_more_nodes_open_into_their_models(
+    kind: str, which: str, pages: dict[str, Path], browser: Browser
+) -> None:
+    page = browser.open(pages[which], wait=RENDERED)
+    data = _data(page)
+    key = max(
+        (k for k, kd in enumerate(data["kinds"]) if kd == kind),
+        key=lambda k: sum(1 for _, shown in data["search"] if shown == k),
+    )
+    members = [mid for mid, shown in data["search"] if shown == key]
+    assert len(members) >= 2
+    _open_by_click(page, key)
+    listed = page.evaluate(
+        f"Array.from({DETAILS}.querySelectorAll('details.members li a')).map(function (a) {{"
+        "return [a.textContent, a.href]; })"
+    )
+    assert [mid for mid, _ in listed] == members[:300]
+    assert all(href == f"https://huggingface.co/{mid}" for mid, href in listed)
+    assert page.evaluate(f"{DETAILS}.querySelector('details.members summary').textContent") == (
+        f"list the {len(members)} models, most downloaded first"
     )
     _clean(page)
     page.close()

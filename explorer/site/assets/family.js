@@ -95,9 +95,11 @@
 
   network.on("hoverNode", function (params) {
     popup.innerHTML = data.titles[params.node];
-    var r = container.getBoundingClientRect();
-    popup.style.left = (params.pointer.DOM.x + 14) + "px";
-    popup.style.top = (params.pointer.DOM.y + r.top + window.scrollY + 14) + "px";
+    var x = params.pointer.DOM.x, y = params.pointer.DOM.y; // relative to the card
+    var flip = x > container.clientWidth / 2; // keep the tooltip on the canvas
+    popup.style.left = flip ? "auto" : (x + 14) + "px";
+    popup.style.right = flip ? (container.clientWidth - x + 14) + "px" : "auto";
+    popup.style.top = (y + 14) + "px";
     popup.hidden = false;
   });
   network.on("blurNode", function () { popup.hidden = true; });
@@ -110,10 +112,45 @@
     body.setAttribute("data-current", String(key));
   }
 
+  // Count and "+N more" nodes open into the list of the models they stand for.
+  var LISTED = 300;
+  function memberList(key) {
+    var ids = [];
+    for (var i = 0; i < data.search.length; i++) {
+      if (data.search[i][1] === key) ids.push(data.search[i][0]);
+    }
+    var box = document.createElement("details");
+    box.className = "members";
+    var summary = document.createElement("summary");
+    summary.textContent = "list the " + ids.length + " models, most downloaded first";
+    box.appendChild(summary);
+    var ol = document.createElement("ol");
+    for (var j = 0; j < Math.min(ids.length, LISTED); j++) {
+      var a = document.createElement("a");
+      a.href = "https://huggingface.co/" + ids[j].split("/").map(encodeURIComponent).join("/");
+      a.target = "_blank";
+      a.rel = "noopener noreferrer";
+      a.textContent = ids[j];
+      var li = document.createElement("li");
+      li.appendChild(a);
+      ol.appendChild(li);
+    }
+    box.appendChild(ol);
+    if (ids.length > LISTED) {
+      var rest = document.createElement("p");
+      rest.textContent = "and " + (ids.length - LISTED) + " more: the search box finds each";
+      box.appendChild(rest);
+    }
+    return box;
+  }
+
   function openDetails(key) {
     select(key, false);
     popup.hidden = true;
     panelBody.innerHTML = data.titles[key];
+    if (data.kinds[key] === "group" || data.kinds[key] === "more") {
+      panelBody.appendChild(memberList(key));
+    }
     unfoldButton.hidden = data.kinds[key] !== "chain";
     focusButton.hidden = data.kinds[key] === "more";
     panel.hidden = false;
