@@ -30,7 +30,7 @@ from hflineage.explorer.site.page import (
     script_hash,
     slugify,
 )
-from hflineage.explorer.site.writer import SiteResult, write_site
+from hflineage.explorer.site.writer import SiteResult, render_model_view, write_site
 from hflineage.graph import LineageGraph, build_lineage_graph
 from hflineage.loaders import load_snapshot
 from hflineage.queries import family_members
@@ -225,18 +225,37 @@ def test_site_files_and_report_contents(site: SiteResult, hub_graph: LineageGrap
         assert text.index("Content-Security-Policy") < text.find("<script") % len(text)
 
 
-def test_family_page_scripts_are_exactly_the_allowed_ones(site: SiteResult) -> None:
+def test_family_page_scripts_are_exactly_the_allowed_ones(
+    site: SiteResult, hub_graph: LineageGraph
+) -> None:
+    """Site pages load the shared vis-network and controls from ../assets/ (no inline script,
+    ``script-src 'self'``); a standalone page inlines them, each allowed by its hash."""
     page = next(p.path for p in site.pages if p.title == "Qwen").read_text()
     policy = re.search(r'Content-Security-Policy" content="([^"]+)"', page)
+    assert policy
+    script_src = policy.group(1).replace("&#x27;", "'").split("script-src ")[1].split(";")[0]
+    assert script_src == "'self'"
+    tags = re.findall(r"<script([^>]*)>(.*?)</script>", page, re.S)
+    code = [(attrs, body) for attrs, body in tags if "application/json" not in attrs]
+    assert [body for _, body in code] == ["", ""]
+    srcs = [re.search(r'src="([^"]+)"', attrs).group(1) for attrs, _ in code]  # type: ignore[union-attr]
+    assert srcs == ["../assets/vis-network.min.js", "../assets/family.js"]
+    for src in srcs:
+        assert (site.index.parent / "family" / src).resolve().is_file()
+
+    qwen = hub_graph.ids[int(family_members(hub_graph, "Qwen")[0])]
+    standalone, _ = render_model_view(hub_graph, qwen)
+    policy = re.search(r'Content-Security-Policy" content="([^"]+)"', standalone)
     assert policy
     allowed = set(re.findall(r"'sha256-[^']+'", policy.group(1).replace("&#x27;", "'")))
     scripts = [
         body
-        for attrs, body in re.findall(r"<script([^>]*)>(.*?)</script>", page, re.S)
+        for attrs, body in re.findall(r"<script([^>]*)>(.*?)</script>", standalone, re.S)
         if "application/json" not in attrs
     ]
-    assert len(scripts) >= 4  # pyvis utils, vis-network, the graph, the controls
+    assert len(scripts) == 2  # vis-network and the controls, inlined
     assert {script_hash(s) for s in scripts} == allowed
+    assert "'self'" not in policy.group(1).replace("&#x27;", "'")
 
 
 def test_cli_html_and_view(hub_stats_path: Path, tmp_path: Path) -> None:
@@ -314,9 +333,10 @@ def test_every_view_renders_offline(
     pages = browser.open_many([p.path for p in site.pages], wait=RENDERED)
     try:
         for info, page in zip(site.pages, pages, strict=True):
-            assert page.evaluate("nodes.length") == info.drawn
-            assert page.evaluate("+document.body.dataset.drawnNodes") == info.drawn
             data = json.loads(page.evaluate("document.getElementById('hfl-data').textContent"))
+            # one more vis node per folded chain ("chain of N"), drawn instead of its models
+            assert page.evaluate("nodes.length") == info.drawn + len(data["chains"])
+            assert page.evaluate("+document.body.dataset.drawnNodes") == info.drawn
             assert data["drawn"] == info.drawn and len(data["search"]) == info.members
             assert page.evaluate(CANVAS_PIXELS) > 200, info.title
             _clean(page)
@@ -482,7 +502,8 @@ def test_hub_strings_never_execute(tmp_path: Path, browser: Browser) -> None:
     assert out / "family" / "qwen.html" in views and len(views) >= 2  # + dave's root view
 
     for path, graph_page in [(out / "index.html", False)] + [(v, True) for v in [*views, view]]:
-        for variant in (path, _without_csp(path, tmp_path / f"nocsp-{path.name}")):
+        # beside the original: site pages load their scripts from ../assets/
+        for variant in (path, _without_csp(path, path.with_name(f"nocsp-{path.name}"))):
             page = browser.open(variant, wait=RENDERED if graph_page else None)
             title = page.evaluate("document.title")
             assert "XSS" not in title

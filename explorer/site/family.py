@@ -1,18 +1,18 @@
-"""Family and subtree views: a pyvis (vis-network) graph page that works offline.
+"""Family and subtree views: a vis-network graph page that works offline.
 
-pyvis writes the page; this module feeds it escaped data and then makes the page safe to
-open anywhere:
+The page is one HTML file with the graph's data in a JSON block; vis-network (as shipped
+with pyvis) and the controls (``assets/family.js``) draw it. They are either inlined, so the
+page stands alone, or written once per site by :func:`write_view_assets` and loaded from
+there; either way:
 
-* node tooltips are HTML that pyvis puts into ``innerHTML`` (its "tooltip with link" mode,
-  which every page here uses because each model links to the Hub), so every value in them
-  is escaped with :func:`esc` and every link is built by :func:`hub_url`;
-* vis-network is inlined (``cdn_resources="in_line"``) and the Bootstrap links pyvis adds
-  in every mode are removed; :func:`check_offline` refuses a page that still points
-  anywhere;
-* a Content Security Policy allows no network access and only the page's own scripts
-  (by hash);
-* positions come from :mod:`hflineage.explorer.site.layout` and physics is off, so the
-  browser draws at once and stays responsive.
+* node details are HTML that the controls put into ``innerHTML`` (tooltip and details
+  panel, because each model links to the Hub), so every value in them is escaped with
+  :func:`esc` and every link is built by :func:`hub_url`;
+* :func:`check_offline` refuses a page that points anywhere off the machine;
+* a Content Security Policy allows no network access, no inline script but the page's own
+  (by hash) and, with shared assets, only scripts from the page's own files;
+* positions come from :mod:`hflineage.explorer.site.layout` (no two nodes overlap) and
+  physics is off, so the browser draws at once and stays responsive.
 """
 
 from __future__ import annotations
@@ -21,14 +21,14 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
-from functools import cache
+from importlib import resources
+from pathlib import Path
 from typing import Any, Literal, get_args
 
 import numpy as np
-from pyvis.network import Network
 
 from hflineage.explorer.palette import COUNTRY_COLOURS, RELATION_COLOURS, Palette
-from hflineage.explorer.site.layout import layered_layout, radial_layout
+from hflineage.explorer.site.layout import HIDDEN, find_chains, folded_parents, tree_positions
 from hflineage.explorer.site.page import (
     asset_text,
     csp,
@@ -45,11 +45,13 @@ __all__ = [
     "COUNTRY_COLOURS",
     "LAYOUTS",
     "RELATION_COLOURS",
+    "VIEW_ASSETS",
     "ColourBy",
     "Layout",
     "PageError",
     "check_offline",
     "render_subgraph_page",
+    "write_view_assets",
 ]
 
 #: How a view colours its nodes at first (the page has a switch).
@@ -59,13 +61,20 @@ Layout = Literal["radial", "layered"]
 COLOURINGS: tuple[ColourBy, ...] = get_args(ColourBy)
 LAYOUTS: tuple[Layout, ...] = get_args(Layout)
 
-LABELLED = 20  # largest models that get a label on the canvas (the rest: hover)
+LABELLED = 60  # most downloaded models that get a label
+#: Label font (canvas px) by download rank: (ranks below, size). Big enough for the first
+#: tier to read at fit zoom; on screen no label grows past ``maxVisible``.
+LABEL_TIERS = ((8, 96), (24, 52), (LABELLED, 26))
+CHAIN_FOLD = 3  # runs of at least this many one-child models fold into a chain node
+VIS_VERSION = "vis-9.1.2"
+VIS_JS, CONTROLS_JS, CONTROLS_CSS = "vis-network.min.js", "family.js", "family.css"
+#: The files a site writes once for all its views.
+VIEW_ASSETS = (VIS_JS, CONTROLS_JS, CONTROLS_CSS)
 _REMOTE = re.compile(r"""<(link|script)\b[^>]*\b(?:href|src)\s*=\s*["']?\s*(?:https?:)?//""", re.I)
 
 
 class PageError(RuntimeError):
-    """pyvis wrote a page this module cannot make safe: a remote resource is left, or the
-    template is not the one relied upon (another pyvis version)."""
+    """A page would load a resource from off the machine."""
 
 
 def _size(downloads: int) -> float:
@@ -163,35 +172,173 @@ def check_offline(page: str) -> None:
         raise PageError(f"page still loads a remote resource: {page[m.start() : m.end() + 60]!r}")
 
 
-def _strip_pyvis_chrome(page: str) -> str:
-    """Drop pyvis's CDN links (Bootstrap, in every mode) and its empty headings."""
-    page = re.sub(r"<link\b[^>]*\bhref\s*=\s*[\"']https?://[^>]*>", "", page, flags=re.I)
-    page = re.sub(
-        r"<script\b[^>]*\bsrc\s*=\s*[\"']https?://[^>]*>\s*</script>", "", page, flags=re.I
+def _vis_network_js() -> str:
+    """vis-network as shipped with pyvis (its licence header included)."""
+    lib = resources.files("pyvis") / "templates" / "lib" / VIS_VERSION / "vis-network.min.js"
+    return lib.read_text("utf-8")
+
+
+def _asset(name: str) -> str:
+    return _vis_network_js() if name == VIS_JS else asset_text(name)
+
+
+def write_view_assets(directory: Path) -> list[Path]:
+    """Write the files every view page shares (vis-network, the controls and their style)
+    into ``directory``, once for a whole site; pages refer to them with ``assets=``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in VIEW_ASSETS:
+        path = directory / name
+        path.write_text(_asset(name), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def _box_radius(label: str, font_size: float) -> float:
+    """Half the diagonal of a vis-network box holding ``label`` (5 px margins): a generous
+    estimate of the width of sans-serif text, so the layout leaves room for the real box."""
+    width = 0.62 * font_size * len(label) + 14
+    height = 1.45 * font_size + 12
+    return round(math.hypot(width, height) / 2, 1)
+
+
+def _radius(nd: dict[str, Any]) -> float:
+    """Radius of the circle around a vis node's drawn shape (what the layout keeps apart)."""
+    if nd["shape"] == "box":
+        return _box_radius(nd["label"], nd["font"]["size"])
+    size = float(nd.get("value", nd.get("size", 12)))
+    return size * math.sqrt(2) if nd["shape"] == "square" else size
+
+
+def _label_sizes(graph: LineageGraph, drawn: Sequence[DrawnNode]) -> dict[int, int]:
+    """Label font (canvas px) of the most downloaded models; the rest get no label.
+
+    vis-network hides a label smaller than ``drawThreshold`` on screen, so at fit zoom only
+    the first tier shows and the others appear as one zooms in.
+    """
+    ids = graph.ids
+    by_dl = sorted(
+        (d for d in drawn if d.node >= 0), key=lambda d: (-d.downloads, ids[d.node].lower())
     )
-    page = re.sub(r"<center>\s*<h1>\s*</h1>\s*</center>", "", page)
-    check_offline(page)
-    return page
+    sizes = {}
+    for rank, d in enumerate(by_dl[:LABELLED]):
+        sizes[d.key] = next(font for top, font in LABEL_TIERS if rank < top)
+    return sizes
 
 
-@cache
-def _template_env() -> Any:
-    """One Jinja environment for every page: pyvis makes a new one per network, which
-    re-parses its template and the inlined vis-network bundle (about 0.07 s) each time."""
-    net = Network(cdn_resources="in_line")
-    net.templateEnv.get_template(net.path)
-    return net.templateEnv
+def _vis_nodes(
+    graph: LineageGraph, view: SubgraphView, colour: Sequence[str]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """vis-network nodes (no positions yet) and their details HTML, one per drawn node."""
+    ids = graph.ids
+    drawn = view.nodes
+    label_size = _label_sizes(graph, drawn)
+    cap = view.stats.cap
+    nodes: list[dict[str, Any]] = []
+    titles: list[str] = []
+    for d in drawn:
+        parent = drawn[d.parent].node if d.parent >= 0 else -1
+        parent_id = ids[parent] if parent >= 0 else None
+        nd: dict[str, Any] = {"id": d.key}
+        if d.kind == GROUP:
+            nd.update(
+                label=f"{fmt_int(d.models)} {d.relation}",
+                shape="square",
+                value=_size(d.downloads),
+                color=colour[d.key],
+            )
+            titles.append(_group_title(graph, d, parent_id or ""))
+        elif d.kind == MORE:
+            nd.update(
+                label=f"+{fmt_int(d.models)} more",
+                shape="box",
+                color={"background": "#f2f2f2", "border": "#9e9e9e"},
+                font={"size": 14},
+            )
+            titles.append(_more_title(d, parent_id, cap))
+        else:
+            nd.update(
+                shape="diamond" if d.kind == STUB else "dot",
+                value=_size(d.downloads) if d.kind != STUB else 12.0,
+                color=(
+                    {"background": "#ffffff", "border": colour[d.key]}
+                    if d.kind == STUB
+                    else colour[d.key]
+                ),
+            )
+            if d.key in label_size:
+                nd.update(label=ids[d.node].rsplit("/", 1)[-1], font={"size": label_size[d.key]})
+            if d.kind == STUB:
+                nd.update(borderWidth=2, shapeProperties={"borderDashes": [4, 3]})
+            titles.append(_model_title(graph, d.node))
+        nodes.append(nd)
+    return nodes, titles
 
 
-def _pyvis_page(nodes: list[dict[str, Any]], edges: list[dict[str, Any]], n: int) -> str:
-    net = Network(height="100%", width="100%", directed=True, cdn_resources="in_line", heading="")
-    net.templateEnv = _template_env()
-    for nd in nodes:
-        net.add_node(nd["id"], **{k: v for k, v in nd.items() if k != "id"})
-    for ed in edges:
-        extra = {k: v for k, v in ed.items() if k not in ("from", "to")}
-        net.add_edge(ed["from"], ed["to"], **extra)
-    net.options = {
+def _chain_title(graph: LineageGraph, view: SubgraphView, run: Sequence[int]) -> str:
+    first, last = view.nodes[run[0]], view.nodes[run[-1]]
+    dl = sum(view.nodes[k].downloads for k in run)
+    return (
+        f"<b>chain of {fmt_int(len(run))} models</b>, folded: each has exactly one child "
+        f"here<br>from {esc(graph.ids[first.node])}<br>to {esc(graph.ids[last.node])}<br>"
+        f"downloads (30 days): {fmt_int(dl)}<br>unfold it to see every model"
+    )
+
+
+def _chain_nodes(
+    graph: LineageGraph, view: SubgraphView, chains: Sequence[Sequence[int]]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    nodes, titles = [], []
+    for i, run in enumerate(chains):
+        nodes.append(
+            {
+                "id": len(view.nodes) + i,
+                "label": f"\u22ef chain of {fmt_int(len(run))}",
+                "shape": "box",
+                "font": {"size": 14},
+                "color": {"background": "#fff8e1", "border": "#8d6e00"},
+                "borderWidth": 2,
+            }
+        )
+        titles.append(_chain_title(graph, view, run))
+    return nodes, titles
+
+
+def _foldable(view: SubgraphView) -> list[list[int]]:
+    """Chains of single models (never count or "+N more" nodes) to fold."""
+    chains = find_chains([d.parent for d in view.nodes], min_fold=CHAIN_FOLD)
+    return [run for run in chains if all(view.nodes[k].node >= 0 for k in run)]
+
+
+def _positions(
+    parents: Sequence[int], radii: Sequence[float], chains: Sequence[Sequence[int]]
+) -> dict[str, dict[str, list[list[float]]]]:
+    """Positions of every node (chain nodes included) per layout, chains folded and not.
+
+    A node that is not drawn in one state takes the place of what stands for it (folded
+    models: their chain node; a chain node when unfolded: its first model), so switching
+    never makes nodes fly in from elsewhere.
+    """
+    n = len(parents)
+    unfolded = [*parents, *([HIDDEN] * len(chains))]
+    folded = folded_parents(parents, chains)
+    out: dict[str, dict[str, list[list[float]]]] = {}
+    for layout in LAYOUTS:
+        states: dict[str, list[list[float]]] = {}
+        for state, tree in (("folded", folded), ("unfolded", unfolded)):
+            pos = tree_positions(tree, radii, layout)
+            for i, run in enumerate(chains):
+                for k in run if state == "folded" else [n + i]:
+                    pos[k] = pos[n + i] if state == "folded" else pos[run[0]]
+            states[state] = [[round(x, 1), round(y, 1)] for x, y in pos]
+        out[layout] = states
+    return out
+
+
+def _vis_options(nodes: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    values = [nd["value"] for nd in nodes if "value" in nd] or [12.0]
+    n = len(nodes)
+    return {
         "physics": {"enabled": False},
         "layout": {"improvedLayout": False},
         "interaction": {
@@ -199,15 +346,50 @@ def _pyvis_page(nodes: list[dict[str, Any]], edges: list[dict[str, Any]], n: int
             "tooltipDelay": 120,
             "hideEdgesOnDrag": n > 300,
             "hideEdgesOnZoom": n > 600,
+            "multiselect": False,
         },
         "edges": {
             "smooth": False,
             "arrows": {"to": {"enabled": True, "scaleFactor": 0.45}},
             "width": 1,
         },
-        "nodes": {"font": {"size": 13, "face": "sans-serif", "strokeWidth": 3}},
+        "nodes": {
+            "font": {"size": 13, "face": "sans-serif", "strokeWidth": 3},
+            # With scaling.min/max equal to the smallest and largest value, a node's size is
+            # its value. Labels keep their tiered font (enabled: False) but vis-network still
+            # hides those under drawThreshold px on screen, so small ones vanish zoomed out.
+            "scaling": {
+                "min": min(values),
+                "max": max(values),
+                "label": {
+                    "enabled": False,
+                    "maxVisible": 22,
+                    "drawThreshold": 9,
+                },
+            },
+        },
     }
-    return str(net.generate_html())
+
+
+def _edges(view: SubgraphView, chains: Sequence[Sequence[int]]) -> list[dict[str, Any]]:
+    """Derivation edges, then each chain node's edge in and out."""
+    n = len(view.nodes)
+    rel_of = {d.key: d.relation for d in view.nodes}
+    links = [(p, c, rel) for p, c, _, rel in view.edges]
+    for i, run in enumerate(chains):
+        below = [d.key for d in view.nodes if d.parent == run[-1]]
+        links.append((view.nodes[run[0]].parent, n + i, rel_of[run[0]]))
+        links += [(n + i, b, rel_of[b]) for b in below]
+    return [
+        {
+            "id": i,
+            "from": p,
+            "to": c,
+            "color": {"color": RELATION_COLOURS.get(rel, "#8c8c8c"), "opacity": 0.55},
+            **({"dashes": True} if rel == "more" else {}),
+        }
+        for i, (p, c, rel) in enumerate(links)
+    ]
 
 
 def render_subgraph_page(
@@ -219,6 +401,7 @@ def render_subgraph_page(
     colour_by: ColourBy = "country",
     layout: Layout = "radial",
     palette: Palette | None = None,
+    assets: str | None = None,
 ) -> str:
     """The HTML page of a family or subtree view.
 
@@ -231,6 +414,8 @@ def render_subgraph_page(
         colour_by: initial colouring, ``country`` or ``relation``.
         layout: initial layout, ``radial`` or ``layered``.
         palette: the site's colours (default: the fixed ones, spare colours by name).
+        assets: relative URL of a folder holding :func:`write_view_assets`' files (ending
+            in ``/``); without it the page inlines them and stands alone.
     """
     if colour_by not in COLOURINGS:
         raise ValueError(f"colour_by must be country or relation, got {colour_by!r}")
@@ -238,68 +423,23 @@ def render_subgraph_page(
         raise ValueError(f"layout must be radial or layered, got {layout!r}")
     ids = graph.ids
     drawn = view.nodes
-    positions = {"radial": radial_layout(drawn), "layered": layered_layout(drawn)}
     countries = [_node_country(graph, d) for d in drawn]
     cpal = _country_palette([c for c in countries if c], palette or Palette())
     colours = {
         "country": [cpal.get(c, RELATION_COLOURS["more"]) for c in countries],
         "relation": [RELATION_COLOURS.get(d.relation, "#8c8c8c") for d in drawn],
     }
-    by_dl = sorted(
-        (d for d in drawn if d.node >= 0), key=lambda d: (-d.downloads, ids[d.node].lower())
-    )
-    labelled = {d.key for d in by_dl[:LABELLED]}
-    shown = view.where
-    cap = view.stats.cap
-    vis_nodes: list[dict[str, Any]] = []
-    for d in drawn:
-        x, y = positions[layout][d.key]
-        colour = colours[colour_by][d.key]
-        parent = drawn[d.parent].node if d.parent >= 0 else -1
-        parent_id = ids[parent] if parent >= 0 else None
-        nd: dict[str, Any] = {"id": d.key, "x": round(x, 1), "y": round(y, 1)}
-        if d.kind == GROUP:
-            nd.update(
-                label=f"{fmt_int(d.models)} {d.relation}",
-                title=_group_title(graph, d, parent_id or ""),
-                shape="square",
-                size=_size(d.downloads),
-                color=colour,
-            )
-        elif d.kind == MORE:
-            nd.update(
-                label=f"+{fmt_int(d.models)} more",
-                title=_more_title(d, parent_id, cap),
-                shape="box",
-                color={"background": "#f2f2f2", "border": "#9e9e9e"},
-                font={"size": 14},
-            )
-        else:
-            mid = ids[d.node]
-            nd.update(
-                label=mid.rsplit("/", 1)[-1] if d.key in labelled else " ",
-                font={"size": 30 if d.key in labelled else 13},
-                title=_model_title(graph, d.node),
-                shape="diamond" if d.kind == STUB else "dot",
-                size=_size(d.downloads) if d.kind != STUB else 12,
-                color={"background": "#ffffff", "border": colour} if d.kind == STUB else colour,
-            )
-            if d.kind == STUB:
-                nd.update(borderWidth=2, shapeProperties={"borderDashes": [4, 3]})
-        vis_nodes.append(nd)
-    vis_edges = [
-        {
-            "from": p,
-            "to": c,
-            "color": {"color": RELATION_COLOURS.get(rel, "#8c8c8c"), "opacity": 0.55},
-            **({"dashes": True} if rel == "more" else {}),
-        }
-        for p, c, _, rel in view.edges
-    ]
-    page = _strip_pyvis_chrome(_pyvis_page(vis_nodes, vis_edges, len(drawn)))
-    if "popup.innerHTML" not in page:  # pyvis's HTML-tooltip mode: our escaped HTML shows
-        raise PageError("pyvis did not switch to HTML tooltips; check the pyvis version")
-
+    vis_nodes, titles = _vis_nodes(graph, view, colours[colour_by])
+    chains = _foldable(view)
+    chain_nodes, chain_titles = _chain_nodes(graph, view, chains)
+    vis_nodes += chain_nodes
+    titles += chain_titles
+    parents = [d.parent for d in drawn]
+    positions = _positions(parents, [_radius(nd) for nd in vis_nodes], chains)
+    folded = set().union(*chains) if chains else set()
+    for nd in vis_nodes:
+        x, y = positions[layout]["folded"][nd["id"]]
+        nd.update(x=x, y=y, hidden=nd["id"] in folded)
     dl = graph.downloads
     data = {
         "view": view.title,
@@ -308,41 +448,69 @@ def render_subgraph_page(
         "layout": layout,
         "colours": colours,
         "stub": [d.kind == STUB for d in drawn],
-        "positions": {k: [[round(x, 1), round(y, 1)] for x, y in v] for k, v in positions.items()},
-        "search": [[ids[v], k] for v, k in sorted(shown.items(), key=lambda t: -dl[t[0]])],
-        "kinds": [d.kind for d in drawn],
-        "labels": [vis_nodes[d.key]["label"] for d in drawn],
+        "positions": positions,
+        "parents": {
+            "folded": folded_parents(parents, chains),
+            "unfolded": [*parents, *([HIDDEN] * len(chains))],
+        },
+        "chains": chains,
+        "search": [[ids[v], k] for v, k in sorted(view.where.items(), key=lambda t: -dl[t[0]])],
+        "kinds": [d.kind for d in drawn] + ["chain"] * len(chains),
+        "labels": [nd.get("label", "") for nd in vis_nodes],
+        "titles": titles,
+        "vis": {
+            "nodes": vis_nodes,
+            "edges": _edges(view, chains),
+            "options": _vis_options(vis_nodes),
+        },
     }
-    controls_js = asset_text("family.js")
-    header = _header_html(heading, intro_html, back_href, view, cpal, colour_by, layout)
-    table = _top_table(graph, view)
-    scripts = [m.group(1) for m in re.finditer(r"<script[^>]*>(.*?)</script>", page, re.S)]
-    scripts.append(controls_js)
-    head = (
-        f'<meta http-equiv="Content-Security-Policy" content="{esc(csp(scripts))}">\n'
-        '<meta name="referrer" content="no-referrer">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{esc(heading)}</title>\n"
-        f"<style>{asset_text('page.css')}{asset_text('family.css')}</style>\n"
-    )
-    tail = (
-        f"{table}\n"
-        f'<script type="application/json" id="hfl-data">{json_for_script(data)}</script>\n'
-        f"<script>{controls_js}</script>\n</body>"
-    )
-    page = _replace_once(page, '<meta charset="utf-8">', '<meta charset="utf-8">\n' + head)
-    page = "<!DOCTYPE html>\n" + _replace_once(page, "<html>", '<html lang="en">')
-    page = _replace_once(page, "<body>", '<body class="family">\n' + header)
-    page = _replace_once(page, "</body>", tail)
+    header = _header_html(heading, intro_html, back_href, view, cpal, colour_by, layout, chains)
+    page = _page_html(heading, header, _top_table(graph, view), data, assets)
     check_offline(page)
     return page
 
 
-def _replace_once(page: str, marker: str, text: str) -> str:
-    """Replace the one ``marker`` of pyvis's template (its layout is relied upon)."""
-    if page.count(marker) != 1:
-        raise PageError(f"pyvis page has {page.count(marker)} {marker!r}; expected one")
-    return page.replace(marker, text)
+def _page_html(
+    heading: str, header: str, table: str, data: dict[str, Any], assets: str | None
+) -> str:
+    """The page shell: the graph's data in a JSON block, the scripts inline or shared."""
+    if assets is None:
+        scripts = [_asset(VIS_JS), asset_text(CONTROLS_JS)]
+        policy = csp(scripts)
+        style = asset_text(CONTROLS_CSS)
+        tags = "".join(f"<script>{s}</script>\n" for s in scripts)
+        links = ""
+    else:
+        policy = csp(own_files=True)
+        style = ""
+        tags = "".join(
+            f'<script src="{esc(assets + name)}"></script>\n' for name in (VIS_JS, CONTROLS_JS)
+        )
+        links = f'<link rel="stylesheet" href="{esc(assets + CONTROLS_CSS)}">\n'
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{esc(policy)}">\n'
+        '<meta name="referrer" content="no-referrer">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{esc(heading)}</title>\n"
+        f"<style>{asset_text('page.css')}{style}</style>\n{links}"
+        '</head>\n<body class="family">\n'
+        f"{header}"
+        '<div class="card"><div id="mynetwork" tabindex="0" role="application" '
+        'aria-label="lineage graph: arrow keys move from node to node, Enter shows the '
+        'details, Escape closes them" aria-describedby="hfl-keys"></div>\n'
+        '<div class="popup" hidden></div>\n'
+        '<aside id="hfl-details" class="details" hidden aria-live="polite">'
+        '<button type="button" id="hfl-close" class="close" aria-label="close the details">'
+        '&times;</button><div id="hfl-details-body"></div><p class="actions">'
+        '<button type="button" id="hfl-focus">make this the root</button> '
+        '<button type="button" id="hfl-unfold" hidden>unfold chains</button> '
+        '<button type="button" id="hfl-all" hidden>show the whole view</button></p>'
+        "</aside></div>\n"
+        f"{table}\n"
+        f'<script type="application/json" id="hfl-data">{json_for_script(data)}</script>\n'
+        f"{tags}</body>\n</html>\n"
+    )
 
 
 COLOUR_CHOICES: tuple[tuple[ColourBy, str], ...] = (
@@ -379,6 +547,7 @@ def _header_html(
     cpal: dict[str, str],
     colour_by: ColourBy,
     layout: Layout,
+    chains: Sequence[Sequence[int]],
 ) -> str:
     s = view.stats
     back = f'<a class="back" href="{esc(back_href)}">&larr; report</a> ' if back_href else ""
@@ -409,26 +578,71 @@ def _header_html(
             "derivation edges between drawn models are drawn (the rest touch collapsed or "
             "hidden models)."
         )
+    if chains:
+        folded = sum(len(c) for c in chains)
+        notes.append(
+            f"Chains: {fmt_int(folded)} models in {fmt_int(len(chains))} runs of one-child "
+            f"models (at least {CHAIN_FOLD}) are folded into \u201cchain of N\u201d boxes; "
+            "untick \u201cfold chains\u201d or click a chain to unfold them."
+        )
     rel_entries = [(k, v) for k, v in RELATION_COLOURS.items() if k != "more"]
+    fold = (
+        '<label><input type="checkbox" id="hfl-fold" checked> fold chains</label>' if chains else ""
+    )
     return f"""<header class="bar">
 <div class="titles">{back}<h1>{esc(heading)}</h1>{intro_html}</div>
 <form id="hfl-find" class="find" autocomplete="off">
 <input id="hfl-search" type="search" list="hfl-ids" placeholder="find a model in this view"
  aria-label="find a model"><datalist id="hfl-ids"></datalist>
-<button type="submit">find</button> <span id="hfl-found" class="muted"></span></form>
+<button type="submit">find</button>
+<button type="button" id="hfl-prev" aria-label="previous match" disabled>&#9650;</button>
+<button type="button" id="hfl-next" aria-label="next match" disabled>&#9660;</button>
+<span id="hfl-found" class="muted" aria-live="polite"></span></form>
 <div class="controls">
 <label>colour by {_select("hfl-colour", COLOUR_CHOICES, colour_by)}</label>
 <label>layout {_select("hfl-layout", LAYOUT_CHOICES, layout)}</label>
-{_legend(sorted(cpal.items(), key=lambda kv: kv[0].lower()), "by-country", colour_by != "country")}
-{_legend(rel_entries, "by-relation", colour_by != "relation")}
+{fold}
 </div>
-<p class="notes">Node size: 30-day downloads (log). &#9679; model &middot; &#9671; stub
-(dashed: a parent named by others but not in the data) &middot; &#9632; count node &middot;
-&#9645; +N more. Arrows point from a base model to the models derived from it. Hover a node
-for details and its link to the Hub.</p>
+<div class="legends">
+<div><span class="lh">node colour</span>
+{_legend(sorted(cpal.items(), key=lambda kv: kv[0].lower()), "by-country", colour_by != "country")}
+{_legend(rel_entries, "by-relation", colour_by != "relation")}</div>
+<div><span class="lh">edge: relation of the child</span>{_edge_legend()}</div>
+<div><span class="lh">node size: 30-day downloads</span>{_size_legend()}</div>
+<div><span class="lh">shape</span><ul class="legend">
+<li>&#9679; model</li><li>&#9671; stub (dashed: named as a parent, not in the data)</li>
+<li>&#9632; count node (collapsed leaves)</li><li>&#9645; +N more / chain of N</li></ul></div>
+</div>
+<p class="notes" id="hfl-keys">Arrows point from a base model to the models derived from
+it. Click or tap a node for its details and its link to the Hub; with the graph focused,
+the arrow keys move from node to node, Enter opens the details and Escape closes them.
+Labels grow with the node; zoom in to see the smaller ones.</p>
 <p class="notes">{" ".join(notes)}</p>
 </header>
 """
+
+
+def _edge_legend() -> str:
+    items = "".join(
+        f'<li><span class="ln" style="border-top-color:{c}"></span>{esc(k)}</li>'
+        for k, c in RELATION_COLOURS.items()
+        if k not in ("root", "more")
+    )
+    dashed = (
+        f'<li><span class="ln dashed" style="border-top-color:{RELATION_COLOURS["more"]}">'
+        "</span>to +N more</li>"
+    )
+    return f'<ul class="legend edges">{items}{dashed}</ul>'
+
+
+def _size_legend() -> str:
+    """Discs for a few download counts, drawn at half their size at 100% zoom."""
+    items = "".join(
+        f'<li><span class="disc" style="width:{_size(d):.0f}px;height:{_size(d):.0f}px">'
+        f"</span>{esc(label)}</li>"
+        for d, label in ((0, "0"), (1_000, "1k"), (100_000, "100k"), (10_000_000, "10M"))
+    )
+    return f'<ul class="legend sizes">{items}<li class="muted">(half size at 100% zoom)</li></ul>'
 
 
 def _top_table(graph: LineageGraph, view: SubgraphView, n: int = 25) -> str:

@@ -149,13 +149,16 @@ def script_hash(source: str) -> str:
     return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
 
 
-def csp(scripts: Iterable[str] = ()) -> str:
-    """The pages' Content Security Policy: no network, only the listed inline scripts."""
-    hashes = " ".join(script_hash(s) for s in scripts)
+def csp(scripts: Iterable[str] = (), own_files: bool = False) -> str:
+    """The pages' Content Security Policy: no network, only the listed inline scripts;
+    ``own_files`` also allows scripts and styles from the page's own origin (shared assets;
+    under ``file://`` Chromium counts local files as that origin)."""
+    sources = [*(["'self'"] if own_files else []), *(script_hash(s) for s in scripts)]
     return (
         "default-src 'none'; "
-        f"script-src {hashes or chr(39) + 'none' + chr(39)}; "
-        "style-src 'unsafe-inline'; img-src data:; font-src data:; "
+        f"script-src {' '.join(sources) or chr(39) + 'none' + chr(39)}; "
+        f"style-src {chr(39) + 'self' + chr(39) + ' ' if own_files else ''}'unsafe-inline'; "
+        "img-src data:; font-src data:; "
         "base-uri 'none'; form-action 'none'"
     )
 

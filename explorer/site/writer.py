@@ -13,7 +13,12 @@ from pathlib import Path
 import numpy as np
 
 from hflineage.explorer.palette import Palette, palette_for
-from hflineage.explorer.site.family import ColourBy, Layout, render_subgraph_page
+from hflineage.explorer.site.family import (
+    ColourBy,
+    Layout,
+    render_subgraph_page,
+    write_view_assets,
+)
 from hflineage.explorer.site.page import esc, fmt_int, slugify
 from hflineage.explorer.site.report import ReportLinks, render_report
 from hflineage.graph import OTHER_FAMILY, LineageGraph
@@ -22,7 +27,9 @@ from hflineage.queries.lineage import relation_mix
 from hflineage.queries.periods.weekly import WeeklySeries
 from hflineage.queries.subgraph import SubgraphView, build_subgraph_view
 
-__all__ = ["PageInfo", "SiteResult", "render_model_view", "write_site"]
+__all__ = ["ASSETS", "PageInfo", "SiteResult", "render_model_view", "write_site"]
+
+ASSETS = "assets"  # folder of the files every view page shares
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +98,10 @@ def render_model_view(
     layout: Layout = "radial",
     back_href: str | None = None,
     palette: Palette | None = None,
+    assets: str | None = None,
 ) -> tuple[str, SubgraphView]:
-    """The page of one model and everything derived from it.
+    """The page of one model and everything derived from it; ``assets`` as for
+    :func:`~hflineage.explorer.site.family.render_subgraph_page` (default: a standalone page).
 
     Raises:
         ModelNotFound: the model is not in the graph.
@@ -122,6 +131,7 @@ def render_model_view(
         colour_by=colour_by,
         layout=layout,
         palette=palette or palette_for(graph),
+        assets=assets,
     )
     return page, view
 
@@ -168,6 +178,8 @@ def write_site(
 
     taken: set[str] = set()
     (out / "family").mkdir(exist_ok=True)
+    write_view_assets(out / ASSETS)  # shared by every view page, written once
+    shared = f"../{ASSETS}/"
     for name in chosen:
         t = time.perf_counter()
         members = family_members(graph, name)
@@ -184,6 +196,7 @@ def write_site(
             colour_by=colour_by,
             layout=layout,
             palette=palette,
+            assets=shared,
         )
         path = out / "family" / f"{slug}.html"
         path.write_text(page, encoding="utf-8")
@@ -214,6 +227,7 @@ def write_site(
             layout=layout,
             back_href="../index.html",
             palette=palette,
+            assets=shared,
         )
         path = out / "root" / f"{slug}.html"
         path.write_text(page, encoding="utf-8")
