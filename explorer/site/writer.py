@@ -83,7 +83,7 @@ def _family_intro(graph: LineageGraph, members: np.ndarray, name: str) -> str:
         + ", ".join(esc(graph.ids[r]) for r in top.tolist())
         + f"), {fmt_int(dl)} downloads in 30 days. The report's “models credited” "
         "also counts models of other families that merge one of these roots in."
-        + (f" Derived by: {esc(mix)}." if mix else "")
+        + (f" Derivation edges into its models, by relation: {esc(mix)}." if mix else "")
         + "</p>"
     )
 
