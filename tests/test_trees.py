@@ -446,6 +446,60 @@ def test_labels_scale_with_zoom_and_thin_out(pages: dict[str, Path], browser: Br
     page.close()
 
 
+LABEL_BOXES = """(function () {
+  // every label drawn (none under the size threshold, every node on screen), so each
+  // label's box is measured where vis-network puts it
+  network.setOptions({nodes: {scaling: {label: {drawThreshold: 0, maxVisible: 1000}}}});
+  network.fit({animation: false}); network.redraw();
+  var boxes = [];
+  network.body.nodeIndices.forEach(function (id) {
+    var node = network.body.nodes[id];
+    if (!node.options.label || node.options.hidden || node.options.shape === 'box') return;
+    var s = node.labelModule.size;
+    boxes.push({id: id, l: s.left, t: s.top, r: s.left + s.width, b: s.top + s.height,
+                font: node.labelModule.fontOptions.size, text: node.options.label});
+  });
+  var bad = [];
+  for (var i = 0; i < boxes.length; i++) for (var j = i + 1; j < boxes.length; j++) {
+    var a = boxes[i], b = boxes[j];
+    if (a.l < b.r && b.l < a.r && a.t < b.b && b.t < a.b) bad.push([a.text, b.text]);
+  }
+  return {labels: boxes.length, overlaps: bad.slice(0, 5), count: bad.length,
+          widest: Math.max.apply(null, boxes.map(function (x) { return x.r - x.l; }))};
+})()"""
+
+
+@needs_chromium
+@pytest.mark.parametrize("which", ["big", "chain"])
+def test_no_two_labels_overlap_in_any_layout(
+    which: str, pages: dict[str, Path], browser: Browser
+) -> None:
+    page = browser.open(pages[which], wait=RENDERED)
+    for fold in ["folded", "unfolded"] if which == "chain" else ["folded"]:
+        if fold == "unfolded":
+            page.evaluate("document.getElementById('hfl-fold').click()")
+        for layout in ("radial", "layered"):
+            _choose(page, "hfl-layout", layout)
+            got = page.evaluate(LABEL_BOXES)
+            assert got["count"] == 0, (which, fold, layout, got)
+            assert got["labels"] >= 4 and got["widest"] > 50, got  # real boxes were read
+    _clean(page)
+    page.close()
+
+
+def test_label_placement_leaves_off_what_would_cover_another() -> None:
+    from hflineage.explorer.site.family import _label_fonts
+
+    # three big labels on top of each other, one far away
+    nodes = [
+        {"id": i, "label": f"model-{i}", "shape": "dot", "value": 10.0, "font": {"size": 96}}
+        for i in range(4)
+    ]
+    spots = [[0.0, 0.0], [5.0, 0.0], [0.0, 3.0], [5000.0, 0.0]]
+    fonts = _label_fonts(nodes, {"radial": {"folded": spots}})["radial"]["folded"]
+    assert fonts == [[0, 96], [1, 0], [2, 0], [3, 96]]
+
+
 def test_legends_name_colours_edges_sizes_and_shapes(pages: dict[str, Path]) -> None:
     html = pages["big"].read_text()
     for rel in ("finetune", "adapter", "quantized", "merge"):

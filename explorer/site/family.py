@@ -335,6 +335,65 @@ def _positions(
     return out
 
 
+#: A label's box in canvas px: left, top, right, bottom.
+Box = tuple[float, float, float, float]
+
+
+def _label_box(x: float, y: float, radius: float, text: str, font: int) -> Box:
+    """Where vis-network draws a dot's label: centred under the dot. Generous, like
+    :func:`_box_radius`, so boxes found apart here are apart on the canvas."""
+    half = (0.62 * font * len(text) + 6) / 2
+    top = y + radius  # vis-network hangs the text about half a line below the disc
+    return (x - half, top, x + half, top + 1.75 * font + 4)
+
+
+def _set_label(nd: dict[str, Any], font: int) -> None:
+    """Show a node's label at ``font`` px, or hide it (0); the name stays in ``data.labels``."""
+    if font:
+        nd["font"] = {"size": font}
+    else:
+        nd["label"] = ""
+
+
+def _overlaps(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _label_fonts(
+    nodes: Sequence[dict[str, Any]], positions: dict[str, dict[str, list[list[float]]]]
+) -> dict[str, dict[str, list[list[int]]]]:
+    """The label font of every labelled model in each layout and folding state, so that no
+    two labels overlap: most downloaded first, a label that would cover one already placed
+    drops to the next smaller tier, and is left off (its name stays in the details and the
+    search) when even the smallest would. As ``[[node key, font], ...]``; font 0 = no label.
+    """
+    labelled = [nd for nd in nodes if nd.get("label") and nd["shape"] in ("dot", "diamond")]
+    labelled.sort(key=lambda nd: -int(nd["font"]["size"]))  # tier order is rank order
+    tiers = [font for _, font in LABEL_TIERS]
+    out: dict[str, dict[str, list[list[int]]]] = {}
+    for layout, states in positions.items():
+        out[layout] = {}
+        for state, pos in states.items():
+            placed = [  # count nodes always show their label (the default 13 px font)
+                _label_box(pos[nd["id"]][0], pos[nd["id"]][1], _radius(nd), nd["label"], 13)
+                for nd in nodes
+                if nd["shape"] == "square" and nd.get("label")
+            ]
+            fonts = []
+            for nd in labelled:
+                x, y = pos[nd["id"]]
+                chosen = 0
+                for font in (f for f in tiers if f <= nd["font"]["size"]):
+                    box = _label_box(x, y, _radius(nd), nd["label"], font)
+                    if not any(_overlaps(box, other) for other in placed):
+                        placed.append(box)
+                        chosen = font
+                        break
+                fonts.append([nd["id"], chosen])
+            out[layout][state] = fonts
+    return out
+
+
 def _vis_options(nodes: Sequence[dict[str, Any]]) -> dict[str, Any]:
     values = [nd["value"] for nd in nodes if "value" in nd] or [12.0]
     n = len(nodes)
@@ -437,9 +496,14 @@ def render_subgraph_page(
     parents = [d.parent for d in drawn]
     positions = _positions(parents, [_radius(nd) for nd in vis_nodes], chains)
     folded = set().union(*chains) if chains else set()
+    label_fonts = _label_fonts(vis_nodes, positions)
+    names = [nd.get("label", "") for nd in vis_nodes]
+    first_fonts = {key: font for key, font in label_fonts[layout]["folded"]}
     for nd in vis_nodes:
         x, y = positions[layout]["folded"][nd["id"]]
         nd.update(x=x, y=y, hidden=nd["id"] in folded)
+        if nd["id"] in first_fonts:
+            _set_label(nd, first_fonts[nd["id"]])
     dl = graph.downloads
     data = {
         "view": view.title,
@@ -456,7 +520,8 @@ def render_subgraph_page(
         "chains": chains,
         "search": [[ids[v], k] for v, k in sorted(view.where.items(), key=lambda t: -dl[t[0]])],
         "kinds": [d.kind for d in drawn] + ["chain"] * len(chains),
-        "labels": [nd.get("label", "") for nd in vis_nodes],
+        "labels": names,
+        "labelFonts": label_fonts,
         "titles": titles,
         "vis": {
             "nodes": vis_nodes,

@@ -47,12 +47,26 @@
     return state.root < 0 || under(v);
   }
 
+  // Labels are placed per layout and folding so that none covers another (the page says
+  // which get one, and how large); a label left off stays in the details and the search.
+  function labelUpdates() {
+    var out = {};
+    data.labelFonts[state.layout][state.fold].forEach(function (pair) {
+      var font = pair[1];
+      out[pair[0]] = font ? { label: data.labels[pair[0]], font: { size: font } } : { label: "" };
+    });
+    return out;
+  }
+
   function refresh(fit) {
     var pos = data.positions[state.layout][state.fold];
     var under = state.root >= 0 ? inSubtree(state.root) : null;
+    var labels = labelUpdates();
     var updates = [];
     for (var i = 0; i < total; i++) {
-      updates.push({ id: i, x: pos[i][0], y: pos[i][1], hidden: !shown(i, under) });
+      var u = { id: i, x: pos[i][0], y: pos[i][1], hidden: !shown(i, under) };
+      if (labels[i]) { u.label = labels[i].label; if (labels[i].font) u.font = labels[i].font; }
+      updates.push(u);
     }
     nodes.update(updates);
     if (fit) network.fit({ animation: false });
