@@ -319,7 +319,11 @@ def test_report_renders_its_charts(site: SiteResult, browser: Browser) -> None:
         assert c["marks"] == c["drawn"] > 0 and c["w"] > 200 and c["h"] > 100, c
         box = img[int(c["y"]) : int(c["y"] + c["h"]), int(c["x"]) : int(c["x"] + c["w"]), :3]
         ink = (box.max(axis=2).astype(int) - box.min(axis=2)) > 60  # saturated = a coloured mark
-        assert ink.mean() > 0.01, (c["name"], ink.mean())
+        # a heatmap's darkest cell is one of many; the others may be pale
+        assert ink.mean() > (0.004 if c["name"].startswith("builds-on") else 0.01), (
+            c["name"],
+            ink.mean(),
+        )
     rows = page.evaluate("document.querySelectorAll('#country-table tbody tr').length")
     assert rows >= 10
     _clean(page)
