@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any, TypedDict, overload
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from hflineage.errors import QueryError
 from hflineage.graph import LineageGraph, MergePolicy
@@ -174,6 +176,10 @@ class _NodeIds(Sequence[str]):
 
     @overload
     def __getitem__(self, index: slice) -> Sequence[str]: ...
+
+    def take(self, nodes: np.ndarray) -> list[str]:
+        """The ids of some nodes, in the order given, looked up in one go."""
+        return self._graph.ids_of(nodes)
 
     def __getitem__(self, index: int | slice) -> str | Sequence[str]:
         if isinstance(index, slice):
@@ -351,15 +357,7 @@ def attribute_values(
     denominator = float(values.sum() if mask.all() else values[mask].sum())
     nz = np.flatnonzero((credit > 0) | (models > 0))
     order = _ranked(credit, nz, names, top)
-    rows = [
-        AttributionRow(
-            key=str(names[i]),
-            value=float(credit[i]),
-            share=float(100.0 * credit[i] / denominator) if denominator else 0.0,
-            models=int(models[i]),
-        )
-        for i in order.tolist()
-    ]
+    rows = _rows(order, names, credit, models, denominator)
     all_values = credit[nz]
     meta: AttributionMeta = {
         "level": by,
@@ -441,17 +439,59 @@ def _developer_note(graph: LineageGraph, names: Sequence[str], nz: np.ndarray) -
     }
 
 
+def _names_at(names: Sequence[str], keys: np.ndarray) -> list[str]:
+    """The names of some key codes, in the order given (node ids are taken in one go)."""
+    if isinstance(names, _NodeIds):
+        return names.take(keys)
+    return [str(names[i]) for i in keys.tolist()]
+
+
+def _rows(
+    order: np.ndarray,
+    names: Sequence[str],
+    credit: np.ndarray,
+    models: np.ndarray,
+    denominator: float,
+) -> list[AttributionRow]:
+    """The rows of the key codes in ``order``: each column is read in one go."""
+    value = credit[order]
+    share = 100.0 * value / denominator if denominator else np.zeros(len(order))
+    return [
+        AttributionRow(key=k, value=v, share=s, models=m)
+        for k, v, s, m in zip(
+            _names_at(names, order),
+            value.tolist(),
+            share.tolist(),
+            models[order].tolist(),
+            strict=True,
+        )
+    ]
+
+
 def _ranked(
     credit: np.ndarray, nz: np.ndarray, names: Sequence[str], top: int | None
 ) -> np.ndarray:
     """Key codes, largest credit first, ties by key name; only the first ``top`` if given.
 
-    Numbers are sorted in numpy; names are compared only among the rows shown (and the ones
-    tied with the last of them), so ranking millions of roots stays fast.
+    With ``top``, only the keys whose credit reaches the ``top``-th largest are ranked (a
+    partition finds that credit), so their names are the only ones looked up; the order is
+    the full ranking's first ``top``. Names are compared as UTF-8 bytes by Arrow, which
+    orders them as Python compares strings (by code point).
     """
-    by_value = nz[np.argsort(-credit[nz], kind="stable")]
-    if top is not None and len(by_value) > top:
-        cut = credit[by_value[top - 1]]
-        by_value = by_value[credit[by_value] >= cut]
-    ranked = sorted(by_value.tolist(), key=lambda i: (-credit[i], names[i]))
-    return np.asarray(ranked[:top] if top is not None else ranked, dtype=np.int64)
+    if top is not None and top <= 0:
+        return np.empty(0, dtype=np.int64)
+    kept = nz
+    if top is not None and len(nz) > top:
+        cut = -np.partition(-credit[nz], top - 1)[top - 1]
+        kept = nz[credit[nz] >= cut]
+    table = pa.table(
+        {"credit": credit[kept], "name": pa.array(_names_at(names, kept), pa.string())}
+    )
+    # A stable sort: keys of equal credit and name stay in code order, as a stable
+    # Python sort of the codes would leave them.
+    ranked = kept[
+        pc.sort_indices(
+            table, sort_keys=[("credit", "descending"), ("name", "ascending")]
+        ).to_numpy()
+    ]
+    return ranked[:top] if top is not None else ranked
