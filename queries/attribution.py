@@ -177,16 +177,16 @@ class _NodeIds(Sequence[str]):
     @overload
     def __getitem__(self, index: slice) -> Sequence[str]: ...
 
-    def take(self, nodes: np.ndarray) -> list[str]:
-        """The ids of some nodes, in the order given, looked up in one go."""
-        return self._graph.ids_of(nodes)
-
     def __getitem__(self, index: int | slice) -> str | Sequence[str]:
         if isinstance(index, slice):
             return self._graph.ids_of(range(self._graph.n)[index])
         if not -self._graph.n <= index < self._graph.n:
             raise IndexError(index)
         return self._graph.id_of(index % self._graph.n)
+
+    def take(self, nodes: np.ndarray) -> list[str]:
+        """The ids of some nodes, in the order given, looked up in one go."""
+        return self._graph.ids_of(nodes)
 
 
 def level_codes(graph: LineageGraph, level: Level) -> tuple[np.ndarray, Sequence[str]]:
@@ -489,9 +489,6 @@ def _ranked(
     )
     # A stable sort: keys of equal credit and name stay in code order, as a stable
     # Python sort of the codes would leave them.
-    ranked = kept[
-        pc.sort_indices(
-            table, sort_keys=[("credit", "descending"), ("name", "ascending")]
-        ).to_numpy()
-    ]
+    by_rank = pc.sort_indices(table, sort_keys=[("credit", "descending"), ("name", "ascending")])
+    ranked: np.ndarray = kept[by_rank.to_numpy()]
     return ranked[:top] if top is not None else ranked
