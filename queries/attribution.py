@@ -429,8 +429,9 @@ def _unknown_breakdown(
 
 def _developer_note(graph: LineageGraph, names: Sequence[str], nz: np.ndarray) -> dict[str, object]:
     """How ``--by developer`` read the namespaces, and how many keys are not curated."""
-    curated = {d.developer for d in graph.taxonomy.developers.values()}
-    uncurated = sum(1 for i in nz.tolist() if names[i] not in curated)
+    curated = pa.array(sorted({d.developer for d in graph.taxonomy.developers.values()}))
+    is_curated = pc.is_in(pa.array(names, pa.string()), value_set=curated)
+    uncurated = int(np.count_nonzero(~is_curated.to_numpy(zero_copy_only=False)[nz]))
     return {
         "rule": UNCURATED_DEVELOPER_RULE,
         "curated_namespaces": len(graph.taxonomy.developers),
