@@ -225,7 +225,7 @@ def credit_by_key(
     graph: LineageGraph,
     values: np.ndarray,
     mask: np.ndarray,
-    codes: np.ndarray,
+    codes: np.ndarray | None,
     n_keys: int,
     policy: MergePolicy,
     view: View = "lineage",
@@ -234,13 +234,15 @@ def credit_by_key(
 
     Args:
         values: per-node figures; mask: the nodes counted.
-        codes: per-node key codes (of a root, in the lineage view), below ``n_keys``.
+        codes: per-node key codes (of a root, in the lineage view), below ``n_keys``;
+            ``None``: every node is its own key (the root level; ``n_keys`` is ``graph.n``).
         policy: how a merge's credit goes to its roots (lineage view).
         view: ``lineage`` credits each node's roots' keys; ``uploader`` the node's own.
     """
     if view == "uploader":
-        credit = np.bincount(codes[mask], weights=values[mask], minlength=n_keys)
-        return credit, np.bincount(codes[mask], minlength=n_keys).astype(np.int64)
+        own = np.flatnonzero(mask) if codes is None else codes[mask]
+        credit = np.bincount(own, weights=values[mask], minlength=n_keys)
+        return credit, np.bincount(own, minlength=n_keys).astype(np.int64)
     rs = graph.root_sets(policy)
     n = graph.n
     size = n + rs.n_combos
@@ -251,11 +253,14 @@ def credit_by_key(
         of, counted = rs.of_node[mask], values[mask]
     s = np.bincount(of, weights=counted, minlength=size)
     c = np.bincount(of, minlength=size)
-    credit = np.bincount(codes, weights=s[:n], minlength=n_keys)
-    models = np.bincount(codes, weights=c[:n], minlength=n_keys).astype(np.int64)
+    if codes is None:  # each node its own key: the sums are the credits
+        credit, models = s[:n].copy(), c[:n].astype(np.int64)
+    else:
+        credit = np.bincount(codes, weights=s[:n], minlength=n_keys)
+        models = np.bincount(codes, weights=c[:n], minlength=n_keys).astype(np.int64)
     combo, roots, weights = rs.flat_combos
     if len(combo):
-        keys = codes[roots]
+        keys = roots if codes is None else codes[roots]
         credit += np.bincount(keys, weights=s[n + combo] * weights, minlength=n_keys)
         # A merge counts once for each distinct key among its roots.
         pairs = np.unique(combo * n_keys + keys)
@@ -353,7 +358,10 @@ def attribute_values(
             codes, names = level.result()
     else:
         codes, names = level_codes(graph, by)
-    credit, models = credit_by_key(graph, values, mask, codes, len(names), policy, view)
+    own_key = isinstance(names, _NodeIds)  # the root level: codes are the nodes themselves
+    credit, models = credit_by_key(
+        graph, values, mask, None if own_key else codes, len(names), policy, view
+    )
     denominator = float(values.sum() if mask.all() else values[mask].sum())
     nz = np.flatnonzero((credit > 0) | (models > 0))
     order = _ranked(credit, nz, names, top)
