@@ -17,6 +17,7 @@ from hflineage.queries import attribute
 
 LEVELS = ("root", "family", "org", "developer", "country")
 KEPT = {
+    "id_hashes",
     "org_codes",
     "developer_codes",
     "country_codes",
@@ -50,6 +51,7 @@ def _answers(graph: LineageGraph) -> dict[tuple[str, str], list[object]]:
             out[by, policy] = attribute(graph, by=by, policy=policy, top=50).rows  # type: ignore[arg-type]
     out["family of nodes", ""] = graph.family[:500].tolist()
     out["org of nodes", ""] = graph.org[:500].tolist()
+    out["nodes of ids", ""] = [graph.node(graph.id_of(v)) for v in range(0, graph.n, 97)]
     return out
 
 
@@ -88,7 +90,7 @@ def test_a_dropped_graph_keeps_what_was_worked_out(snapshot: Path, tmp_path: Pat
     assert {d.name for d in (entry / "derived").iterdir()} == {"org_codes", "root_sets_split"}
 
 
-@pytest.mark.parametrize("damage", ["codes-out-of-range", "wrong-length", "garbage-names"])
+@pytest.mark.parametrize("damage", ["float-codes", "wrong-length", "garbage-names"])
 def test_damaged_kept_indexes_are_worked_out_again(
     damage: str, snapshot: Path, built: LineageGraph, tmp_path: Path
 ) -> None:
@@ -97,8 +99,8 @@ def test_damaged_kept_indexes_are_worked_out_again(
     cache.keep_derived()
     kept = cache.root / str(cache.key([snapshot])) / "derived" / "org_codes"
     codes = np.load(kept / "codes.npy")
-    if damage == "codes-out-of-range":
-        np.save(kept / "codes.npy", codes + 10**9)
+    if damage == "float-codes":
+        np.save(kept / "codes.npy", codes.astype(np.float64))
     elif damage == "wrong-length":
         np.save(kept / "codes.npy", codes[:-1])
     else:
