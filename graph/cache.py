@@ -15,6 +15,13 @@ per array and ``meta.pickle`` (the validation report; the folder is the user's o
 read by nobody else). Entries are written to a temporary folder and renamed into place, so
 readers never see half an entry; the least recently used entries beyond :data:`KEEP` are
 removed.
+
+What later commands work out from a mapped graph and would otherwise work out again every
+time (every node's org, developer, country and root family, the root sets of a merge
+policy) is kept too, in ``derived/<name>/`` of the same entry, so it goes with the graph:
+when a command that found its graph here ends, the indexes it worked out that the entry
+lacks are written there (each folder renamed into place), and the next command maps them
+in. The curated tables they come from are part of the key.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ import pickle
 import shutil
 import threading
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +46,7 @@ import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 
 from hflineage.graph._csr import pointers
+from hflineage.graph._kept import DERIVED, KeptIndexes, mapped, write_kept
 from hflineage.graph.lineage import GraphIndexes, LineageGraph
 from hflineage.loaders._arrow import chunks_of, plain_strings
 from hflineage.loaders.authors import author_kinds_path
@@ -102,8 +111,10 @@ def _code_digest() -> str:
         for f in sorted(folder.glob("*.py")):
             h.update(f.name.encode())
             h.update(f.read_bytes())
-    aliases = here / "data" / "aliases.csv"  # renames change which node a parent names
-    h.update(aliases.read_bytes())
+    # Renames change which node a parent names; the curated tables give every node's
+    # country, developer and family, which the entry keeps once worked out.
+    for table in ("aliases.csv", "orgs.csv", "developers.csv", "families.csv"):
+        h.update((here / "data" / table).read_bytes())
     return h.hexdigest()
 
 
@@ -116,6 +127,9 @@ class GraphCache:
     #: ``not stored (<why>)``, ``off (<why>)`` (``storing`` while a background store runs).
     last: str = ""
     _pending: threading.Thread | None = field(default=None, repr=False)
+    _keeper: weakref.finalize[[Path, GraphIndexes], LineageGraph] | None = field(
+        default=None, repr=False
+    )
 
     def key(self, inputs: Sequence[str | os.PathLike[str]]) -> str | None:
         """The key of a graph built from these files (``None``: some input is not a file)."""
@@ -159,6 +173,7 @@ class GraphCache:
             else:
                 os.utime(entry)
                 self.last = "hit"
+                self._keep_derived_at_exit(entry, graph)
                 return graph
         graph = build()
         self.last = "storing"
@@ -171,6 +186,17 @@ class GraphCache:
         else:
             self._store_noting(entry, graph, done)
         return graph
+
+    def _keep_derived_at_exit(self, entry: Path, graph: LineageGraph) -> None:
+        """Have the indexes the process works out from ``graph`` kept in ``entry`` once the
+        graph is dropped, or at exit (a finalizer: nothing keeps the graph alive)."""
+        self._keeper = weakref.finalize(graph, _keep_derived, entry, graph.indexes)
+
+    def keep_derived(self) -> list[str]:
+        """Keep now what was worked out from the last graph found here (see the module
+        docstring); returns the names of the indexes written."""
+        written: list[str] | None = self._keeper() if self._keeper is not None else None
+        return written or []
 
     def wait(self) -> None:
         """Wait for a store started in the background, if any."""
@@ -193,7 +219,7 @@ class GraphCache:
         out = []
         for d in self.root.iterdir():
             if d.is_dir() and not d.name.startswith("."):
-                size = sum(f.stat().st_size for f in d.iterdir() if f.is_file())
+                size = sum(f.stat().st_size for f in d.rglob("*") if f.is_file())
                 out.append((d, size, d.stat().st_mtime))
         return sorted(out, key=lambda e: -e[2])
 
@@ -224,6 +250,14 @@ class GraphCache:
             shutil.rmtree(tmp, ignore_errors=True)
         for d, _, _ in self.entries()[KEEP:]:
             shutil.rmtree(d, ignore_errors=True)
+
+
+def _keep_derived(entry: Path, indexes: GraphIndexes) -> list[str]:
+    """Write the indexes the entry lacks; never raises (the cache only saves time)."""
+    try:
+        return write_kept(entry / DERIVED, indexes)
+    except Exception:  # a full or read-only disk, an entry evicted meanwhile
+        return []
 
 
 def _categories(arr: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
@@ -263,9 +297,8 @@ def _read(folder: Path) -> LineageGraph:
     with open(folder / "meta.pickle", "rb") as fh:
         meta = pickle.load(fh)
     n = int(meta["n"])
-    # Copy-on-write maps: nothing is read until used, and callers may still write.
-    arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="c") for name in _ARRAYS}
-    children_order = np.load(folder / "children_order.npy", mmap_mode="c")
+    arrays = {name: mapped(folder / f"{name}.npy") for name in _ARRAYS}
+    children_order = mapped(folder / "children_order.npy")
     reader = ipc.open_file(pa.memory_map(str(folder / "strings.arrow")))
     chunks = [int(k) for k in meta["string_chunks"]]
     if len(chunks) != len(_STRING_COLUMNS) or reader.num_record_batches != sum(chunks):
@@ -301,7 +334,9 @@ def _read(folder: Path) -> LineageGraph:
         edge_source=arrays["edge_source"],
         validation=meta["validation"],
     )
-    graph.indexes = GraphIndexes(
+    graph.indexes = KeptIndexes(
+        folder / DERIVED,
+        n,
         n_parents=np.bincount(arrays["edge_child"], minlength=n),
         children_csr=(pointers(np.bincount(arrays["edge_parent"], minlength=n)), children_order),
         depth=arrays["depth"],

@@ -66,21 +66,31 @@ def take_rows(arr: pa.Array | pa.ChunkedArray, rows: np.ndarray) -> pa.Array:
     column, where only the rows asked for are needed.)
     """
     if not isinstance(arr, pa.ChunkedArray) or arr.num_chunks <= 1:
-        return one_array(arr.take(pa.array(rows, pa.int64())))
+        return one_array(arr.take(_indices(rows)))
     rows = np.asarray(rows, dtype=np.int64)
     order = stable_argsort(rows)
     ordered = rows[order]
     bounds = np.cumsum([0] + [len(c) for c in arr.chunks])
     cut = np.searchsorted(ordered, bounds)
     parts = [
-        chunk.take(pa.array(ordered[cut[i] : cut[i + 1]] - bounds[i]))
+        chunk.take(_indices(ordered[cut[i] : cut[i + 1]] - bounds[i]))
         for i, chunk in enumerate(arr.chunks)
         if cut[i + 1] > cut[i]
     ]
     stacked = pa.concat_arrays(parts) if parts else pa.array([], arr.type)
     back = np.empty_like(order)
     back[order] = np.arange(len(order))
-    return stacked.take(pa.array(back))
+    return stacked.take(_indices(back))
+
+
+def _indices(rows: np.ndarray) -> pa.Array:
+    """Row numbers as an Arrow int64 array sharing their memory.
+
+    (``pa.array`` on a numpy array imports numpy's masked arrays to check for one: about
+    25 ms of a short command, such as one model's lineage from the graph cache.)
+    """
+    rows = np.ascontiguousarray(rows, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), len(rows), [None, pa.py_buffer(rows)])
 
 
 def lower_chunks(arr: pa.Array | pa.ChunkedArray) -> list[pa.Array]:

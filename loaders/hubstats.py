@@ -16,7 +16,6 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from hflineage.errors import HubUnavailable, InputError
 from hflineage.loaders.hubstats_schema import HUB_STATS_COLUMNS
@@ -525,6 +524,8 @@ def load_hub_stats(
     p = fetch_hub_stats(endpoint, token) if path is None else Path(path)
     if not p.is_file():
         raise InputError(f"snapshot {str(p)!r} does not exist or is not a file", path=str(p))
+    import pyarrow.parquet as pq  # here: a command that maps a cached graph never reads parquet
+
     try:
         pf = pq.ParquetFile(p)
     except (pa.ArrowInvalid, OSError) as exc:
@@ -664,6 +665,8 @@ def _batches(
     # One reader per task: a ParquetFile is not meant to be shared between threads. The
     # file is memory-mapped: column chunks are decoded from the page cache instead of being
     # copied into fresh buffers first (half the kernel time of a whole-Hub load).
+    import pyarrow.parquet as pq  # imported by load_hub_stats already
+
     plain = pq.ParquetFile(path, read_dictionary=dictionary[0], memory_map=True)
     coded = (
         pq.ParquetFile(path, read_dictionary=dictionary[1], memory_map=True)

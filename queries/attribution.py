@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any, TypedDict, overload
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from hflineage.errors import QueryError
 from hflineage.graph import LineageGraph, MergePolicy
@@ -182,6 +184,10 @@ class _NodeIds(Sequence[str]):
             raise IndexError(index)
         return self._graph.id_of(index % self._graph.n)
 
+    def take(self, nodes: np.ndarray) -> list[str]:
+        """The ids of some nodes, in the order given, looked up in one go."""
+        return self._graph.ids_of(nodes)
+
 
 def level_codes(graph: LineageGraph, level: Level) -> tuple[np.ndarray, Sequence[str]]:
     """Per-node key codes and key names for a level (applied to a root in the lineage view).
@@ -219,7 +225,7 @@ def credit_by_key(
     graph: LineageGraph,
     values: np.ndarray,
     mask: np.ndarray,
-    codes: np.ndarray,
+    codes: np.ndarray | None,
     n_keys: int,
     policy: MergePolicy,
     view: View = "lineage",
@@ -228,13 +234,15 @@ def credit_by_key(
 
     Args:
         values: per-node figures; mask: the nodes counted.
-        codes: per-node key codes (of a root, in the lineage view), below ``n_keys``.
+        codes: per-node key codes (of a root, in the lineage view), below ``n_keys``;
+            ``None``: every node is its own key (the root level; ``n_keys`` is ``graph.n``).
         policy: how a merge's credit goes to its roots (lineage view).
         view: ``lineage`` credits each node's roots' keys; ``uploader`` the node's own.
     """
     if view == "uploader":
-        credit = np.bincount(codes[mask], weights=values[mask], minlength=n_keys)
-        return credit, np.bincount(codes[mask], minlength=n_keys).astype(np.int64)
+        own = np.flatnonzero(mask) if codes is None else codes[mask]
+        credit = np.bincount(own, weights=values[mask], minlength=n_keys)
+        return credit, np.bincount(own, minlength=n_keys).astype(np.int64)
     rs = graph.root_sets(policy)
     n = graph.n
     size = n + rs.n_combos
@@ -245,11 +253,14 @@ def credit_by_key(
         of, counted = rs.of_node[mask], values[mask]
     s = np.bincount(of, weights=counted, minlength=size)
     c = np.bincount(of, minlength=size)
-    credit = np.bincount(codes, weights=s[:n], minlength=n_keys)
-    models = np.bincount(codes, weights=c[:n], minlength=n_keys).astype(np.int64)
+    if codes is None:  # each node its own key: the sums are the credits
+        credit, models = s[:n].copy(), c[:n].astype(np.int64)
+    else:
+        credit = np.bincount(codes, weights=s[:n], minlength=n_keys)
+        models = np.bincount(codes, weights=c[:n], minlength=n_keys).astype(np.int64)
     combo, roots, weights = rs.flat_combos
     if len(combo):
-        keys = codes[roots]
+        keys = roots if codes is None else codes[roots]
         credit += np.bincount(keys, weights=s[n + combo] * weights, minlength=n_keys)
         # A merge counts once for each distinct key among its roots.
         pairs = np.unique(combo * n_keys + keys)
@@ -347,19 +358,14 @@ def attribute_values(
             codes, names = level.result()
     else:
         codes, names = level_codes(graph, by)
-    credit, models = credit_by_key(graph, values, mask, codes, len(names), policy, view)
+    own_key = isinstance(names, _NodeIds)  # the root level: codes are the nodes themselves
+    credit, models = credit_by_key(
+        graph, values, mask, None if own_key else codes, len(names), policy, view
+    )
     denominator = float(values.sum() if mask.all() else values[mask].sum())
     nz = np.flatnonzero((credit > 0) | (models > 0))
     order = _ranked(credit, nz, names, top)
-    rows = [
-        AttributionRow(
-            key=str(names[i]),
-            value=float(credit[i]),
-            share=float(100.0 * credit[i] / denominator) if denominator else 0.0,
-            models=int(models[i]),
-        )
-        for i in order.tolist()
-    ]
+    rows = _rows(order, names, credit, models, denominator)
     all_values = credit[nz]
     meta: AttributionMeta = {
         "level": by,
@@ -431,8 +437,9 @@ def _unknown_breakdown(
 
 def _developer_note(graph: LineageGraph, names: Sequence[str], nz: np.ndarray) -> dict[str, object]:
     """How ``--by developer`` read the namespaces, and how many keys are not curated."""
-    curated = {d.developer for d in graph.taxonomy.developers.values()}
-    uncurated = sum(1 for i in nz.tolist() if names[i] not in curated)
+    curated = pa.array(sorted({d.developer for d in graph.taxonomy.developers.values()}))
+    is_curated = pc.is_in(pa.array(names, pa.string()), value_set=curated)
+    uncurated = int(np.count_nonzero(~is_curated.to_numpy(zero_copy_only=False)[nz]))
     return {
         "rule": UNCURATED_DEVELOPER_RULE,
         "curated_namespaces": len(graph.taxonomy.developers),
@@ -441,17 +448,56 @@ def _developer_note(graph: LineageGraph, names: Sequence[str], nz: np.ndarray) -
     }
 
 
+def _names_at(names: Sequence[str], keys: np.ndarray) -> list[str]:
+    """The names of some key codes, in the order given (node ids are taken in one go)."""
+    if isinstance(names, _NodeIds):
+        return names.take(keys)
+    return [str(names[i]) for i in keys.tolist()]
+
+
+def _rows(
+    order: np.ndarray,
+    names: Sequence[str],
+    credit: np.ndarray,
+    models: np.ndarray,
+    denominator: float,
+) -> list[AttributionRow]:
+    """The rows of the key codes in ``order``: each column is read in one go."""
+    value = credit[order]
+    share = 100.0 * value / denominator if denominator else np.zeros(len(order))
+    return [
+        AttributionRow(key=k, value=v, share=s, models=m)
+        for k, v, s, m in zip(
+            _names_at(names, order),
+            value.tolist(),
+            share.tolist(),
+            models[order].tolist(),
+            strict=True,
+        )
+    ]
+
+
 def _ranked(
     credit: np.ndarray, nz: np.ndarray, names: Sequence[str], top: int | None
 ) -> np.ndarray:
     """Key codes, largest credit first, ties by key name; only the first ``top`` if given.
 
-    Numbers are sorted in numpy; names are compared only among the rows shown (and the ones
-    tied with the last of them), so ranking millions of roots stays fast.
+    With ``top``, only the keys whose credit reaches the ``top``-th largest are ranked (a
+    partition finds that credit), so their names are the only ones looked up; the order is
+    the full ranking's first ``top``. Names are compared as UTF-8 bytes by Arrow, which
+    orders them as Python compares strings (by code point).
     """
-    by_value = nz[np.argsort(-credit[nz], kind="stable")]
-    if top is not None and len(by_value) > top:
-        cut = credit[by_value[top - 1]]
-        by_value = by_value[credit[by_value] >= cut]
-    ranked = sorted(by_value.tolist(), key=lambda i: (-credit[i], names[i]))
-    return np.asarray(ranked[:top] if top is not None else ranked, dtype=np.int64)
+    if top is not None and top <= 0:
+        return np.empty(0, dtype=np.int64)
+    kept = nz
+    if top is not None and len(nz) > top:
+        cut = -np.partition(-credit[nz], top - 1)[top - 1]
+        kept = nz[credit[nz] >= cut]
+    table = pa.table(
+        {"credit": credit[kept], "name": pa.array(_names_at(names, kept), pa.string())}
+    )
+    # A stable sort: keys of equal credit and name stay in code order, as a stable
+    # Python sort of the codes would leave them.
+    by_rank = pc.sort_indices(table, sort_keys=[("credit", "descending"), ("name", "ascending")])
+    ranked: np.ndarray = kept[by_rank.to_numpy()]
+    return ranked[:top] if top is not None else ranked

@@ -32,7 +32,7 @@ from hflineage.explorer.site.charts import (
 from hflineage.explorer.site.crossing import render_building_section
 from hflineage.explorer.site.page import esc, fmt_int, fmt_pct, hub_url, render_page
 from hflineage.graph import OTHER_FAMILY, LineageGraph
-from hflineage.queries import Attribution, MonthlySeries, Window, attribute, gini, hhi
+from hflineage.queries import Attribution, MonthlySeries, Window, attribute
 from hflineage.queries import monthly_series as _monthly_series
 from hflineage.queries.choices import Level, View
 from hflineage.queries.periods.weekly import WeeklySeries
@@ -346,10 +346,10 @@ smaller.</p></section>
 
 
 def _roots(graph: LineageGraph, window: Window, links: ReportLinks, n: int) -> str:
-    att = attribute(graph, by="root", metric="downloads", window=window)
+    att = attribute(graph, by="root", metric="downloads", window=window, top=n)
     fam_codes, fam_names = graph.root_family_codes
     rows = []
-    for i, r in enumerate(att.rows[:n], 1):
+    for i, r in enumerate(att.rows, 1):
         v = graph.node(r.key)
         family = fam_names[int(fam_codes[v])]
         href = links.roots.get(r.key)
@@ -384,13 +384,13 @@ def _concentration(graph: LineageGraph, window: Window) -> str:
         ("country", "uploader"),
     )
     for level, view in pairs:
-        att = attribute(graph, by=level, view=view, metric="downloads", window=window)
-        values = [r.value for r in att.rows]
+        att = attribute(graph, by=level, view=view, metric="downloads", window=window, top=5)
+        spread = att.meta["concentration"]  # over every key with credit
         top1 = att.rows[0].share if att.rows else 0.0
-        top5 = sum(r.share for r in att.rows[:5])
+        top5 = sum(r.share for r in att.rows)
         rows.append(
-            f"<tr><td>{level}</td><td>{view}</td><td class=num>{fmt_int(len(values))}</td>"
-            f"<td class=num>{fmt_int(hhi(values))}</td><td class=num>{gini(values):.3f}</td>"
+            f"<tr><td>{level}</td><td>{view}</td><td class=num>{fmt_int(spread['keys'])}</td>"
+            f"<td class=num>{fmt_int(spread['hhi'])}</td><td class=num>{spread['gini']:.3f}</td>"
             f"<td class=num>{fmt_pct(top1)}</td><td class=num>{fmt_pct(top5)}</td></tr>"
         )
     return f"""<section id="concentration"><h2>Concentration of 30-day downloads</h2>

@@ -206,7 +206,7 @@ def write_site(
         )
 
     fam_codes, fam_names = graph.root_family_codes
-    root_rows = attribute(graph, by="root", metric="downloads", window=window).rows[:roots]
+    root_rows = attribute(graph, by="root", metric="downloads", window=window, top=roots).rows
     root_taken: set[str] = set()
     for r in root_rows:
         v = graph.node(r.key)

@@ -1,0 +1,111 @@
+"""The graph cache keeps what commands work out from a mapped graph (orgs, developers,
+countries, root families, root sets), and a later command answers the same from it."""
+
+from __future__ import annotations
+
+import gc
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hflineage.graph import LineageGraph, build_lineage_graph
+from hflineage.graph.cache import GraphCache
+from hflineage.loaders import load_snapshots
+from hflineage.queries import attribute
+
+LEVELS = ("root", "family", "org", "developer", "country")
+KEPT = {
+    "id_hashes",
+    "org_codes",
+    "developer_codes",
+    "country_codes",
+    "root_family_codes",
+    "root_sets_split",
+    "root_sets_full",
+    "root_sets_first",
+}
+
+
+@pytest.fixture
+def snapshot(hub_stats_path: Path, tmp_path: Path) -> Path:
+    dst = tmp_path / "snap.parquet"
+    shutil.copy2(hub_stats_path, dst)
+    return dst
+
+
+@pytest.fixture(scope="module")
+def built(hub_stats_path: Path) -> LineageGraph:
+    return build_lineage_graph(*load_snapshots([hub_stats_path]))
+
+
+def _never() -> LineageGraph:
+    raise AssertionError("the graph should come from the cache")
+
+
+def _answers(graph: LineageGraph) -> dict[tuple[str, str], list[object]]:
+    out: dict[tuple[str, str], list[object]] = {}
+    for by in LEVELS:
+        for policy in ("split", "full", "first"):
+            out[by, policy] = attribute(graph, by=by, policy=policy, top=50).rows  # type: ignore[arg-type]
+    out["family of nodes", ""] = graph.family[:500].tolist()
+    out["org of nodes", ""] = graph.org[:500].tolist()
+    out["nodes of ids", ""] = [graph.node(graph.id_of(v)) for v in range(0, graph.n, 97)]
+    return out
+
+
+def _cached(snapshot: Path, cache: GraphCache) -> LineageGraph:
+    cache.get_or_build([snapshot], lambda: build_lineage_graph(*load_snapshots([snapshot])))
+    return cache.get_or_build([snapshot], _never)
+
+
+def test_worked_out_indexes_are_kept_and_answer_the_same(
+    snapshot: Path, built: LineageGraph, tmp_path: Path
+) -> None:
+    cache = GraphCache(tmp_path / "c")
+    g = _cached(snapshot, cache)
+    expected = _answers(built)
+    assert _answers(g) == expected
+    assert set(cache.keep_derived()) == KEPT
+    assert cache.keep_derived() == []  # kept once
+
+    again = cache.get_or_build([snapshot], _never)
+    assert again.indexes.org_codes is not None  # read from the entry, not worked out
+    assert _answers(again) == expected
+    assert cache.keep_derived() == []
+    for policy in ("split", "full", "first"):
+        kept, fresh = again.root_sets(policy), built.root_sets(policy)  # type: ignore[arg-type]
+        assert np.array_equal(kept.of_node, fresh.of_node)
+        assert np.array_equal(kept.combo_weights, fresh.combo_weights)
+
+
+def test_a_dropped_graph_keeps_what_was_worked_out(snapshot: Path, tmp_path: Path) -> None:
+    cache = GraphCache(tmp_path / "c")
+    g = _cached(snapshot, cache)
+    attribute(g, by="org")
+    del g
+    gc.collect()
+    entry = cache.root / str(cache.key([snapshot]))
+    assert {d.name for d in (entry / "derived").iterdir()} == {"org_codes", "root_sets_split"}
+
+
+@pytest.mark.parametrize("damage", ["float-codes", "wrong-length", "garbage-names"])
+def test_damaged_kept_indexes_are_worked_out_again(
+    damage: str, snapshot: Path, built: LineageGraph, tmp_path: Path
+) -> None:
+    cache = GraphCache(tmp_path / "c")
+    _answers(_cached(snapshot, cache))
+    cache.keep_derived()
+    kept = cache.root / str(cache.key([snapshot])) / "derived" / "org_codes"
+    codes = np.load(kept / "codes.npy")
+    if damage == "float-codes":
+        np.save(kept / "codes.npy", codes.astype(np.float64))
+    elif damage == "wrong-length":
+        np.save(kept / "codes.npy", codes[:-1])
+    else:
+        (kept / "names.arrow").write_bytes(b"not arrow")
+    g = cache.get_or_build([snapshot], _never)
+    assert _answers(g) == _answers(built)
+    assert cache.keep_derived() == ["org_codes"]  # removed, worked out, kept again
+    assert np.array_equal(np.load(kept / "codes.npy"), codes)
