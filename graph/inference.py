@@ -832,7 +832,11 @@ def rule_mirror(ctx: InferenceContext) -> Iterator[Proposal]:
     the child (declared as a parent more often, then more downloaded), so a stranger's copy
     never becomes the base of the original, and two quantisers' copies are siblings.
     Buckets: ``by-reuploader`` (the child's namespace is a known re-uploader, prior 0.90),
-    ``stranger`` (0.60), ``ambiguous`` (several comparable originals, 0.40).
+    ``stranger`` (0.60), each with ``-user`` when the original is not a curated developer's
+    (0.70, 0.10: a user's name is shared mostly by unrelated models), ``stranger-chat`` (a
+    stranger's ``X-Instruct``/``-chat``/``-it`` when ``X`` is known too: often their own
+    tune of ``X``, 0.45), ``ambiguous`` (several comparable originals, 0.40), ``arch-clash``
+    (0.30).
     """
     bases: dict[str, list[str]] = defaultdict(list)
     for low, n in ctx.times_declared.items():
@@ -851,10 +855,19 @@ def rule_mirror(ctx: InferenceContext) -> Iterator[Proposal]:
         mine = ctx.authority(mid)
         if choice is None or ctx.authority(choice.model_id) <= mine:
             continue
+        # A developer's model (a curated family's org) is copied; a user's popular model
+        # shares its name mostly with unrelated models made the same way (``demo``,
+        # ``X-finetuned-sst2``): the two are different evidence.
+        of_user = not ctx.is_curated(choice.model_id)
         if choice.bucket == "ambiguous":
             bucket, conf = "ambiguous", 0.40
         elif is_reuploader(mid):
-            bucket, conf = "by-reuploader", 0.90
+            bucket, conf = ("by-reuploader-user", 0.70) if of_user else ("by-reuploader", 0.90)
+        elif of_user:
+            bucket, conf = "stranger-user", 0.10
+        elif _is_chat_of_known(ctx, ctx.row_keys[row]):
+            # ``someone/gemma-2-9b-it`` is more often their own tune of ``gemma-2-9b``.
+            bucket, conf = "stranger-chat", 0.45
         else:
             bucket, conf = "stranger", 0.60
         override, extra = _param_note(ctx, mid, choice.model_id)
@@ -864,15 +877,31 @@ def rule_mirror(ctx: InferenceContext) -> Iterator[Proposal]:
         yield Proposal(row, choice.model_id, None, "mirror", conf, evidence, bucket)
 
 
+_CHAT_TAIL = re.compile(r"-(?:instruct|it|chat)$")
+
+
+def _is_chat_of_known(ctx: InferenceContext, key: str) -> bool:
+    """True when a name key is a chat tune (``x-instruct``) of another known name key (``x``)."""
+    pretrained = _CHAT_TAIL.sub("", key)
+    return pretrained != key and pretrained in ctx.by_key
+
+
+#: Name tokens of adapter repos (``X-lora``, ``X-qlora-math``).
+_ADAPTER_WORD = frozenset({"lora", "qlora", "adapter", "adapters", "peft", "dora"})
+
+
 def rule_base_name_in_repo(ctx: InferenceContext) -> Iterator[Proposal]:
     """A known base model's name inside the repo name: ``acme/Qwen2.5-7B-Instruct-abliterated``.
 
     Candidates are specific names (a digit and letters) of known models that other models
     declare as a parent or that a curated developer published, compared by name key; the
     longest token-aligned match wins. It guesses the family well but the exact parent poorly
-    (a finetune of ``X-Instruct`` called ``X-math``; merges). Buckets: ``clear`` (prior 0.60),
-    ``same-params`` (0.65), ``ambiguous`` (several same-named bases, 0.25), ``two-bases`` (a
-    second, different base name also matches, 0.30), ``arch-clash`` (0.30).
+    (a finetune of ``X-Instruct`` called ``X-math``; merges). Buckets: ``same-params`` (0.65),
+    ``adapter-name`` (a ``lora``/``adapter`` word beside the base name: adapters are trained on
+    the exact base, 0.70), ``clear`` (the name starts with the base name, 0.60), ``inside``
+    (the base name later in the name, as merges and series do: 0.40), ``ambiguous`` (several
+    same-named bases, 0.25), ``two-bases`` (a second, different base name also matches, 0.30),
+    ``arch-clash`` (0.30).
     """
     vocab: dict[str, list[str]] = {}
     for mid in ctx.declared_or_curated:
@@ -920,8 +949,12 @@ def rule_base_name_in_repo(ctx: InferenceContext) -> Iterator[Proposal]:
             bucket, conf = "ambiguous", 0.25
         elif override == "same-params":
             bucket, conf = "same-params", 0.65
-        else:
+        elif _ADAPTER_WORD.intersection(toks[:i0] + toks[j0:]):
+            bucket, conf = "adapter-name", 0.70
+        elif i0 == 0:
             bucket, conf = "clear", 0.60
+        else:
+            bucket, conf = "inside", 0.40
         yield Proposal(
             row,
             choice.model_id,
