@@ -752,10 +752,13 @@ def rule_namespace_extension(ctx: InferenceContext) -> Iterator[Proposal]:
     (``-v2``, ``-1.1``) 0.40, ``extension`` 0.60; ``child-is-a-base`` 0.30 when others declare
     the child as a parent at least three times and more often than ``X``.
     """
-    rows = _all_targets(ctx) if ctx.exhaustive else _targets_sharing_first_token(ctx)
+    if ctx.exhaustive:
+        rows, known = _all_targets(ctx), list(ctx.known)
+    else:
+        rows, known = _sharing_first_token(ctx)
     orgs = {_org(ctx.ids[row]).lower() for row in rows}
     by_org: dict[str, set[str]] = defaultdict(set)
-    for low in ctx.known:
+    for low in known:
         org = _org(low)
         if org in orgs:
             by_org[org].add(_name(low))
@@ -779,24 +782,32 @@ def rule_namespace_extension(ctx: InferenceContext) -> Iterator[Proposal]:
         yield _extension_proposal(ctx, row, pid, rest)
 
 
-#: ``org/`` plus the first token of the name (up to the first ``-`` or ``_``).
-_ORG_FIRST_TOKEN = r"^(.*/[^/\-_]*)[^/]*$"
+def _org_first_token(ids: pa.Array) -> pa.Array:
+    """``org/`` plus the first token of the name (up to the first ``-`` or ``_``) of each id;
+    null for an id without a namespace."""
+    parts = pc.split_pattern(ids, "/", max_splits=1, reverse=True)
+    token = pc.split_pattern_regex(pc.list_element(parts, 1), "[-_]", max_splits=1)
+    return pc.binary_join_element_wise(pc.list_element(parts, 0), pc.list_element(token, 0), "/")
 
 
-def _targets_sharing_first_token(ctx: InferenceContext) -> list[int]:
-    """Target rows whose namespace holds another known id starting with the same name token.
+def _sharing_first_token(ctx: InferenceContext) -> tuple[list[int], list[str]]:
+    """Target rows, and known lower-case ids, whose namespace holds another known id starting
+    with the same name token.
 
     A same-namespace ``X`` that starts the name ``X-...`` shares its first token, so only these
-    rows can match :func:`rule_namespace_extension` (vectorised pre-filter).
+    rows can match :func:`rule_namespace_extension`, and only these ids be their ``X``
+    (vectorised pre-filter).
     """
     known = pa.array(list(ctx.known), pa.string())
     known = known.filter(pc.match_substring(known, "/"))
-    counts = pc.value_counts(pc.replace_substring_regex(known, _ORG_FIRST_TOKEN, r"\1"))
+    stems = _org_first_token(known)
+    counts = pc.value_counts(stems)
     shared = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
     ids = pc.utf8_lower(take_rows(ctx.table.model_id, ctx.targets))
-    hit = pc.is_in(pc.replace_substring_regex(ids, _ORG_FIRST_TOKEN, r"\1"), shared)
-    out: list[int] = ctx.targets[_mask(hit)].tolist()
-    return out
+    hit = pc.is_in(_org_first_token(ids), shared)
+    rows: list[int] = ctx.targets[_mask(hit)].tolist()
+    known_ids = [str(k) for k in known.filter(pc.is_in(stems, shared)).to_pylist()]
+    return rows, known_ids
 
 
 def _mask(hit: pa.Array) -> np.ndarray:
@@ -834,9 +845,8 @@ def rule_mirror(ctx: InferenceContext) -> Iterator[Proposal]:
     Buckets: ``by-reuploader`` (the child's namespace is a known re-uploader, prior 0.90),
     ``stranger`` (0.60), each with ``-user`` when the original is not a curated developer's
     (0.70, 0.10: a user's name is shared mostly by unrelated models), ``stranger-chat`` (a
-    stranger's ``X-Instruct``/``-chat``/``-it`` when ``X`` is known too: often their own
-    tune of ``X``, 0.45), ``ambiguous`` (several comparable originals, 0.40), ``arch-clash``
-    (0.30).
+    stranger's ``X-Instruct``/``-chat``/``-it``: often their own tune of ``X``, 0.45),
+    ``ambiguous`` (several comparable originals, 0.40), ``arch-clash`` (0.30).
     """
     bases: dict[str, list[str]] = defaultdict(list)
     for low, n in ctx.times_declared.items():
@@ -865,7 +875,7 @@ def rule_mirror(ctx: InferenceContext) -> Iterator[Proposal]:
             bucket, conf = ("by-reuploader-user", 0.70) if of_user else ("by-reuploader", 0.90)
         elif of_user:
             bucket, conf = "stranger-user", 0.10
-        elif _is_chat_of_known(ctx, ctx.row_keys[row]):
+        elif _CHAT_TAIL.search(ctx.row_keys[row]):
             # ``someone/gemma-2-9b-it`` is more often their own tune of ``gemma-2-9b``.
             bucket, conf = "stranger-chat", 0.45
         else:
@@ -877,13 +887,8 @@ def rule_mirror(ctx: InferenceContext) -> Iterator[Proposal]:
         yield Proposal(row, choice.model_id, None, "mirror", conf, evidence, bucket)
 
 
+#: A chat-tuned model's name key (``x-instruct``, ``x-it``, ``x-chat``).
 _CHAT_TAIL = re.compile(r"-(?:instruct|it|chat)$")
-
-
-def _is_chat_of_known(ctx: InferenceContext, key: str) -> bool:
-    """True when a name key is a chat tune (``x-instruct``) of another known name key (``x``)."""
-    pretrained = _CHAT_TAIL.sub("", key)
-    return pretrained != key and pretrained in ctx.by_key
 
 
 #: Name tokens of adapter repos (``X-lora``, ``X-qlora-math``).
