@@ -846,7 +846,9 @@ def rule_mirror(ctx: InferenceContext) -> Iterator[Proposal]:
     ``stranger`` (0.60), each with ``-user`` when the original is not a curated developer's
     (0.70, 0.10: a user's name is shared mostly by unrelated models), ``stranger-chat`` (a
     stranger's ``X-Instruct``/``-chat``/``-it``: often their own tune of ``X``, 0.45),
-    ``ambiguous`` (several comparable originals, 0.40), ``arch-clash`` (0.30).
+    ``stranger-derived-name`` (the name is built on another well-known base's name, as
+    independent tunes are named: 0.30), ``ambiguous`` (several comparable originals, 0.40),
+    ``arch-clash`` (0.30).
     """
     bases: dict[str, list[str]] = defaultdict(list)
     for low, n in ctx.times_declared.items():
@@ -854,6 +856,7 @@ def rule_mirror(ctx: InferenceContext) -> Iterator[Proposal]:
             bases[name_key(_name(low))].append(ctx.known[low])
     if not bases:
         return
+    derived = _names_built_on_others(bases)
     for row in _targets_with_key(ctx, bases):
         cands = bases.get(ctx.row_keys[row])
         if not cands:
@@ -878,6 +881,10 @@ def rule_mirror(ctx: InferenceContext) -> Iterator[Proposal]:
         elif _CHAT_TAIL.search(ctx.row_keys[row]):
             # ``someone/gemma-2-9b-it`` is more often their own tune of ``gemma-2-9b``.
             bucket, conf = "stranger-chat", 0.45
+        elif ctx.row_keys[row] in derived:
+            # ``HuggingFaceH4/Qwen2.5-7B-Instruct-v2``: a name built on another base's name
+            # is one that others build the same way, independently.
+            bucket, conf = "stranger-derived-name", 0.30
         else:
             bucket, conf = "stranger", 0.60
         override, extra = _param_note(ctx, mid, choice.model_id)
@@ -885,6 +892,18 @@ def rule_mirror(ctx: InferenceContext) -> Iterator[Proposal]:
             bucket, conf = override, 0.30
         evidence = f"same name as {choice.model_id} ({choice.note}){extra}"
         yield Proposal(row, choice.model_id, None, "mirror", conf, evidence, bucket)
+
+
+def _names_built_on_others(keys: Iterable[str]) -> set[str]:
+    """The name keys that contain another of ``keys`` between ``-`` (``x-llama-3-8b``)."""
+    known = set(keys)
+    out: set[str] = set()
+    for key in known:
+        toks = key.split("-")
+        spans = ("-".join(toks[i:j]) for i in range(len(toks)) for j in range(i + 1, len(toks) + 1))
+        if any(span != key and span in known and _specific(span) for span in spans):
+            out.add(key)
+    return out
 
 
 #: A chat-tuned model's name key (``x-instruct``, ``x-it``, ``x-chat``).

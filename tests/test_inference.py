@@ -515,6 +515,11 @@ def test_mirror_buckets_tell_developer_originals_user_names_and_chat_tunes(
             *_declared_by("google/gemma-2-9b-it", 4, "itfan"),
             _root("alice/demo", downloads=900),  # a user's name others happen to build on
             *_declared_by("alice/demo", 4, "dfan"),
+            _root("Qwen/Qwen2.5-7B-Instruct-v2", downloads=900),  # a name built on a base's
+            *_declared_by("Qwen/Qwen2.5-7B-Instruct-v2", 4, "vfan"),
+            _root("Qwen/Qwen2.5-7B-Instruct", downloads=900),
+            *_declared_by("Qwen/Qwen2.5-7B-Instruct", 4, "ifan"),
+            _root("erin/Qwen2.5-7B-Instruct-v2", downloads=2),
             _root("carol/Qwen2.5-7B", downloads=2),
             _root("dave/gemma-2-9b-it", downloads=2),
             _root("bob/demo", downloads=2),
@@ -524,6 +529,7 @@ def test_mirror_buckets_tell_developer_originals_user_names_and_chat_tunes(
     assert got["carol/Qwen2.5-7B"] == ("Qwen/Qwen2.5-7B", "mirror", "stranger")
     assert got["dave/gemma-2-9b-it"] == ("google/gemma-2-9b-it", "mirror", "stranger-chat")
     assert got["bob/demo"] == ("alice/demo", "mirror", "stranger-user")
+    assert got["erin/Qwen2.5-7B-Instruct-v2"][1:] == ("mirror", "stranger-derived-name")
     assert got["unsloth/demo"] == ("alice/demo", "mirror", "by-reuploader-user")
 
 
