@@ -18,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 
 __all__ = [
+    "CORPUS_CAP",
     "MAX_CONFIDENCE",
     "MIN_SUPPORT",
     "BucketFit",
@@ -28,6 +29,8 @@ __all__ = [
 
 #: Edges a bucket needs before its measured precision replaces the prior outright.
 MIN_SUPPORT = 20
+#: Within a bucket, a fitting data set weighs at most this many edges.
+CORPUS_CAP = 100
 #: No name-based edge is stated as certain, however clean its held-out record.
 MAX_CONFIDENCE = 0.99
 _FIELDS = ("rule", "bucket", "predicted", "correct", "confidence")
@@ -84,7 +87,9 @@ class Calibration:
 
 
 def fit_calibration(
-    outcomes: Iterable[tuple[str, str, bool]], priors: Mapping[tuple[str, str], float]
+    outcomes: Iterable[tuple[str, str, bool]],
+    priors: Mapping[tuple[str, str], float],
+    corpora: Iterable[str] | None = None,
 ) -> Calibration:
     """Fit confidences from held-out outcomes ``(rule, bucket, correct)``.
 
@@ -93,20 +98,37 @@ def fit_calibration(
     once it has :data:`MIN_SUPPORT` edges, pulled toward the prior before; at most
     :data:`MAX_CONFIDENCE`.
 
+    ``corpora`` names the data set of each outcome (same order). Within a bucket, a data set
+    then weighs at most :data:`CORPUS_CAP` edges, so that the largest one does not decide the
+    confidence alone: the fit lands between what each data set saw (the stored counts stay
+    the raw ones).
+
     >>> fit = fit_calibration([("r", "b", True)] * 18 + [("r", "b", False)] * 2, {})
     >>> fit.confidence("r", "b", 0.5)
     0.9
+    >>> two = [("r", "b", True)] * 1000 + [("r", "b", False)] * 100
+    >>> fit_calibration(two, {}, ["big"] * 1000 + ["small"] * 100).confidence("r", "b", 0.5)
+    0.5
     """
-    counts: dict[tuple[str, str], list[int]] = {}
-    for rule, bucket, ok in outcomes:
-        c = counts.setdefault((rule, bucket), [0, 0])
+    rows = list(outcomes)
+    names = [""] * len(rows) if corpora is None else list(corpora)
+    if len(names) != len(rows):
+        raise ValueError(f"corpora names {len(names)} outcomes, expected {len(rows)}")
+    per_set: dict[tuple[str, str], dict[str, list[int]]] = {}
+    for (rule, bucket, ok), name in zip(rows, names, strict=True):
+        c = per_set.setdefault((rule, bucket), {}).setdefault(name, [0, 0])
         c[0] += 1
         c[1] += int(ok)
     fits = {}
-    for (rule, bucket), (n, k) in counts.items():
+    for (rule, bucket), sets in per_set.items():
+        n = sum(c[0] for c in sets.values())
+        k = sum(c[1] for c in sets.values())
+        weight = {name: min(1.0, CORPUS_CAP / c[0]) for name, c in sets.items()}
+        wn = sum(c[0] * weight[name] for name, c in sets.items())
+        wk = sum(c[1] * weight[name] for name, c in sets.items())
         p = priors.get((rule, bucket), 0.5)
-        m = max(0, MIN_SUPPORT - n)
-        conf = min(MAX_CONFIDENCE, (k + p * m) / (n + m))
+        m = max(0.0, MIN_SUPPORT - wn)
+        conf = min(MAX_CONFIDENCE, (wk + p * m) / (wn + m))
         fits[(rule, bucket)] = BucketFit(rule, bucket, n, k, round(conf, 3))
     return Calibration(fits)
 

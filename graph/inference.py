@@ -180,6 +180,11 @@ class InferenceContext:
     evidence: ModelEvidence
     targets: np.ndarray
     taxonomy: Taxonomy = field(default_factory=default_taxonomy)
+    #: Scan every target row in every rule and skip no shortcut (slow): what the vectorised
+    #: pre-filters must agree with (the tests compare both).
+    exhaustive: bool = False
+    #: Lower-case id -> :meth:`authority`, filled as candidates are ranked.
+    _authority: dict[str, tuple[int, int]] = field(default_factory=dict, init=False, repr=False)
 
     @cached_property
     def ids(self) -> list[str]:
@@ -251,14 +256,24 @@ class InferenceContext:
         """:func:`~hflineage.graph.hub_names.name_key` of every table row's repo name."""
         return name_keys(self.table.model_id)
 
+    @cached_property
+    def _downloads(self) -> list[int]:
+        """30-day downloads by row, as Python ints (read per candidate, many times)."""
+        out: list[int] = np.asarray(self.table.downloads, dtype=np.int64).tolist()
+        return out
+
     def downloads(self, model_id: str) -> int:
         """30-day downloads of a known model (0 for stubs)."""
         row = self.row_of.get(model_id.lower())
-        return int(self.table.downloads[row]) if row is not None else 0
+        return self._downloads[row] if row is not None else 0
 
     def authority(self, model_id: str) -> tuple[int, int]:
         """How much the Hub treats a model as a base: (times declared as a parent, downloads)."""
-        return self.times_declared.get(model_id.lower(), 0), self.downloads(model_id)
+        low = model_id.lower()
+        found = self._authority.get(low)
+        if found is None:
+            found = self._authority[low] = (self.times_declared.get(low, 0), self.downloads(low))
+        return found
 
     def targets_matching(self, pattern: re.Pattern[str]) -> list[int]:
         """Target rows whose id matches a regex (vectorised pre-filter for the name rules)."""
@@ -291,30 +306,38 @@ class InferenceContext:
     def architecture(self, model_id: str) -> str | None:
         """The architecture a model's tags or GGUF metadata state, if any."""
         row = self.row_of.get(model_id.lower())
-        if row is None:
-            return None
+        return None if row is None else self._architectures[row]
+
+    @cached_property
+    def _architectures(self) -> list[str | None]:
+        """The stated architecture of every row (tags first, then GGUF metadata)."""
         ev = self.evidence
-        value = ev.model_type[row].as_py() or ev.gguf_architecture[row].as_py()
-        return str(value) if value else None
+        pairs = zip(ev.model_type.to_pylist(), ev.gguf_architecture.to_pylist(), strict=True)
+        return [str(t or g) if (t or g) else None for t, g in pairs]
 
     def parameters(self, model_id: str) -> int:
         """Parameter count from safetensors or GGUF metadata; -1 when unknown."""
         row = self.row_of.get(model_id.lower())
-        if row is None:
-            return -1
-        st = int(self.evidence.safetensors_total[row])
-        return st if st > 0 else int(self.evidence.gguf_total[row])
+        return -1 if row is None else self._parameters[row]
 
     @cached_property
-    def _created_seconds(self) -> np.ndarray:
+    def _parameters(self) -> list[int]:
+        """Parameter count of every row (safetensors, else GGUF)."""
+        st = np.asarray(self.evidence.safetensors_total, dtype=np.int64)
+        out: list[int] = np.where(st > 0, st, self.evidence.gguf_total).astype(np.int64).tolist()
+        return out
+
+    @cached_property
+    def _created_seconds(self) -> list[int]:
         """``createdAt`` of every row in seconds, :data:`_NO_DATE` where unknown."""
         created = self.table.created_at.astype("datetime64[s]")
-        return np.where(np.isnat(created), _NO_DATE, created.astype(np.int64))
+        out: list[int] = np.where(np.isnat(created), _NO_DATE, created.astype(np.int64)).tolist()
+        return out
 
     def created(self, model_id: str) -> int:
         """``createdAt`` of a model in seconds since 1970 (:data:`_NO_DATE` when unknown)."""
         row = self.row_of.get(model_id.lower())
-        return int(self._created_seconds[row]) if row is not None else _NO_DATE
+        return self._created_seconds[row] if row is not None else _NO_DATE
 
     def is_ancestor(self, a: str, b: str, depth: int = 4) -> bool:
         """True when ``a`` is a declared ancestor of ``b`` (within ``depth`` steps)."""
@@ -364,7 +387,14 @@ class InferenceContext:
             return None
         if len(cands) == 1:
             return Choice(cands[0], "unique", "unique known name")
-        originals = [c for c in cands if all(c == o or self.is_ancestor(c, o) for o in cands)]
+        # An original is a declared ancestor of every other candidate, so two candidates that
+        # declare nothing rule it out (the common case; skips the ancestor walks).
+        undeclared = sum(c.lower() not in self.declared_parents for c in cands)
+        originals = (
+            [c for c in cands if all(c == o or self.is_ancestor(c, o) for o in cands)]
+            if undeclared < 2 or self.exhaustive
+            else []
+        )
         if len(originals) == 1:
             return Choice(originals[0], "original", f"original of {len(cands) - 1} copies")
         if not is_reuploader(child):
@@ -722,12 +752,17 @@ def rule_namespace_extension(ctx: InferenceContext) -> Iterator[Proposal]:
     (``-v2``, ``-1.1``) 0.40, ``extension`` 0.60; ``child-is-a-base`` 0.30 when others declare
     the child as a parent at least three times and more often than ``X``.
     """
+    if ctx.exhaustive:
+        rows, known = _all_targets(ctx), list(ctx.known)
+    else:
+        rows, known = _sharing_first_token(ctx)
+    orgs = {_org(ctx.ids[row]).lower() for row in rows}
     by_org: dict[str, set[str]] = defaultdict(set)
-    for low in ctx.known:
+    for low in known:
         org = _org(low)
-        if org:
+        if org in orgs:
             by_org[org].add(_name(low))
-    for row in ctx.targets.tolist():
+    for row in rows:
         mid = ctx.ids[row]
         org, name = _org(mid).lower(), _name(mid).lower()
         names = by_org.get(org)
@@ -745,6 +780,39 @@ def rule_namespace_extension(ctx: InferenceContext) -> Iterator[Proposal]:
             continue
         pid = ctx.known[f"{org}/{best}"]
         yield _extension_proposal(ctx, row, pid, rest)
+
+
+def _org_first_token(ids: pa.Array) -> pa.Array:
+    """``org/`` plus the first token of the name (up to the first ``-`` or ``_``) of each id;
+    null for an id without a namespace."""
+    parts = pc.split_pattern(ids, "/", max_splits=1, reverse=True)
+    token = pc.split_pattern_regex(pc.list_element(parts, 1), "[-_]", max_splits=1)
+    return pc.binary_join_element_wise(pc.list_element(parts, 0), pc.list_element(token, 0), "/")
+
+
+def _sharing_first_token(ctx: InferenceContext) -> tuple[list[int], list[str]]:
+    """Target rows, and known lower-case ids, whose namespace holds another known id starting
+    with the same name token.
+
+    A same-namespace ``X`` that starts the name ``X-...`` shares its first token, so only these
+    rows can match :func:`rule_namespace_extension`, and only these ids be their ``X``
+    (vectorised pre-filter).
+    """
+    known = pa.array(list(ctx.known), pa.string())
+    known = known.filter(pc.match_substring(known, "/"))
+    stems = _org_first_token(known)
+    counts = pc.value_counts(stems)
+    shared = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
+    ids = pc.utf8_lower(take_rows(ctx.table.model_id, ctx.targets))
+    hit = pc.is_in(_org_first_token(ids), shared)
+    rows: list[int] = ctx.targets[_mask(hit)].tolist()
+    known_ids = [str(k) for k in known.filter(pc.is_in(stems, shared)).to_pylist()]
+    return rows, known_ids
+
+
+def _mask(hit: pa.Array) -> np.ndarray:
+    """A boolean numpy mask from a boolean Arrow array (null is false)."""
+    return np.asarray(pc.fill_null(hit, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _extension_proposal(ctx: InferenceContext, row: int, pid: str, rest: str) -> Proposal:
@@ -775,7 +843,12 @@ def rule_mirror(ctx: InferenceContext) -> Iterator[Proposal]:
     the child (declared as a parent more often, then more downloaded), so a stranger's copy
     never becomes the base of the original, and two quantisers' copies are siblings.
     Buckets: ``by-reuploader`` (the child's namespace is a known re-uploader, prior 0.90),
-    ``stranger`` (0.60), ``ambiguous`` (several comparable originals, 0.40).
+    ``stranger`` (0.60), each with ``-user`` when the original is not a curated developer's
+    (0.70, 0.10: a user's name is shared mostly by unrelated models), ``stranger-chat`` (a
+    stranger's ``X-Instruct``/``-chat``/``-it``: often their own tune of ``X``, 0.45),
+    ``stranger-derived-name`` (the name is built on another well-known base's name, as
+    independent tunes are named: 0.30), ``ambiguous`` (several comparable originals, 0.40),
+    ``arch-clash`` (0.30).
     """
     bases: dict[str, list[str]] = defaultdict(list)
     for low, n in ctx.times_declared.items():
@@ -783,7 +856,8 @@ def rule_mirror(ctx: InferenceContext) -> Iterator[Proposal]:
             bases[name_key(_name(low))].append(ctx.known[low])
     if not bases:
         return
-    for row in ctx.targets.tolist():
+    derived = _names_built_on_others(bases)
+    for row in _targets_with_key(ctx, bases):
         cands = bases.get(ctx.row_keys[row])
         if not cands:
             continue
@@ -794,10 +868,23 @@ def rule_mirror(ctx: InferenceContext) -> Iterator[Proposal]:
         mine = ctx.authority(mid)
         if choice is None or ctx.authority(choice.model_id) <= mine:
             continue
+        # A developer's model (a curated family's org) is copied; a user's popular model
+        # shares its name mostly with unrelated models made the same way (``demo``,
+        # ``X-finetuned-sst2``): the two are different evidence.
+        of_user = not ctx.is_curated(choice.model_id)
         if choice.bucket == "ambiguous":
             bucket, conf = "ambiguous", 0.40
         elif is_reuploader(mid):
-            bucket, conf = "by-reuploader", 0.90
+            bucket, conf = ("by-reuploader-user", 0.70) if of_user else ("by-reuploader", 0.90)
+        elif of_user:
+            bucket, conf = "stranger-user", 0.10
+        elif _CHAT_TAIL.search(ctx.row_keys[row]):
+            # ``someone/gemma-2-9b-it`` is more often their own tune of ``gemma-2-9b``.
+            bucket, conf = "stranger-chat", 0.45
+        elif ctx.row_keys[row] in derived:
+            # ``HuggingFaceH4/Qwen2.5-7B-Instruct-v2``: a name built on another base's name
+            # is one that others build the same way, independently.
+            bucket, conf = "stranger-derived-name", 0.30
         else:
             bucket, conf = "stranger", 0.60
         override, extra = _param_note(ctx, mid, choice.model_id)
@@ -807,30 +894,61 @@ def rule_mirror(ctx: InferenceContext) -> Iterator[Proposal]:
         yield Proposal(row, choice.model_id, None, "mirror", conf, evidence, bucket)
 
 
+def _names_built_on_others(keys: Iterable[str]) -> set[str]:
+    """The name keys that contain another of ``keys`` between ``-`` (``x-llama-3-8b``)."""
+    known = set(keys)
+    out: set[str] = set()
+    for key in known:
+        toks = key.split("-")
+        spans = ("-".join(toks[i:j]) for i in range(len(toks)) for j in range(i + 1, len(toks) + 1))
+        if any(span != key and span in known and _specific(span) for span in spans):
+            out.add(key)
+    return out
+
+
+#: A chat-tuned model's name key (``x-instruct``, ``x-it``, ``x-chat``).
+_CHAT_TAIL = re.compile(r"-(?:instruct|it|chat)$")
+
+
+#: Name tokens of adapter repos (``X-lora``, ``X-qlora-math``).
+_ADAPTER_WORD = frozenset({"lora", "qlora", "adapter", "adapters", "peft", "dora"})
+
+
 def rule_base_name_in_repo(ctx: InferenceContext) -> Iterator[Proposal]:
     """A known base model's name inside the repo name: ``acme/Qwen2.5-7B-Instruct-abliterated``.
 
     Candidates are specific names (a digit and letters) of known models that other models
     declare as a parent or that a curated developer published, compared by name key; the
     longest token-aligned match wins. It guesses the family well but the exact parent poorly
-    (a finetune of ``X-Instruct`` called ``X-math``; merges). Buckets: ``clear`` (prior 0.60),
-    ``same-params`` (0.65), ``ambiguous`` (several same-named bases, 0.25), ``two-bases`` (a
-    second, different base name also matches, 0.30), ``arch-clash`` (0.30).
+    (a finetune of ``X-Instruct`` called ``X-math``; merges). Buckets: ``same-params`` (0.65),
+    ``adapter-name`` (a ``lora``/``adapter`` word beside the base name: adapters are trained on
+    the exact base, 0.70), ``clear`` (the name starts with the base name, 0.60), ``inside``
+    (the base name later in the name, as merges and series do: 0.40), ``ambiguous`` (several
+    same-named bases, 0.25), ``two-bases`` (a second, different base name also matches, 0.30),
+    ``arch-clash`` (0.30).
     """
     vocab: dict[str, list[str]] = {}
     for mid in ctx.declared_or_curated:
         key = name_key(_name(mid))
         if _specific(key):
             vocab.setdefault(key, []).append(mid)
-    first_tokens = {name.split("-", maxsplit=1)[0] for name in vocab}
-    max_tokens = max((len(name.split("-")) for name in vocab), default=0)
-    for row in ctx.targets.tolist():
+    # The most tokens a vocabulary name starting with each token has: spans longer than that
+    # cannot match.
+    max_tokens: dict[str, int] = {}
+    for name in vocab:
+        first, n = name.split("-", maxsplit=1)[0], name.count("-") + 1
+        max_tokens[first] = max(n, max_tokens.get(first, 0))
+    if ctx.exhaustive:
+        longest_name = max(max_tokens.values(), default=0)
+        max_tokens = dict.fromkeys(max_tokens, longest_name)
+    for row in _targets_with_token(ctx, max_tokens):
         toks = ctx.row_keys[row].split("-")
         spans: list[tuple[int, int, str]] = []
         for i, t in enumerate(toks):
-            if t not in first_tokens:
+            longest = max_tokens.get(t)
+            if longest is None:
                 continue
-            for j in range(i + 1, min(len(toks), i + max_tokens) + 1):
+            for j in range(i + 1, min(len(toks), i + longest) + 1):
                 text = "-".join(toks[i:j])
                 if text in vocab:
                     spans.append((i, j, text))
@@ -855,8 +973,12 @@ def rule_base_name_in_repo(ctx: InferenceContext) -> Iterator[Proposal]:
             bucket, conf = "ambiguous", 0.25
         elif override == "same-params":
             bucket, conf = "same-params", 0.65
-        else:
+        elif _ADAPTER_WORD.intersection(toks[:i0] + toks[j0:]):
+            bucket, conf = "adapter-name", 0.70
+        elif i0 == 0:
             bucket, conf = "clear", 0.60
+        else:
+            bucket, conf = "inside", 0.40
         yield Proposal(
             row,
             choice.model_id,
@@ -866,6 +988,37 @@ def rule_base_name_in_repo(ctx: InferenceContext) -> Iterator[Proposal]:
             f"repo name contains {text!r} ({choice.note}){extra}",
             bucket,
         )
+
+
+def _all_targets(ctx: InferenceContext) -> list[int]:
+    out: list[int] = ctx.targets.tolist()
+    return out
+
+
+def _target_keys(ctx: InferenceContext) -> pa.Array:
+    """The :attr:`InferenceContext.row_keys` of the target rows, as an Arrow array."""
+    keys = ctx.row_keys
+    return pa.array([keys[row] for row in ctx.targets.tolist()], pa.string())
+
+
+def _targets_with_key(ctx: InferenceContext, keys: Iterable[str]) -> list[int]:
+    """Target rows whose name key is one of ``keys`` (vectorised pre-filter)."""
+    if ctx.exhaustive:
+        return _all_targets(ctx)
+    hit = pc.is_in(_target_keys(ctx), pa.array(list(keys), pa.string()))
+    out: list[int] = ctx.targets[_mask(hit)].tolist()
+    return out
+
+
+def _targets_with_token(ctx: InferenceContext, tokens: Iterable[str]) -> list[int]:
+    """Target rows whose name key has one of ``tokens`` between ``-`` (vectorised pre-filter)."""
+    if ctx.exhaustive:
+        return _all_targets(ctx)
+    split = pc.split_pattern(_target_keys(ctx), "-")
+    hit = pc.is_in(pc.list_flatten(split), pa.array(list(tokens), pa.string()))
+    parents = np.asarray(pc.list_parent_indices(split))[_mask(hit)]
+    out: list[int] = ctx.targets[np.unique(parents)].tolist()
+    return out
 
 
 def _lib(ctx: InferenceContext, row: int) -> str | None:
@@ -999,6 +1152,10 @@ def _combine(props: list[Proposal]) -> list[Proposal]:
         by_parent[p.parent_id.lower()].append(p)
     merged: list[Proposal] = []
     for group in by_parent.values():
+        top = group[0]
+        if len(group) == 1 and top.relation != "":
+            merged.append(top)  # nothing to merge
+            continue
         group.sort(key=lambda p: (-p.confidence, order.index(p.rule)))
         top = group[0]
         rules = list(dict.fromkeys(p.rule for p in group))
@@ -1075,11 +1232,14 @@ def infer_lineage(
             counts[name] += 1
     table_of = default_calibration() if calibration is None else calibration
     chosen: list[Proposal] = []
+    calibrated: list[float] = []
     for child in sorted(per_child):
         for p in _combine(per_child[child]):
-            conf = table_of.confidence(p.rule, p.bucket, p.confidence)
-            chosen.append(replace(p, confidence=round(conf, 4)))
-    return InferredDeclarations.from_proposals(chosen, ctx.ids, counts)
+            chosen.append(p)
+            calibrated.append(round(table_of.confidence(p.rule, p.bucket, p.confidence), 4))
+    result = InferredDeclarations.from_proposals(chosen, ctx.ids, counts)
+    result.confidence = np.array(calibrated, dtype=np.float64)
+    return result
 
 
 def with_inferred(

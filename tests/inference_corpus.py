@@ -9,7 +9,9 @@ the cases that matter:
   (``meta-llama/Llama-2-7b-chat-hf``, ``meta-llama/Meta-Llama-3-8B-Instruct``,
   ``Qwen/Qwen2.5-7B-Instruct``, ``openai/whisper-large-v3``);
 - **community finetunes** of those bases (declared; they make the bases "declared as a
-  parent" and are themselves quantised);
+  parent" and are themselves quantised), and the **series and merges** finetuners build on
+  their own tunes, named after the base (``MT2-Gen1-gemma-2-9b``, ``gemma_2_9b_Math_0.3``)
+  while their parent is the tune;
 - **quantiser re-uploads** by the orgs that make them (``TheBloke``, ``bartowski``,
   ``mradermacher``, ``mlx-community`` ...) and by anyone, with each tool's suffixes and the
   spellings quantisers use (``Llama-2-7B-Chat``, ``Meta-Llama-3.1-8B-Instruct``);
@@ -208,8 +210,11 @@ def generate_reupload_corpus(seed: int = 0, scale: int = 1) -> ReuploadCorpus:
             corpus.no_parent.append(model_id)
     finetunes: list[tuple[str, int]] = []
     for model_id, downloads in bases:
+        made: list[tuple[str, int]] = []
         for _ in range(int(rng.integers(0, 4)) * scale):
-            finetunes.extend(_finetune(corpus, rng, model_id))
+            made.extend(_finetune(corpus, rng, model_id))
+        _series(corpus, rng, model_id, [m for m, _ in made])
+        finetunes.extend(made)
         for _ in range(scale):
             mirror = _mirrors(corpus, rng, model_id, downloads)
             _quantised(corpus, rng, model_id, downloads, mirror)
@@ -232,6 +237,29 @@ def _finetune(corpus: ReuploadCorpus, rng: np.random.Generator, base: str) -> li
     if corpus.add(model_id, (base,), "finetune", day=int(rng.integers(250, 600)), downloads=dl):
         return [(model_id, dl)]
     return []
+
+
+def _series(corpus: ReuploadCorpus, rng: np.random.Generator, base: str, tunes: list[str]) -> None:
+    """Later models of a finetuner's series, or merges of two tunes: the base's name is in
+    theirs (``MT1-Gen2-gemma-2-9B``, ``Llama_3.2_1b_Sydonia_0.2``), the parent is not the base.
+    """
+    name = base.split("/")[1]
+    for tune in tunes:
+        if rng.random() >= 0.4:
+            continue
+        user = tune.split("/")[0]
+        gen = int(rng.integers(2, 6))
+        word = _FT_WORDS[int(rng.integers(len(_FT_WORDS)))].capitalize()
+        if len(tunes) > 1 and rng.random() < 0.5:
+            other = tunes[int(rng.integers(len(tunes)))]
+            parents = tuple(dict.fromkeys((tune, other)))
+            model_id = f"{user}/MT{gen}-Gen{gen - 1}-{name}"
+            relation = "merge" if len(parents) > 1 else "finetune"
+        else:
+            parents = (tune,)
+            model_id = f"{user}/{name.replace('-', '_')}_{word}_0.{gen}"
+            relation = "finetune"
+        corpus.add(model_id, parents, relation, day=int(rng.integers(20, 200)), downloads=5)
 
 
 def _quantised(
