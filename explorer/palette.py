@@ -142,18 +142,21 @@ def view_colour(colour: str, view: str) -> str:
     return lighter(colour) if view == "uploader" else colour
 
 
+def _hashed(key: str) -> str:
+    """A spare colour picked by a stable hash of the key (when no other is left)."""
+    return _SPARE[zlib.crc32(key.encode()) % len(_SPARE)]
+
+
 def _assign(fixed: dict[str, str], ranked: Iterable[str]) -> dict[str, str]:
     """Fixed colours first, then the spare colours in rank order, each used once; when they
     run out, lighter versions of them; past those, a colour picked by a hash of the name."""
-    out = {k: c for k, c in fixed.items()}
-    used = set(out.values())
-    free = [c for c in _SPARE if c not in used]
-    free += [lighter(c, amount) for amount in (0.45, 0.7) for c in _SPARE if c not in _BLUISH]
-    free = [c for c in dict.fromkeys(free) if c not in used]
+    out = dict(fixed)
+    lighters = [lighter(c, amount) for amount in (0.45, 0.7) for c in _SPARE if c not in _BLUISH]
+    free = [c for c in dict.fromkeys([*_SPARE, *lighters]) if c not in set(fixed.values())]
     for key in ranked:
         if key in out or key in CATCH_ALL:
             continue
-        out[key] = free.pop(0) if free else _SPARE[zlib.crc32(key.encode()) % len(_SPARE)]
+        out[key] = free.pop(0) if free else _hashed(key)
     return out
 
 
@@ -184,8 +187,8 @@ class Palette:
         elif key == "unknown":
             return UNKNOWN_GREY
         else:
-            return _SPARE[zlib.crc32(key.encode()) % len(_SPARE)]
-        return table.get(key) or _SPARE[zlib.crc32(key.encode()) % len(_SPARE)]
+            return _hashed(key)
+        return table.get(key) or _hashed(key)
 
     def colours(self, keys: Sequence[str], kind: KeyKind = "other") -> list[str]:
         """The colours of the keys of one chart."""

@@ -198,8 +198,8 @@ def base_and_derived(
         graph, values, mask & ~graph.is_root, codes, n_keys, policy, "lineage"
     )
     total = base + derived
-    order = _top_keys(total + base_models + derived_models, list(names), n_keys)
-    order.sort(key=lambda i: (-total[i], names[i]))
+    with_models = np.flatnonzero(total + base_models + derived_models).tolist()
+    order = sorted(with_models, key=lambda i: (-total[i], names[i]))
     rows = [
         BaseAndDerived(
             country=str(names[i]),
