@@ -1,20 +1,25 @@
 """Graph: the derivation graph of models, with roots, families, orgs and countries."""
 
-from hflineage.graph.build import (
-    PLACEHOLDER_CREATED_AT,
-    BrokenEdge,
-    ValidationReport,
-    build_lineage_graph,
-)
-from hflineage.graph.lineage import LineageGraph, MergePolicy, RootSets
-from hflineage.graph.relation import Relation
-from hflineage.graph.taxonomy import (
-    INTERNATIONAL,
-    OTHER_FAMILY,
-    UNKNOWN_COUNTRY,
-    Taxonomy,
-    default_taxonomy,
-)
+from typing import TYPE_CHECKING
+
+from hflineage._exports import lazy_exports
+
+if TYPE_CHECKING:
+    from hflineage.graph.build import (
+        PLACEHOLDER_CREATED_AT,
+        BrokenEdge,
+        ValidationReport,
+        build_lineage_graph,
+    )
+    from hflineage.graph.lineage import LineageGraph, MergePolicy, RootSets
+    from hflineage.graph.relation import Relation
+    from hflineage.graph.taxonomy import (
+        INTERNATIONAL,
+        OTHER_FAMILY,
+        UNKNOWN_COUNTRY,
+        Taxonomy,
+        default_taxonomy,
+    )
 
 __all__ = [
     "INTERNATIONAL",
@@ -31,3 +36,25 @@ __all__ = [
     "build_lineage_graph",
     "default_taxonomy",
 ]
+
+# Each name's module is imported when the name is first used (``hflineage._exports``).
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "build": (
+            "PLACEHOLDER_CREATED_AT",
+            "BrokenEdge",
+            "ValidationReport",
+            "build_lineage_graph",
+        ),
+        "lineage": ("LineageGraph", "MergePolicy", "RootSets"),
+        "relation": ("Relation",),
+        "taxonomy": (
+            "INTERNATIONAL",
+            "OTHER_FAMILY",
+            "UNKNOWN_COUNTRY",
+            "Taxonomy",
+            "default_taxonomy",
+        ),
+    },
+)

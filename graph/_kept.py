@@ -112,6 +112,10 @@ class KeptIndexes(GraphIndexes):
     country_codes = _ReadWhenAsked(_read_codes)
     root_family_codes = _ReadWhenAsked(_read_codes)
 
+    def in_memory(self, name: str) -> bool:
+        """Whether ``name`` was read or set (asking for a kept index would read it)."""
+        return self.__dict__.get(name) is not None
+
     def __init__(self, folder: Path, n: int, **handed: Any) -> None:
         self.folder, self.n, self.asked = folder, n, set[str]()
         super().__init__(**handed)

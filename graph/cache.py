@@ -45,7 +45,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 
-from hflineage.graph._csr import pointers
 from hflineage.graph._kept import DERIVED, KeptIndexes, mapped, write_kept
 from hflineage.graph.lineage import GraphIndexes, LineageGraph
 from hflineage.loaders._arrow import chunks_of, plain_strings
@@ -56,7 +55,7 @@ from hflineage.loaders.renames import aliases_path
 __all__ = ["KEEP", "GraphCache", "cache_dir_from_env"]
 
 #: Bumped whenever the stored layout changes.
-FORMAT = 2
+FORMAT = 3
 #: Graphs kept (least recently used removed beyond this).
 KEEP = 3
 #: Age after which a temporary folder of an interrupted store is removed.
@@ -65,6 +64,8 @@ _ENV = "HF_LINEAGE_GRAPH_CACHE"
 _DICT_STRING = pa.dictionary(pa.int32(), pa.string())
 _OFF = {"", "0", "off", "no", "false", "none"}
 
+#: The adjacency: the CSR (``graph._csr``) of every node's parent and child edges.
+_STRUCTURE = ("parents_ptr", "parents_order", "children_ptr", "children_order")
 #: Numeric arrays stored, by attribute (the depth index included). The id fingerprints and the
 #: lower-cased authors are not stored: a command that needs them computes them in a few tens
 #: of milliseconds, which costs less than writing 60 MB more with every first report.
@@ -274,7 +275,11 @@ def _categories(arr: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
 def _write(folder: Path, graph: LineageGraph) -> None:
     for name in _ARRAYS:
         np.save(folder / f"{name}.npy", np.ascontiguousarray(getattr(graph, name)))
-    np.save(folder / "children_order.npy", graph._children_csr[1])
+    # The adjacency's pointers are stored rather than counted again: counting touches every
+    # node, which is most of the work of a command that asks about one model.
+    for kind, (ptr, order) in (("parents", graph._parents_csr), ("children", graph._children_csr)):
+        np.save(folder / f"{kind}_ptr.npy", ptr)
+        np.save(folder / f"{kind}_order.npy", order)
     columns = {name: plain_strings(getattr(graph, name)) for name in _STRING_COLUMNS}
     # Each column's chunks (one per batch read, plus the stubs) are written as they are, one
     # record batch each, columns one after another: stacking them first would copy them.
@@ -298,7 +303,7 @@ def _read(folder: Path) -> LineageGraph:
         meta = pickle.load(fh)
     n = int(meta["n"])
     arrays = {name: mapped(folder / f"{name}.npy") for name in _ARRAYS}
-    children_order = mapped(folder / "children_order.npy")
+    structure = {name: mapped(folder / f"{name}.npy") for name in _STRUCTURE}
     reader = ipc.open_file(pa.memory_map(str(folder / "strings.arrow")))
     chunks = [int(k) for k in meta["string_chunks"]]
     if len(chunks) != len(_STRING_COLUMNS) or reader.num_record_batches != sum(chunks):
@@ -311,13 +316,17 @@ def _read(folder: Path) -> LineageGraph:
         first += k
     cats = ipc.open_file(pa.memory_map(str(folder / "categories.arrow"))).read_all()
     for name in _CATEGORIES:
-        strings[name] = cats.column(name).combine_chunks()
+        strings[name] = cats.column(name)  # mapped as it is: combining chunks would copy
     for name in (*_STRING_COLUMNS, *_CATEGORIES):
         if len(strings[name]) != n:
             raise ValueError(f"{name} has {len(strings[name])} values, expected {n}")
     for name in ("stub", "created_at", "downloads", "depth"):
         if len(arrays[name]) != n:
             raise ValueError(f"{name} has {len(arrays[name])} values, expected {n}")
+    for kind in ("parents", "children"):
+        ptr, order = structure[f"{kind}_ptr"], structure[f"{kind}_order"]
+        if len(ptr) != n + 1 or len(order) != len(arrays["edge_child"]):
+            raise ValueError(f"the {kind} CSR does not fit {n} nodes and their edges")
     graph = LineageGraph(
         model_id=strings["model_id"],
         author=strings["author"],
@@ -337,8 +346,8 @@ def _read(folder: Path) -> LineageGraph:
     graph.indexes = KeptIndexes(
         folder / DERIVED,
         n,
-        n_parents=np.bincount(arrays["edge_child"], minlength=n),
-        children_csr=(pointers(np.bincount(arrays["edge_parent"], minlength=n)), children_order),
+        parents_csr=(structure["parents_ptr"], structure["parents_order"]),
+        children_csr=(structure["children_ptr"], structure["children_order"]),
         depth=arrays["depth"],
     )
     return graph

@@ -125,6 +125,8 @@ class GraphIndexes:
     n_parents: np.ndarray | None = None
     #: CSR (``graph._csr``) of every node's child edges
     children_csr: tuple[np.ndarray, np.ndarray] | None = None
+    #: CSR of every node's parent edges
+    parents_csr: tuple[np.ndarray, np.ndarray] | None = None
     #: longest number of derivation steps from any root
     depth: np.ndarray | None = None
     # -- id matching (the builder) and org matching ---------------------------------------
@@ -147,6 +149,14 @@ class GraphIndexes:
     developer_codes: Codes | None = None
     root_family_codes: Codes | None = None
     family_codes: Codes | None = None
+
+    def in_memory(self, name: str) -> bool:
+        """Whether the index ``name`` is at hand now, without reading or working it out.
+
+        A per-node lookup uses a whole-graph index only then: loading one to answer for a
+        single node would cost more than the node's own answer.
+        """
+        return getattr(self, name) is not None
 
 
 @dataclass(eq=False)
@@ -262,8 +272,10 @@ class LineageGraph:
     # -- adjacency ------------------------------------------------------------------------
     @cached_property
     def _parents_csr(self) -> tuple[np.ndarray, np.ndarray]:
+        if self.indexes.parents_csr is not None:
+            return self.indexes.parents_csr
         child = self.edge_child
-        if self._edges_in_child_order:  # as built and cached: the order is the identity
+        if self._edges_in_child_order:  # as built: the order is the identity
             ptr = pointers(np.bincount(child, minlength=self.n))
             return ptr, np.arange(len(child), dtype=np.int64)
         return csr_of(child, self.n)
@@ -574,8 +586,8 @@ class LineageGraph:
 
     def developer_of(self, node: int) -> str:
         """The developer of one node (the value a ``developer`` Model property holds)."""
-        if self.indexes.developer_codes is not None:
-            codes, names = self.indexes.developer_codes
+        if self.indexes.in_memory("developer_codes"):
+            codes, names = self.developer_codes
             return names[int(codes[node])]
         return self.taxonomy.developer_of(self.org_of(node))
 
@@ -638,16 +650,16 @@ class LineageGraph:
     # -- per-node facts -----------------------------------------------------------------
     def org_of(self, node: int) -> str:
         """The developer org of one node: its author, else its id's namespace."""
-        if self.indexes.org_codes is not None:
-            codes, names = self.indexes.org_codes
+        if self.indexes.in_memory("org_codes"):
+            codes, names = self.org_codes
             return names[int(codes[node])]
         author = self.author[int(node)].as_py()
         return str(author) if author is not None else self.id_of(node).split("/", 1)[0]
 
     def country_of(self, node: int) -> str:
         """The country of one node's org (``unknown`` when not curated)."""
-        if self.indexes.country_codes is not None:
-            codes, names = self.indexes.country_codes
+        if self.indexes.in_memory("country_codes"):
+            codes, names = self.country_codes
             return names[int(codes[node])]
         org = self.org_of(node)
         country = self.taxonomy.country_of(org)

@@ -11,11 +11,8 @@ from collections.abc import Callable, Sequence
 from os import PathLike
 from pathlib import Path
 
-from hflineage.graph.build import build_lineage_graph
 from hflineage.graph.cache import GraphCache, cache_dir_from_env
 from hflineage.graph.lineage import LineageGraph
-from hflineage.loaders import load_snapshots
-from hflineage.loaders.hubstats import fetch_hub_stats
 
 __all__ = ["Progress", "open_graph"]
 
@@ -58,9 +55,13 @@ def open_graph(
     """
     if isinstance(snapshots, str | PathLike):
         snapshots = [snapshots]
-    inputs = [str(s) for s in snapshots] or [str(fetch_hub_stats())]
+    inputs = [str(s) for s in snapshots] or [str(_hub_stats_dump())]
 
     def build() -> LineageGraph:
+        # Imported here: a graph found in the cache needs neither loaders nor builder.
+        from hflineage.graph.build import build_lineage_graph
+        from hflineage.loaders.snapshot import load_snapshots
+
         table, report = load_snapshots(inputs, progress=progress)
         if on_loaded is not None:
             on_loaded()
@@ -76,6 +77,12 @@ def open_graph(
     if where is None or infer:  # inferred graphs depend on a threshold: not cached
         return build()
     return GraphCache(where).get_or_build(inputs, build, background=True)
+
+
+def _hub_stats_dump() -> Path:
+    from hflineage.loaders.hubstats import fetch_hub_stats
+
+    return fetch_hub_stats()
 
 
 def _cache_folder(cache: bool | str | PathLike[str]) -> Path | None:

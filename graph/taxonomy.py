@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 __all__ = [
@@ -31,12 +31,26 @@ UNCURATED_DEVELOPER_RULE = (
 
 @dataclass(frozen=True, slots=True)
 class FamilyRule:
-    """``org`` (case-insensitive, ``*`` any, empty for legacy ids) + a name regex -> family."""
+    """``org`` (case-insensitive, ``*`` any, empty for legacy ids) + a name regex -> family.
+
+    The regex (case-insensitive) is compiled when first matched: a command that asks only
+    for an org's country should not pay for compiling every family's rules.
+    """
 
     family: str
     org: str
-    pattern: re.Pattern[str]
+    name_pattern: str
     priority: int
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        """The compiled name regex."""
+        return _compiled(self.name_pattern)
+
+
+@cache
+def _compiled(name_pattern: str) -> re.Pattern[str]:
+    return re.compile(name_pattern, re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +153,7 @@ def default_taxonomy() -> Taxonomy:
         FamilyRule(
             family=r["family"].strip(),
             org=r["org"].strip(),
-            pattern=re.compile(r["name_pattern"].strip() or ".*", re.IGNORECASE),
+            name_pattern=r["name_pattern"].strip() or ".*",
             priority=int(r.get("priority") or 100),
         )
         for r in _rows("families.csv")

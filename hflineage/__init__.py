@@ -15,22 +15,26 @@ cheap)::
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING
+
+from hflineage._exports import lazy_exports
+
+if TYPE_CHECKING:
+    from hflineage.graph.opening import open_graph
+    from hflineage.queries.attribution import attribute
+    from hflineage.queries.cypher.call import cypher
+    from hflineage.queries.lineage import lineage_of
 
 __version__ = "0.1.0"
 
 __all__ = ["__version__", "attribute", "cypher", "lineage_of", "open_graph"]
 
-_LAZY = {
-    "open_graph": "hflineage.graph.opening",
-    "attribute": "hflineage.queries.attribution",
-    "lineage_of": "hflineage.queries.lineage",
-    "cypher": "hflineage.queries.cypher.call",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'hflineage' has no attribute {name!r}")
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "graph.opening": ("open_graph",),
+        "queries.attribution": ("attribute",),
+        "queries.lineage": ("lineage_of",),
+        "queries.cypher.call": ("cypher",),
+    },
+)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -187,31 +186,52 @@ class FamilySummary:
 def family_summary(graph: LineageGraph, family: str, top: int = 10) -> FamilySummary:
     """Members, roots, depth, relation mix and top models of a family (``first`` policy)."""
     members = family_members(graph, family)
-    first_root = graph.root_sets("first").of_node[members]
-    roots, counts = np.unique(first_root, return_counts=True)
-    root_dl = np.bincount(first_root, weights=graph.downloads[members], minlength=graph.n)
-    root_rows = sorted(
-        (
-            (mid, int(c) - 1, int(root_dl[r]))
-            for mid, r, c in zip(graph.ids_of(roots), roots.tolist(), counts.tolist(), strict=True)
-        ),
-        key=lambda x: (-x[1], x[0]),
-    )
     dl = graph.downloads[members]
     top_idx = members[np.argsort(-dl, kind="stable")[:top]]
     org_codes, org_names = graph.org_codes
-    orgs = Counter(org_names[c] for c in org_codes[members].tolist())
     codes, names = graph.family_codes
     name = names[int(codes[members[0]])] if len(members) else family
     return FamilySummary(
         family=name,
         members=len(members),
-        roots=root_rows[:top],
+        roots=_largest_roots(graph, graph.root_sets("first").of_node[members], dl, top),
         stubs=int(graph.stub[members].sum()),
         max_depth=int(graph.depth[members].max()) if len(members) else 0,
         relations=relation_mix(graph, members),
         downloads=int(dl.sum()),
         downloads_all_time=int(graph.downloads_all_time[members].sum()),
         top_models=list(zip(graph.ids_of(top_idx), graph.downloads[top_idx].tolist(), strict=True)),
-        uploader_orgs=orgs.most_common(top),
+        uploader_orgs=_most_common(org_codes[members], org_names, top),
     )
+
+
+def _largest_roots(
+    graph: LineageGraph, first_root: np.ndarray, downloads: np.ndarray, top: int
+) -> list[tuple[str, int, int]]:
+    """The ``top`` roots with the most members (first roots ``first_root``, with their
+    ``downloads``): (root id, descendants, downloads incl. the root), most descendants
+    first, then by id. Ids are looked up only for the roots that can make the cut."""
+    roots, at, counts = np.unique(first_root, return_inverse=True, return_counts=True)
+    root_downloads = np.bincount(at, weights=downloads, minlength=len(roots))
+    keep = np.arange(len(roots))
+    if len(roots) > top > 0:  # every root tied with the top-th count, so ties sort by id
+        keep = np.flatnonzero(counts >= np.partition(counts, len(counts) - top)[-top])
+    rows = [
+        (mid, c - 1, int(d))
+        for mid, c, d in zip(
+            graph.ids_of(roots[keep]),
+            counts[keep].tolist(),
+            root_downloads[keep].tolist(),
+            strict=True,
+        )
+    ]
+    return sorted(rows, key=lambda row: (-row[1], row[0]))[:top]
+
+
+def _most_common(codes: np.ndarray, names: list[str], top: int) -> list[tuple[str, int]]:
+    """The ``top`` most frequent codes' names and counts; equal counts in order of first
+    appearance in ``codes`` (as ``collections.Counter.most_common``)."""
+    uniq, first, counts = np.unique(codes, return_index=True, return_counts=True)
+    order = np.lexsort((first, -counts))[:top]
+    pairs = zip(uniq[order].tolist(), counts[order].tolist(), strict=True)
+    return [(names[code], count) for code, count in pairs]

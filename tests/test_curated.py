@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 from hflineage.graph.taxonomy import INTERNATIONAL, default_taxonomy
@@ -41,3 +42,13 @@ def test_every_developer_namespace_with_a_country_agrees_within_a_developer() ->
             by_dev.setdefault(info.developer, set()).add(country)
     split = {d: c for d, c in by_dev.items() if len(c) > 1}
     assert not split
+
+
+def test_every_family_rule_compiles_and_matches_case_insensitively() -> None:
+    """Rules compile when first matched, so a broken regex in families.csv is caught here."""
+    tax = default_taxonomy()
+    assert len(tax.rules) > 50
+    for rule in tax.rules:
+        assert rule.pattern.flags & re.IGNORECASE, rule
+    assert tax.family_of("qwen/QWEN2.5-7b-instruct") == tax.family_of("Qwen/Qwen2.5-7B-Instruct")
+    assert tax.family_of("Qwen/Qwen2.5-7B-Instruct") == "Qwen"

@@ -109,3 +109,28 @@ def test_damaged_kept_indexes_are_worked_out_again(
     assert _answers(g) == _answers(built)
     assert cache.keep_derived() == ["org_codes"]  # removed, worked out, kept again
     assert np.array_equal(np.load(kept / "codes.npy"), codes)
+
+
+def test_one_node_is_answered_without_reading_whole_graph_indexes(
+    snapshot: Path, built: LineageGraph, tmp_path: Path
+) -> None:
+    """Per-node lookups on a mapped graph answer from the node alone until a whole-graph
+    index is in memory, and the two ways agree; the adjacency comes from the entry."""
+    cache = GraphCache(tmp_path / "c")
+    g = _cached(snapshot, cache)
+    _answers(g)  # work the indexes out
+    cache.keep_derived()
+    again = cache.get_or_build([snapshot], _never)
+    nodes = list(range(0, again.n, 101))
+    alone = [(again.org_of(v), again.country_of(v), again.developer_of(v)) for v in nodes]
+    for name in ("org_codes", "country_codes", "developer_codes"):
+        assert not again.indexes.in_memory(name), name
+    for v in nodes[:40]:
+        assert np.array_equal(again.parents(v), built.parents(v))
+        assert np.array_equal(again.children(v), built.children(v))
+    _ = again.org_codes, again.country_codes, again.developer_codes  # now read from the entry
+    assert all(again.indexes.in_memory(n) for n in ("org_codes", "country_codes"))
+    from_codes = [(again.org_of(v), again.country_of(v), again.developer_of(v)) for v in nodes]
+    assert alone == from_codes
+    fresh = [(built.org_of(v), built.country_of(v), built.developer_of(v)) for v in nodes]
+    assert from_codes == fresh
