@@ -90,9 +90,23 @@ def _created(graph: LineageGraph, v: int) -> str:
     return str(c)[:10]
 
 
-def _model_title(graph: LineageGraph, v: int) -> str:
+class _ViewIds:
+    """The ids of a view's members, taken from the id column together, and of any other
+    node one at a time: a site needs a few hundred thousand ids of its views, where the
+    list of every id would cost a second at Hub scale."""
+
+    def __init__(self, graph: LineageGraph, members: np.ndarray) -> None:
+        self._graph = graph
+        self._known = dict(zip(members.tolist(), graph.ids_of(members), strict=True))
+
+    def __getitem__(self, node: int) -> str:
+        known = self._known.get(node)
+        return known if known is not None else self._graph.id_of(node)
+
+
+def _model_title(graph: LineageGraph, ids: _ViewIds, v: int) -> str:
     """Tooltip HTML of one model or stub; every value escaped."""
-    mid = graph.ids[v]
+    mid = ids[v]
     lines = [f"<b>{esc(mid)}</b>"]
     if graph.stub[v]:
         lines.append("<i>stub: named as a parent by other models, not in the data</i>")
@@ -111,7 +125,7 @@ def _model_title(graph: LineageGraph, v: int) -> str:
     for e in pe[:4]:
         p = int(graph.edge_parent[e])
         lines.append(
-            f"{esc(graph.relation_of(e).label)} of {esc(graph.ids[p])} "
+            f"{esc(graph.relation_of(e).label)} of {esc(ids[p])} "
             f"(source: {esc(graph.source_of(e))})"
         )
     if len(pe) > 4:
@@ -128,10 +142,8 @@ def _model_title(graph: LineageGraph, v: int) -> str:
     return "<br>".join(lines)
 
 
-def _group_title(graph: LineageGraph, d: DrawnNode, parent_id: str) -> str:
-    top = ", ".join(
-        f"{esc(graph.ids[v])} ({fmt_int(int(graph.downloads[v]))})" for v in d.members[:8]
-    )
+def _group_title(graph: LineageGraph, ids: _ViewIds, d: DrawnNode, parent_id: str) -> str:
+    top = ", ".join(f"{esc(ids[v])} ({fmt_int(int(graph.downloads[v]))})" for v in d.members[:8])
     more = f" and {d.models - 8} more" if d.models > 8 else ""
     return (
         f"<b>{fmt_int(d.models)} {esc(d.relation)} models</b> of {esc(parent_id)}, "
@@ -210,13 +222,12 @@ def _radius(nd: dict[str, Any]) -> float:
     return size * math.sqrt(2) if nd["shape"] == "square" else size
 
 
-def _label_sizes(graph: LineageGraph, drawn: Sequence[DrawnNode]) -> dict[int, int]:
+def _label_sizes(ids: _ViewIds, drawn: Sequence[DrawnNode]) -> dict[int, int]:
     """Label font (canvas px) of the most downloaded models; the rest get no label.
 
     vis-network hides a label smaller than ``drawThreshold`` on screen, so at fit zoom only
     the first tier shows and the others appear as one zooms in.
     """
-    ids = graph.ids
     by_dl = sorted(
         (d for d in drawn if d.node >= 0), key=lambda d: (-d.downloads, ids[d.node].lower())
     )
@@ -227,12 +238,11 @@ def _label_sizes(graph: LineageGraph, drawn: Sequence[DrawnNode]) -> dict[int, i
 
 
 def _vis_nodes(
-    graph: LineageGraph, view: SubgraphView, colour: Sequence[str]
+    graph: LineageGraph, ids: _ViewIds, view: SubgraphView, colour: Sequence[str]
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """vis-network nodes (no positions yet) and their details HTML, one per drawn node."""
-    ids = graph.ids
     drawn = view.nodes
-    label_size = _label_sizes(graph, drawn)
+    label_size = _label_sizes(ids, drawn)
     cap = view.stats.cap
     nodes: list[dict[str, Any]] = []
     titles: list[str] = []
@@ -247,7 +257,7 @@ def _vis_nodes(
                 value=_size(d.downloads),
                 color=colour[d.key],
             )
-            titles.append(_group_title(graph, d, parent_id or ""))
+            titles.append(_group_title(graph, ids, d, parent_id or ""))
         elif d.kind == MORE:
             nd.update(
                 label=f"+{fmt_int(d.models)} more",
@@ -270,23 +280,23 @@ def _vis_nodes(
                 nd.update(label=ids[d.node].rsplit("/", 1)[-1], font={"size": label_size[d.key]})
             if d.kind == STUB:
                 nd.update(borderWidth=2, shapeProperties={"borderDashes": [4, 3]})
-            titles.append(_model_title(graph, d.node))
+            titles.append(_model_title(graph, ids, d.node))
         nodes.append(nd)
     return nodes, titles
 
 
-def _chain_title(graph: LineageGraph, view: SubgraphView, run: Sequence[int]) -> str:
+def _chain_title(ids: _ViewIds, view: SubgraphView, run: Sequence[int]) -> str:
     first, last = view.nodes[run[0]], view.nodes[run[-1]]
     dl = sum(view.nodes[k].downloads for k in run)
     return (
         f"<b>chain of {fmt_int(len(run))} models</b>, folded: each has exactly one child "
-        f"here<br>from {esc(graph.ids[first.node])}<br>to {esc(graph.ids[last.node])}<br>"
+        f"here<br>from {esc(ids[first.node])}<br>to {esc(ids[last.node])}<br>"
         f"downloads (30 days): {fmt_int(dl)}<br>unfold it to see every model"
     )
 
 
 def _chain_nodes(
-    graph: LineageGraph, view: SubgraphView, chains: Sequence[Sequence[int]]
+    ids: _ViewIds, view: SubgraphView, chains: Sequence[Sequence[int]]
 ) -> tuple[list[dict[str, Any]], list[str]]:
     nodes, titles = [], []
     for i, run in enumerate(chains):
@@ -300,7 +310,7 @@ def _chain_nodes(
                 "borderWidth": 2,
             }
         )
-        titles.append(_chain_title(graph, view, run))
+        titles.append(_chain_title(ids, view, run))
     return nodes, titles
 
 
@@ -480,17 +490,18 @@ def render_subgraph_page(
         raise ValueError(f"colour_by must be country or relation, got {colour_by!r}")
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be radial or layered, got {layout!r}")
-    ids = graph.ids
     drawn = view.nodes
+    members = np.fromiter(view.where, dtype=np.int64, count=len(view.where))
+    ids = _ViewIds(graph, members)
     countries = [_node_country(graph, d) for d in drawn]
     cpal = _country_palette([c for c in countries if c], palette or Palette())
     colours = {
         "country": [cpal.get(c, RELATION_COLOURS["more"]) for c in countries],
         "relation": [RELATION_COLOURS.get(d.relation, "#8c8c8c") for d in drawn],
     }
-    vis_nodes, titles = _vis_nodes(graph, view, colours[colour_by])
+    vis_nodes, titles = _vis_nodes(graph, ids, view, colours[colour_by])
     chains = _foldable(view)
-    chain_nodes, chain_titles = _chain_nodes(graph, view, chains)
+    chain_nodes, chain_titles = _chain_nodes(ids, view, chains)
     vis_nodes += chain_nodes
     titles += chain_titles
     parents = [d.parent for d in drawn]
@@ -504,7 +515,6 @@ def render_subgraph_page(
         nd.update(x=x, y=y, hidden=nd["id"] in folded)
         if nd["id"] in first_fonts:
             _set_label(nd, first_fonts[nd["id"]])
-    dl = graph.downloads
     data = {
         "view": view.title,
         "drawn": len(drawn),
@@ -518,7 +528,7 @@ def render_subgraph_page(
             "unfolded": [*parents, *([HIDDEN] * len(chains))],
         },
         "chains": chains,
-        "search": [[ids[v], k] for v, k in sorted(view.where.items(), key=lambda t: -dl[t[0]])],
+        "search": _search_entries(graph, ids, view, members),
         "kinds": [d.kind for d in drawn] + ["chain"] * len(chains),
         "labels": names,
         "labelFonts": label_fonts,
@@ -530,9 +540,19 @@ def render_subgraph_page(
         },
     }
     header = _header_html(heading, intro_html, back_href, view, cpal, colour_by, layout, chains)
-    page = _page_html(heading, header, _top_table(graph, view), data, assets)
+    page = _page_html(heading, header, _top_table(graph, ids, members), data, assets)
     check_offline(page)
     return page
+
+
+def _search_entries(
+    graph: LineageGraph, ids: _ViewIds, view: SubgraphView, members: np.ndarray
+) -> list[tuple[str, int]]:
+    """``(id, drawn key)`` of every member, most downloaded first (ties: view order)."""
+    order = np.argsort(-graph.downloads[members], kind="stable").tolist()
+    shown = list(view.where.values())
+    nodes = members.tolist()
+    return [(ids[nodes[i]], shown[i]) for i in order]
 
 
 def _page_html(
@@ -710,8 +730,7 @@ def _size_legend() -> str:
     return f'<ul class="legend sizes">{items}<li class="muted">(half size at 100% zoom)</li></ul>'
 
 
-def _top_table(graph: LineageGraph, view: SubgraphView, n: int = 25) -> str:
-    members = np.fromiter(view.where.keys(), dtype=np.int64)
+def _top_table(graph: LineageGraph, ids: _ViewIds, members: np.ndarray, n: int = 25) -> str:
     members = members[~graph.stub[members]]
     top = members[np.argsort(-graph.downloads[members], kind="stable")[:n]]
     rows = []
@@ -719,8 +738,8 @@ def _top_table(graph: LineageGraph, view: SubgraphView, n: int = 25) -> str:
         pe = graph.parent_edges(v)
         rel = graph.relation_of(int(pe[0])).label if len(pe) else "root"
         rows.append(
-            f'<tr><td><a href="{esc(hub_url(graph.ids[v]))}" rel="noopener noreferrer" '
-            f'target="_blank">{esc(graph.ids[v])}</a></td><td>{esc(rel)}</td>'
+            f'<tr><td><a href="{esc(hub_url(ids[v]))}" rel="noopener noreferrer" '
+            f'target="_blank">{esc(ids[v])}</a></td><td>{esc(rel)}</td>'
             f"<td>{esc(graph.country[v])}</td><td class=num>{fmt_int(int(graph.downloads[v]))}</td>"
             f"<td class=num>{fmt_int(int(graph.likes[v]))}</td></tr>"
         )

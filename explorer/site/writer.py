@@ -80,7 +80,7 @@ def _family_intro(graph: LineageGraph, members: np.ndarray, name: str) -> str:
     return (
         f'<p class="muted"><b>{fmt_int(len(members))} models whose first root</b> belongs to '
         f"the curated family <b>{esc(name)}</b>: {fmt_int(len(roots))} roots (e.g. "
-        + ", ".join(esc(graph.ids[r]) for r in top.tolist())
+        + ", ".join(esc(mid) for mid in graph.ids_of(top))
         + f"), {fmt_int(dl)} downloads in 30 days. The report's “models credited” "
         "also counts models of other families that merge one of these roots in."
         + (f" Derivation edges into its models, by relation: {esc(mix)}." if mix else "")
@@ -108,11 +108,11 @@ def render_model_view(
     """
     v = graph.node(model_id)
     members = subtree_members(graph, v)
-    mid = graph.ids[v]
+    mid = graph.id_of(v)
     view = build_subgraph_view(graph, members, mid, cap=cap, collapse=collapse)
     pe = graph.parent_edges(v).tolist()
     parents = ", ".join(
-        f"{esc(graph.relation_of(e).label)} of {esc(graph.ids[int(graph.edge_parent[e])])}"
+        f"{esc(graph.relation_of(e).label)} of {esc(graph.id_of(graph.edge_parent[e]))}"
         for e in pe[:5]
     )
     intro = (
@@ -210,17 +210,18 @@ def write_site(
     root_taken: set[str] = set()
     for r in root_rows:
         v = graph.node(r.key)
+        root_id = graph.id_of(v)
         family = fam_names[int(fam_codes[v])]
         if family in links.families:
-            anchor = urllib.parse.quote(graph.ids[v], safe="/")
+            anchor = urllib.parse.quote(root_id, safe="/")
             links.roots[r.key] = f"{links.families[family]}#{anchor}"
             continue
         t = time.perf_counter()
         (out / "root").mkdir(exist_ok=True)
-        slug = slugify(graph.ids[v], root_taken, max_len=80)
+        slug = slugify(root_id, root_taken, max_len=80)
         page, view = render_model_view(
             graph,
-            graph.ids[v],
+            root_id,
             cap=cap,
             collapse=collapse,
             colour_by=colour_by,
@@ -233,7 +234,7 @@ def write_site(
         path.write_text(page, encoding="utf-8")
         links.roots[r.key] = f"root/{slug}.html"
         result.pages.append(
-            PageInfo(path, graph.ids[v], len(view.where), len(view.nodes), time.perf_counter() - t)
+            PageInfo(path, root_id, len(view.where), len(view.nodes), time.perf_counter() - t)
         )
 
     biggest = result.largest
