@@ -17,11 +17,11 @@ there; either way:
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import re
 from collections import Counter
 from collections.abc import Sequence
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -97,7 +97,9 @@ class _ViewIds:
 
     def __init__(self, graph: LineageGraph, members: np.ndarray) -> None:
         self._graph = graph
-        self._known = dict(zip(members.tolist(), graph.ids_of(members), strict=True))
+        #: the id of ``members[i]``
+        self.of_members = graph.ids_of(members)
+        self._known = dict(zip(members.tolist(), self.of_members, strict=True))
 
     def __getitem__(self, node: int) -> str:
         known = self._known.get(node)
@@ -110,7 +112,7 @@ def _model_title(graph: LineageGraph, ids: _ViewIds, v: int) -> str:
     lines = [f"<b>{esc(mid)}</b>"]
     if graph.stub[v]:
         lines.append("<i>stub: named as a parent by other models, not in the data</i>")
-    lines.append(f"author: {esc(graph.org[v])} &middot; country: {esc(graph.country[v])}")
+    lines.append(f"author: {esc(graph.org_of(v))} &middot; country: {esc(graph.country[v])}")
     if not graph.stub[v]:
         lines.append(
             f"downloads (30 days): {fmt_int(int(graph.downloads[v]))} &middot; all time: "
@@ -185,9 +187,16 @@ def check_offline(page: str) -> None:
 
 
 def _vis_network_js() -> str:
-    """vis-network as shipped with pyvis (its licence header included)."""
-    lib = resources.files("pyvis") / "templates" / "lib" / VIS_VERSION / "vis-network.min.js"
-    return lib.read_text("utf-8")
+    """vis-network as shipped with pyvis (its licence header included).
+
+    The file is found without importing pyvis, whose import (jinja2, networkx) alone took
+    a tenth of the html command at Hub scale.
+    """
+    spec = importlib.util.find_spec("pyvis")
+    if spec is None or not spec.submodule_search_locations:
+        raise PageError("pyvis (which ships vis-network) is not installed")
+    package = Path(next(iter(spec.submodule_search_locations)))
+    return (package / "templates" / "lib" / VIS_VERSION / VIS_JS).read_text("utf-8")
 
 
 def _asset(name: str) -> str:
@@ -548,11 +557,11 @@ def render_subgraph_page(
 def _search_entries(
     graph: LineageGraph, ids: _ViewIds, view: SubgraphView, members: np.ndarray
 ) -> list[tuple[str, int]]:
-    """``(id, drawn key)`` of every member, most downloaded first (ties: view order)."""
+    """``(id, drawn key)`` of every member (``view.where``'s keys, in order), most
+    downloaded first (ties: view order)."""
     order = np.argsort(-graph.downloads[members], kind="stable").tolist()
-    shown = list(view.where.values())
-    nodes = members.tolist()
-    return [(ids[nodes[i]], shown[i]) for i in order]
+    names, shown = ids.of_members, list(view.where.values())
+    return [(names[i], shown[i]) for i in order]
 
 
 def _page_html(

@@ -78,9 +78,9 @@ def _post_order(children: list[list[int]], tops: list[int]) -> list[int]:
     return out
 
 
-def _depths(children: list[list[int]], tops: list[int], n: int) -> list[int]:
+def _depths(children: list[list[int]], post_order: list[int], n: int) -> list[int]:
     depth = [0] * n
-    for v in reversed(_post_order(children, tops)):  # parents before children
+    for v in reversed(post_order):  # parents before children
         for c in children[v]:
             depth[c] = depth[v] + 1
     return depth
@@ -183,7 +183,8 @@ def _layered(parents: Sequence[int], radii: Sequence[float]) -> Positions:
     # A virtual node above the tops (radius 0) lets the tops be packed like any children.
     children.append(tops)
     radius = [*radii, 0.0]
-    depth = _depths(children, [n], n + 1)
+    post_order = _post_order(children, [n])  # walked once, used three times
+    depth = _depths(children, post_order, n + 1)
     row_radius: dict[int, float] = {}
     for v in range(n + 1):
         row_radius[depth[v]] = max(row_radius.get(depth[v], 0.0), radius[v])
@@ -192,7 +193,7 @@ def _layered(parents: Sequence[int], radii: Sequence[float]) -> Positions:
     width = [0.0] * (n + 1)
     height = [0.0] * (n + 1)
     offset: list[tuple[float, float]] = [(0.0, 0.0)] * (n + 1)  # box corner in the parent box
-    for v in _post_order(children, [n]):
+    for v in post_order:
         own = 2 * radius[v] + LAYOUT_GAP
         kids = children[v]
         if not kids:
@@ -212,7 +213,7 @@ def _layered(parents: Sequence[int], radii: Sequence[float]) -> Positions:
         height[v] = y - _SHELF_GAP
     out: Positions = [(0.0, 0.0)] * n
     corner = [(0.0, 0.0)] * (n + 1)
-    for v in reversed(_post_order(children, [n])):  # parents first
+    for v in reversed(post_order):  # parents first
         if v < n:
             left, top = corner[parents[v]] if parents[v] >= 0 else corner[n]
             left, top = left + offset[v][0], top + offset[v][1]
@@ -222,12 +223,14 @@ def _layered(parents: Sequence[int], radii: Sequence[float]) -> Positions:
 
 
 # -- radial -------------------------------------------------------------------------------------
-def _angles(children: list[list[int]], tops: list[int], radii: Sequence[float]) -> list[float]:
+def _angles(
+    children: list[list[int]], post_order: list[int], radii: Sequence[float]
+) -> list[float]:
     """Angle of every node: leaves share the circle by width, parents sit over the middle."""
     n = len(radii)
     slot = [0.0] * n
     used = 0.0
-    for v in _post_order(children, tops):
+    for v in post_order:
         kids = children[v]
         if kids:
             slot[v] = (slot[kids[0]] + slot[kids[-1]]) / 2
@@ -284,11 +287,12 @@ def _chord_radius(on: np.ndarray, rs: np.ndarray) -> float:
 def _radial(parents: Sequence[int], radii: Sequence[float]) -> Positions:
     n = len(parents)
     children, tops = _children(parents)
-    angle = _angles(children, tops, radii)
+    post_order = _post_order(children, tops)  # walked once, used three times
+    angle = _angles(children, post_order, radii)
     shift = 0 if len(tops) == 1 else 1  # several tops sit on a ring around an empty centre
-    depth = _depths(children, tops, n)
+    depth = _depths(children, post_order, n)
     rings: dict[int, list[int]] = {}
-    for v in _post_order(children, tops):
+    for v in post_order:
         rings.setdefault(depth[v] + shift, []).append(v)
     out: Positions = [(0.0, 0.0)] * n
     # The previous ring's outer sub-ring and its largest node (the centre: a single top).

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from hflineage.explorer.palette import Palette, palette_for
+from hflineage.explorer.site.attributions import SiteAttributions
 from hflineage.explorer.site.family import (
     ColourBy,
     Layout,
@@ -22,7 +23,7 @@ from hflineage.explorer.site.family import (
 from hflineage.explorer.site.page import esc, fmt_int, slugify
 from hflineage.explorer.site.report import ReportLinks, render_report
 from hflineage.graph import OTHER_FAMILY, LineageGraph
-from hflineage.queries import Window, attribute, family_members
+from hflineage.queries import Window, family_members
 from hflineage.queries.lineage import relation_mix
 from hflineage.queries.periods.weekly import WeeklySeries
 from hflineage.queries.subgraph import SubgraphView, build_subgraph_view
@@ -117,7 +118,7 @@ def render_model_view(
     )
     intro = (
         f'<p class="muted">{esc(mid)} and the {fmt_int(len(members) - 1)} models derived '
-        f"from it; family {esc(graph.family[v])}, developer {esc(graph.org[v])} "
+        f"from it; family {esc(graph.family[v])}, developer {esc(graph.org_of(v))} "
         f"({esc(graph.country[v])})."
         + (f" It is itself a {parents}." if parents else " It is a root.")
         + "</p>"
@@ -157,11 +158,12 @@ def write_site(
     window = window or Window()
     out.mkdir(parents=True, exist_ok=True)
     links = ReportLinks()
-    palette = palette_for(graph, window)  # one for the report and every view
+    asked = SiteAttributions(graph, window)  # one set for the choices below and the report
+    palette = asked.palette()  # one for the report and every view
     result = SiteResult(index=out / "index.html")
 
-    by_dl = attribute(graph, by="family", metric="downloads", window=window).rows
-    by_up = attribute(graph, by="family", metric="uploads", window=window).rows
+    by_dl = asked.get("family", metric="downloads").rows
+    by_up = asked.get("family", metric="uploads").rows
     chosen: list[str] = []
     for rows, n in ((by_dl, families), (by_up, max(1, families // 2))):
         picked = 0
@@ -206,7 +208,7 @@ def write_site(
         )
 
     fam_codes, fam_names = graph.root_family_codes
-    root_rows = attribute(graph, by="root", metric="downloads", window=window, top=roots).rows
+    root_rows = asked.get("root", metric="downloads", top=roots).rows
     root_taken: set[str] = set()
     for r in root_rows:
         v = graph.node(r.key)
@@ -260,7 +262,13 @@ def write_site(
     )
     result.index.write_text(
         render_report(
-            graph, window=window, links=links, pages_note=note, weekly=weekly, palette=palette
+            graph,
+            window=window,
+            links=links,
+            pages_note=note,
+            weekly=weekly,
+            palette=palette,
+            attributions=asked,
         ),
         encoding="utf-8",
     )
