@@ -38,7 +38,8 @@ from hflineage.explorer.site.page import (
     json_for_script,
 )
 from hflineage.graph import PLACEHOLDER_CREATED_AT, LineageGraph
-from hflineage.queries.subgraph import GROUP, MORE, STUB, DrawnNode, SubgraphView
+from hflineage.loaders.table import take_rows
+from hflineage.queries.subgraph import GROUP, MODEL, MORE, STUB, DrawnNode, SubgraphView
 
 __all__ = [
     "COLOURINGS",
@@ -66,6 +67,7 @@ LABELLED = 60  # most downloaded models that get a label
 #: tier to read at fit zoom; on screen no label grows past ``maxVisible``.
 LABEL_TIERS = ((8, 96), (24, 52), (LABELLED, 26))
 CHAIN_FOLD = 3  # runs of at least this many one-child models fold into a chain node
+_PLACEHOLDER_TEXT = "before 2022-03 (the Hub's placeholder date)"
 VIS_VERSION = "vis-9.1.2"
 VIS_JS, CONTROLS_JS, CONTROLS_CSS = "vis-network.min.js", "family.js", "family.css"
 #: The files a site writes once for all its views.
@@ -81,13 +83,15 @@ def _size(downloads: int) -> float:
     return round(min(8.0 + 4.5 * math.log10(1 + max(downloads, 0)), 46.0), 1)
 
 
-def _created(graph: LineageGraph, v: int) -> str:
-    c = graph.created_at[v]
-    if np.isnat(c):
-        return "unknown"
-    if c == PLACEHOLDER_CREATED_AT:
-        return "before 2022-03 (the Hub's placeholder date)"
-    return str(c)[:10]
+def _created_texts(created: np.ndarray) -> list[str]:
+    """How a tooltip states each ``createdAt``: its day, or why there is none."""
+    days = [text[:10] for text in np.datetime_as_string(created)]
+    placeholder = (created == PLACEHOLDER_CREATED_AT).tolist()
+    missing = np.isnat(created).tolist()
+    return [
+        "unknown" if gone else _PLACEHOLDER_TEXT if old else day
+        for day, old, gone in zip(days, placeholder, missing, strict=True)
+    ]
 
 
 class _ViewIds:
@@ -106,42 +110,62 @@ class _ViewIds:
         return known if known is not None else self._graph.id_of(node)
 
 
-def _model_title(graph: LineageGraph, ids: _ViewIds, v: int) -> str:
-    """Tooltip HTML of one model or stub; every value escaped."""
-    mid = ids[v]
-    lines = [f"<b>{esc(mid)}</b>"]
-    if graph.stub[v]:
-        lines.append("<i>stub: named as a parent by other models, not in the data</i>")
-    lines.append(f"author: {esc(graph.org_of(v))} &middot; country: {esc(graph.country[v])}")
-    if not graph.stub[v]:
+def _model_titles(graph: LineageGraph, ids: _ViewIds, nodes: Sequence[int]) -> list[str]:
+    """Tooltip HTML of models and stubs; every value escaped.
+
+    The columns are taken for all the nodes together: read one value at a time from Arrow
+    and numpy, they were most of a view's time.
+    """
+    rows = np.asarray(nodes, dtype=np.int64)
+    stub = graph.stub[rows].tolist()
+    country = graph.country[rows].tolist()
+    downloads = graph.downloads[rows].tolist()
+    all_time = graph.downloads_all_time[rows].tolist()
+    likes = graph.likes[rows].tolist()
+    created = _created_texts(graph.created_at[rows])
+    pipeline = take_rows(graph.pipeline_tag, rows).to_pylist()
+    library = take_rows(graph.library_name, rows).to_pylist()
+    titles = []
+    for i, v in enumerate(rows.tolist()):
+        mid = ids[v]
+        lines = [f"<b>{esc(mid)}</b>"]
+        if stub[i]:
+            lines.append("<i>stub: named as a parent by other models, not in the data</i>")
+        lines.append(f"author: {esc(graph.org_of(v))} &middot; country: {esc(country[i])}")
+        if not stub[i]:
+            lines.append(
+                f"downloads (30 days): {fmt_int(int(downloads[i]))} &middot; all time: "
+                f"{fmt_int(int(all_time[i]))} &middot; likes: {fmt_int(int(likes[i]))}"
+            )
+            lines.append(f"created: {esc(created[i])}")
+            pipe, lib = pipeline[i], library[i]
+            if pipe or lib:
+                lines.append(f"task: {esc(pipe or '-')} &middot; library: {esc(lib or '-')}")
+        lines += _parent_lines(graph, ids, v)
+        kids = len(graph.child_edges(v))
+        if kids:
+            lines.append(f"{fmt_int(kids)} direct children")
         lines.append(
-            f"downloads (30 days): {fmt_int(int(graph.downloads[v]))} &middot; all time: "
-            f"{fmt_int(int(graph.downloads_all_time[v]))} &middot; likes: "
-            f"{fmt_int(int(graph.likes[v]))}"
+            f'<a href="{esc(hub_url(mid))}" target="_blank" rel="noopener noreferrer">'
+            "open on the Hub</a>"
         )
-        lines.append(f"created: {esc(_created(graph, v))}")
-        pipe, lib = graph.pipeline_tag[v].as_py(), graph.library_name[v].as_py()
-        if pipe or lib:
-            lines.append(f"task: {esc(pipe or '-')} &middot; library: {esc(lib or '-')}")
+        titles.append("<br>".join(lines))
+    return titles
+
+
+def _parent_lines(graph: LineageGraph, ids: _ViewIds, v: int) -> list[str]:
+    """A tooltip's lines on a node's parents: the first four, and how many more."""
     pe = graph.parent_edges(v).tolist()
-    for e in pe[:4]:
-        p = int(graph.edge_parent[e])
-        lines.append(
-            f"{esc(graph.relation_of(e).label)} of {esc(ids[p])} "
-            f"(source: {esc(graph.source_of(e))})"
-        )
+    lines = [
+        f"{esc(graph.relation_of(e).label)} of {esc(ids[int(graph.edge_parent[e])])} "
+        f"(source: {esc(graph.source_of(e))})"
+        for e in pe[:4]
+    ]
     if len(pe) > 4:
         lines.append(f"and {len(pe) - 4} more parents")
     if not pe:
         lines.append("root (declares no parent)")
-    kids = len(graph.child_edges(v))
-    if kids:
-        lines.append(f"{fmt_int(kids)} direct children")
-    lines.append(
-        f'<a href="{esc(hub_url(mid))}" target="_blank" rel="noopener noreferrer">'
-        "open on the Hub</a>"
-    )
-    return "<br>".join(lines)
+    return lines
 
 
 def _group_title(graph: LineageGraph, ids: _ViewIds, d: DrawnNode, parent_id: str) -> str:
@@ -252,6 +276,8 @@ def _vis_nodes(
     """vis-network nodes (no positions yet) and their details HTML, one per drawn node."""
     drawn = view.nodes
     label_size = _label_sizes(ids, drawn)
+    models = [d.node for d in drawn if d.kind in (MODEL, STUB)]
+    model_titles = dict(zip(models, _model_titles(graph, ids, models), strict=True))
     cap = view.stats.cap
     nodes: list[dict[str, Any]] = []
     titles: list[str] = []
@@ -289,7 +315,7 @@ def _vis_nodes(
                 nd.update(label=ids[d.node].rsplit("/", 1)[-1], font={"size": label_size[d.key]})
             if d.kind == STUB:
                 nd.update(borderWidth=2, shapeProperties={"borderDashes": [4, 3]})
-            titles.append(_model_title(graph, ids, d.node))
+            titles.append(model_titles[d.node])
         nodes.append(nd)
     return nodes, titles
 
