@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from hflineage.graph import LineageGraph
-from hflineage.queries import Window, attribute
+from hflineage.queries import Attribution, Window, attribute
 
 __all__ = [
     "CATCH_ALL",
@@ -46,6 +46,7 @@ __all__ = [
     "Palette",
     "lighter",
     "palette_for",
+    "ranked_palette",
     "view_colour",
 ]
 
@@ -198,10 +199,17 @@ class Palette:
 def palette_for(graph: LineageGraph, window: Window | None = None) -> Palette:
     """The palette of one graph: spare colours go to its countries and families by 30-day
     downloads (lineage view, then uploader view for countries), largest first."""
-    countries = [
-        r.key
-        for view in ("lineage", "uploader")
-        for r in attribute(graph, by="country", view=view, window=window).rows
-    ]
-    families = [r.key for r in attribute(graph, by="family", window=window).rows]
-    return Palette.ranked(dict.fromkeys(countries), families)
+    return ranked_palette(
+        [
+            attribute(graph, by="country", view=view, window=window)
+            for view in ("lineage", "uploader")
+        ],
+        attribute(graph, by="family", window=window),
+    )
+
+
+def ranked_palette(countries: Sequence[Attribution], families: Attribution) -> Palette:
+    """The palette whose spare colours go to countries in the order of the rankings given
+    (a country keeps its first place) and to families in the order of ``families``."""
+    keys = [r.key for ranking in countries for r in ranking.rows]
+    return Palette.ranked(dict.fromkeys(keys), [r.key for r in families.rows])

@@ -25,6 +25,7 @@ __all__ = ["DrawnNode", "SubgraphView", "ViewStats", "build_subgraph_view"]
 
 COLLAPSIBLE = (Relation.QUANTIZED, Relation.ADAPTER)
 MODEL, STUB, GROUP, MORE = "model", "stub", "group", "more"
+_LABELS = {int(r): r.label for r in Relation}  # relation code -> label (-1: a tree top)
 
 
 @dataclass
@@ -79,17 +80,37 @@ class SubgraphView:
     stats: ViewStats
 
 
-def _tree_edges(graph: LineageGraph, inset: np.ndarray) -> np.ndarray:
-    """For every node, its first declared in-view parent edge (-1 when none)."""
-    _, order = graph._parents_csr  # edges grouped by child, in declared parent order
-    ok = inset[graph.edge_child[order]] & inset[graph.edge_parent[order]]
-    kept = order[ok]
-    children = graph.edge_child[kept]
-    first = np.ones(len(kept), dtype=bool)
-    first[1:] = children[1:] != children[:-1]
-    tree = np.full(graph.n, -1, dtype=np.int64)
-    tree[children[first]] = kept[first]
-    return tree
+def _view_edges(
+    graph: LineageGraph, members: np.ndarray, inset: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The derivation edges between members (ascending), and for every member (sorted) its
+    first declared parent edge inside the view (-1 when none).
+
+    Only the members' own parent edges are read: a view holds a few percent of the graph,
+    and passes over every edge of the Hub were most of a view's time.
+    """
+    ptr, order = graph._parents_csr  # edges grouped by child, in declared parent order
+    starts = ptr[members]
+    counts = ptr[members + 1] - starts
+    # The members' slices of ``order`` one after the other: each slot's place in ``order``.
+    slice_start = np.repeat(starts - (np.cumsum(counts) - counts), counts)
+    edges = order[slice_start + np.arange(len(slice_start))]
+    child_at = np.repeat(np.arange(len(members)), counts)  # the child's place in members
+    inside = inset[graph.edge_parent[edges]]
+    edges, child_at = edges[inside], child_at[inside]
+    first = np.ones(len(edges), dtype=bool)
+    first[1:] = child_at[1:] != child_at[:-1]
+    tree = np.full(len(members), -1, dtype=np.int64)
+    tree[child_at[first]] = edges[first]
+    return np.sort(edges), tree
+
+
+def _sorted_unique(nodes: np.ndarray) -> np.ndarray:
+    """``np.unique(nodes)``, at the cost of one comparison when they already are (as family
+    members and subtrees come)."""
+    if len(nodes) < 2 or bool((nodes[1:] > nodes[:-1]).all()):
+        return nodes
+    return np.unique(nodes)
 
 
 def _edge_values(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
@@ -126,14 +147,23 @@ def build_subgraph_view(
         collapse_min: smallest group of such siblings that is collapsed.
     """
     cap = max(10, cap)
-    members = np.unique(np.asarray(members, dtype=np.int64))
+    members = _sorted_unique(np.asarray(members, dtype=np.int64))
     inset = np.zeros(graph.n, dtype=bool)
     inset[members] = True
-    tree = _tree_edges(graph, inset)
-    e_in = np.flatnonzero(inset[graph.edge_child] & inset[graph.edge_parent])
-    kids = np.bincount(graph.edge_parent[e_in], minlength=graph.n)
+    e_in, te = _view_edges(graph, members, inset)
+    # Where each member is in ``members``, so that per-node arrays are member-sized. Only
+    # the members' entries are written (and ever read): the rest of the graph-sized array
+    # is never touched.
+    place = np.empty(graph.n, dtype=np.int64)
+    place[members] = np.arange(len(members))
+
+    def at(nodes: np.ndarray) -> np.ndarray:
+        """Where member nodes are in ``members``."""
+        found: np.ndarray = place[nodes]
+        return found
+
+    kids = np.bincount(at(graph.edge_parent[e_in]), minlength=len(members))
     downloads = graph.downloads
-    te = tree[members]
     t_parent = _edge_values(graph.edge_parent, te)
     t_rel = _edge_values(graph.edge_relation, te)
 
@@ -141,7 +171,7 @@ def build_subgraph_view(
     grouped = np.zeros(len(members), dtype=bool)
     g_key = np.zeros(len(members), dtype=np.int64)
     if collapse and len(members):
-        leafy = (kids[members] == 0) & ~graph.stub[members] & np.isin(t_rel, list(COLLAPSIBLE))
+        leafy = (kids == 0) & ~graph.stub[members] & np.isin(t_rel, list(COLLAPSIBLE))
         g_key = t_parent * 8 + np.maximum(t_rel, 0)
         _, inv, counts = np.unique(
             np.where(leafy, g_key, -1), return_inverse=True, return_counts=True
@@ -151,15 +181,16 @@ def build_subgraph_view(
     g_keys, g_inv = np.unique(g_key[grouped], return_inverse=True)
     n_single, n_groups = len(singles), len(g_keys)
     n_units = n_single + n_groups
-    unit_of = np.full(graph.n, -1, dtype=np.int64)
-    unit_of[singles] = np.arange(n_single)
-    unit_of[members[grouped]] = n_single + g_inv
+    m_unit = np.empty(len(members), dtype=np.int64)  # the unit of every member
+    m_unit[~grouped] = np.arange(n_single)
+    m_unit[grouped] = n_single + g_inv
     u_node = np.concatenate([singles, np.full(n_groups, -1, np.int64)])
     u_parent_node = np.concatenate([t_parent[~grouped], g_keys // 8])
     u_rel = np.concatenate([t_rel[~grouped], g_keys % 8])
     u_edge = np.concatenate([te[~grouped], np.full(n_groups, -1, np.int64)])
-    u_parent = np.where(u_parent_node >= 0, unit_of[np.maximum(u_parent_node, 0)], -1)
-    m_unit = unit_of[members]
+    u_parent = np.full(n_units, -1, dtype=np.int64)
+    has_parent = u_parent_node >= 0
+    u_parent[has_parent] = m_unit[at(u_parent_node[has_parent])]
     own_dl = np.bincount(m_unit, weights=downloads[members], minlength=n_units).astype(np.int64)
     own_models = np.bincount(m_unit, minlength=n_units).astype(np.int64)
     g_members: list[list[int]] = []
@@ -201,7 +232,11 @@ def build_subgraph_view(
         return kept, np.flatnonzero(frontier)
 
     def n_more(frontier: np.ndarray) -> int:
-        parents = len(np.unique(u_parent[frontier]))
+        # Distinct parents (-1: none) by marking them: the search below asks a dozen times,
+        # and hashing a frontier of thousands each time cost more than the rest.
+        seen = np.zeros(n_units + 1, dtype=bool)
+        seen[u_parent[frontier] + 1] = True
+        parents = int(np.count_nonzero(seen))
         return parents if parents <= max_more else max_more + 1
 
     lo, hi = 1, min(cap, n_units)
@@ -219,22 +254,27 @@ def build_subgraph_view(
     key_of = np.full(n_units, -1, dtype=np.int64)
     kept_rank = rank[kept[rank]]
     key_of[kept_rank] = np.arange(len(kept_rank))
+    # The kept units' columns as Python values, taken together rather than one at a time.
+    k_parent, k_node = u_parent[kept_rank], u_node[kept_rank]
+    parent_key = np.where(k_parent >= 0, key_of[np.maximum(k_parent, 0)], -1).tolist()
+    is_stub = (graph.stub[np.maximum(k_node, 0)] & (k_node >= 0)).tolist()
+    relation = [_LABELS.get(r, "root") for r in u_rel[kept_rank].tolist()]
+    k_edge, k_models = u_edge[kept_rank].tolist(), own_models[kept_rank].tolist()
+    k_dl, k_depth = own_dl[kept_rank].tolist(), depth[kept_rank].tolist()
     nodes: list[DrawnNode] = []
-    for u in kept_rank.tolist():
-        p = int(u_parent[u])
+    for i, (u, v) in enumerate(zip(kept_rank.tolist(), k_node.tolist(), strict=True)):
         is_group = u >= n_single
-        v = int(u_node[u])
         nodes.append(
             DrawnNode(
-                key=len(nodes),
-                kind=GROUP if is_group else (STUB if graph.stub[v] else MODEL),
+                key=i,
+                kind=GROUP if is_group else (STUB if is_stub[i] else MODEL),
                 node=v,
-                parent=int(key_of[p]) if p >= 0 else -1,
-                relation=Relation(int(u_rel[u])).label if u_rel[u] >= 0 else "root",
-                edge=int(u_edge[u]),
-                models=int(own_models[u]),
-                downloads=int(own_dl[u]),
-                depth=int(depth[u]),
+                parent=parent_key[i],
+                relation=relation[i],
+                edge=k_edge[i],
+                models=k_models[i],
+                downloads=k_dl[i],
+                depth=k_depth[i],
                 members=g_members[u - n_single] if is_group else [],
             )
         )
@@ -277,16 +317,16 @@ def build_subgraph_view(
     where = dict(zip(members.tolist(), shown[m_unit].tolist(), strict=True))
 
     # 6. Edges: every in-view edge between two drawn models, plus group and "more" links.
-    drawn_key = np.full(graph.n, -1, dtype=np.int64)
-    for d in nodes:
-        if d.node >= 0:
-            drawn_key[d.node] = d.key
-    ck, pk = drawn_key[graph.edge_child[e_in]], drawn_key[graph.edge_parent[e_in]]
+    drawn_key = np.full(len(members), -1, dtype=np.int64)  # by place in members
+    models = [d for d in nodes if d.node >= 0]
+    drawn_key[at(np.array([d.node for d in models], dtype=np.int64))] = [d.key for d in models]
+    ck, pk = drawn_key[at(graph.edge_child[e_in])], drawn_key[at(graph.edge_parent[e_in])]
     ok = (ck >= 0) & (pk >= 0)
-    edges: list[tuple[int, int, int, str]] = [
-        (p, c, e, Relation(int(graph.edge_relation[e])).label)
-        for p, c, e in zip(pk[ok].tolist(), ck[ok].tolist(), e_in[ok].tolist(), strict=True)
-    ]
+    drawn_edges = e_in[ok]
+    edge_labels = [_LABELS[r] for r in graph.edge_relation[drawn_edges].tolist()]
+    edges: list[tuple[int, int, int, str]] = list(
+        zip(pk[ok].tolist(), ck[ok].tolist(), drawn_edges.tolist(), edge_labels, strict=True)
+    )
     edges += [
         (d.parent, d.key, -1, d.relation)
         for d in nodes

@@ -76,7 +76,9 @@ class Window:
         excluded["placeholder_created_at"] = int((placeholder & mask).sum())
         excluded["missing_created_at"] = int((missing & mask).sum())
         mask &= ~placeholder & ~missing
-        months = created.astype("datetime64[M]")
+        if self.is_open:  # dated_only: no month to compare (a calendar cast of every node)
+            return mask, excluded
+        months = graph.month()  # computed once per graph
         if self.since:
             mask &= months >= parse_month(self.since, "since")
         if self.until:

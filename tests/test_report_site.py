@@ -12,10 +12,13 @@ from pathlib import Path
 import pytest
 from browser import Browser, chromium_path
 
-from hflineage.explorer.palette import COUNTRY_COLOURS, FAMILY_COLOURS, lighter
+from hflineage.explorer.palette import COUNTRY_COLOURS, FAMILY_COLOURS, lighter, palette_for
+from hflineage.explorer.site.attributions import SiteAttributions
+from hflineage.explorer.site.report import render_report
 from hflineage.explorer.site.writer import SiteResult, write_site
 from hflineage.graph import LineageGraph, build_lineage_graph
 from hflineage.loaders import load_snapshot
+from hflineage.queries import Window, attribute
 
 #: Charts whose keys are countries, and charts whose keys are families.
 COUNTRY_CHARTS = re.compile(r"country|builds-on|base-vs-derived")
@@ -74,8 +77,7 @@ def _chart_fills(page: str) -> dict[tuple[str, str], set[str]]:
                 not key
                 or not fill
                 or "uploader view" in attrs
-                or ("data-part" in attrs
-                and "derived" in attrs)
+                or ("data-part" in attrs and "derived" in attrs)
             ):
                 continue
             fills[(kind, key.group(1))].add(fill.group(1))
@@ -190,3 +192,22 @@ def test_families_show_their_relation_mix(site: SiteResult, hub_graph: LineageGr
     mix = relation_mix(hub_graph, family_members(hub_graph, row.group(1)))
     label = ", ".join(f"{c:,} {k}" for k, c in mix.items())
     assert f'aria-label="{label}"' in row.group(0)
+
+
+def test_shared_attributions_answer_as_attribute_does(hub_graph: LineageGraph) -> None:
+    window = Window("2022-01", None)
+    asked = SiteAttributions(hub_graph, window)
+    first = asked.get("family", metric="uploads")
+    assert asked.get("family", metric="uploads") is first  # worked out once
+    alone = attribute(hub_graph, by="family", metric="uploads", window=window)
+    assert first.rows == alone.rows and first.meta == alone.meta
+    top = asked.get("root", top=3)
+    assert top.rows == attribute(hub_graph, by="root", window=window, top=3).rows
+    assert asked.get("root") is not top and len(asked.get("root").rows) > 3
+    assert asked.palette() == palette_for(hub_graph, window)
+
+
+def test_the_report_refuses_attributions_of_another_window(hub_graph: LineageGraph) -> None:
+    other = SiteAttributions(hub_graph, Window("2023-01", None))
+    with pytest.raises(ValueError, match="another graph or window"):
+        render_report(hub_graph, attributions=other)

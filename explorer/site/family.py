@@ -17,11 +17,11 @@ there; either way:
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import re
 from collections import Counter
 from collections.abc import Sequence
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -38,7 +38,8 @@ from hflineage.explorer.site.page import (
     json_for_script,
 )
 from hflineage.graph import PLACEHOLDER_CREATED_AT, LineageGraph
-from hflineage.queries.subgraph import GROUP, MORE, STUB, DrawnNode, SubgraphView
+from hflineage.loaders.table import take_rows
+from hflineage.queries.subgraph import GROUP, MODEL, MORE, STUB, DrawnNode, SubgraphView
 
 __all__ = [
     "COLOURINGS",
@@ -66,6 +67,7 @@ LABELLED = 60  # most downloaded models that get a label
 #: tier to read at fit zoom; on screen no label grows past ``maxVisible``.
 LABEL_TIERS = ((8, 96), (24, 52), (LABELLED, 26))
 CHAIN_FOLD = 3  # runs of at least this many one-child models fold into a chain node
+_PLACEHOLDER_TEXT = "before 2022-03 (the Hub's placeholder date)"
 VIS_VERSION = "vis-9.1.2"
 VIS_JS, CONTROLS_JS, CONTROLS_CSS = "vis-network.min.js", "family.js", "family.css"
 #: The files a site writes once for all its views.
@@ -81,57 +83,93 @@ def _size(downloads: int) -> float:
     return round(min(8.0 + 4.5 * math.log10(1 + max(downloads, 0)), 46.0), 1)
 
 
-def _created(graph: LineageGraph, v: int) -> str:
-    c = graph.created_at[v]
-    if np.isnat(c):
-        return "unknown"
-    if c == PLACEHOLDER_CREATED_AT:
-        return "before 2022-03 (the Hub's placeholder date)"
-    return str(c)[:10]
+def _created_texts(created: np.ndarray) -> list[str]:
+    """How a tooltip states each ``createdAt``: its day, or why there is none."""
+    days = [text[:10] for text in np.datetime_as_string(created)]
+    placeholder = (created == PLACEHOLDER_CREATED_AT).tolist()
+    missing = np.isnat(created).tolist()
+    return [
+        "unknown" if gone else _PLACEHOLDER_TEXT if old else day
+        for day, old, gone in zip(days, placeholder, missing, strict=True)
+    ]
 
 
-def _model_title(graph: LineageGraph, v: int) -> str:
-    """Tooltip HTML of one model or stub; every value escaped."""
-    mid = graph.ids[v]
-    lines = [f"<b>{esc(mid)}</b>"]
-    if graph.stub[v]:
-        lines.append("<i>stub: named as a parent by other models, not in the data</i>")
-    lines.append(f"author: {esc(graph.org[v])} &middot; country: {esc(graph.country[v])}")
-    if not graph.stub[v]:
+class _ViewIds:
+    """The ids of a view's members, taken from the id column together, and of any other
+    node one at a time: a site needs a few hundred thousand ids of its views, where the
+    list of every id would cost a second at Hub scale."""
+
+    def __init__(self, graph: LineageGraph, members: np.ndarray) -> None:
+        self._graph = graph
+        #: the id of ``members[i]``
+        self.of_members = graph.ids_of(members)
+        self._known = dict(zip(members.tolist(), self.of_members, strict=True))
+
+    def __getitem__(self, node: int) -> str:
+        known = self._known.get(node)
+        return known if known is not None else self._graph.id_of(node)
+
+
+def _model_titles(graph: LineageGraph, ids: _ViewIds, nodes: Sequence[int]) -> list[str]:
+    """Tooltip HTML of models and stubs; every value escaped.
+
+    The columns are taken for all the nodes together: read one value at a time from Arrow
+    and numpy, they were most of a view's time.
+    """
+    rows = np.asarray(nodes, dtype=np.int64)
+    stub = graph.stub[rows].tolist()
+    country = graph.country[rows].tolist()
+    downloads = graph.downloads[rows].tolist()
+    all_time = graph.downloads_all_time[rows].tolist()
+    likes = graph.likes[rows].tolist()
+    created = _created_texts(graph.created_at[rows])
+    pipeline = take_rows(graph.pipeline_tag, rows).to_pylist()
+    library = take_rows(graph.library_name, rows).to_pylist()
+    titles = []
+    for i, v in enumerate(rows.tolist()):
+        mid = ids[v]
+        lines = [f"<b>{esc(mid)}</b>"]
+        if stub[i]:
+            lines.append("<i>stub: named as a parent by other models, not in the data</i>")
+        lines.append(f"author: {esc(graph.org_of(v))} &middot; country: {esc(country[i])}")
+        if not stub[i]:
+            lines.append(
+                f"downloads (30 days): {fmt_int(int(downloads[i]))} &middot; all time: "
+                f"{fmt_int(int(all_time[i]))} &middot; likes: {fmt_int(int(likes[i]))}"
+            )
+            lines.append(f"created: {esc(created[i])}")
+            pipe, lib = pipeline[i], library[i]
+            if pipe or lib:
+                lines.append(f"task: {esc(pipe or '-')} &middot; library: {esc(lib or '-')}")
+        lines += _parent_lines(graph, ids, v)
+        kids = len(graph.child_edges(v))
+        if kids:
+            lines.append(f"{fmt_int(kids)} direct children")
         lines.append(
-            f"downloads (30 days): {fmt_int(int(graph.downloads[v]))} &middot; all time: "
-            f"{fmt_int(int(graph.downloads_all_time[v]))} &middot; likes: "
-            f"{fmt_int(int(graph.likes[v]))}"
+            f'<a href="{esc(hub_url(mid))}" target="_blank" rel="noopener noreferrer">'
+            "open on the Hub</a>"
         )
-        lines.append(f"created: {esc(_created(graph, v))}")
-        pipe, lib = graph.pipeline_tag[v].as_py(), graph.library_name[v].as_py()
-        if pipe or lib:
-            lines.append(f"task: {esc(pipe or '-')} &middot; library: {esc(lib or '-')}")
+        titles.append("<br>".join(lines))
+    return titles
+
+
+def _parent_lines(graph: LineageGraph, ids: _ViewIds, v: int) -> list[str]:
+    """A tooltip's lines on a node's parents: the first four, and how many more."""
     pe = graph.parent_edges(v).tolist()
-    for e in pe[:4]:
-        p = int(graph.edge_parent[e])
-        lines.append(
-            f"{esc(graph.relation_of(e).label)} of {esc(graph.ids[p])} "
-            f"(source: {esc(graph.source_of(e))})"
-        )
+    lines = [
+        f"{esc(graph.relation_of(e).label)} of {esc(ids[int(graph.edge_parent[e])])} "
+        f"(source: {esc(graph.source_of(e))})"
+        for e in pe[:4]
+    ]
     if len(pe) > 4:
         lines.append(f"and {len(pe) - 4} more parents")
     if not pe:
         lines.append("root (declares no parent)")
-    kids = len(graph.child_edges(v))
-    if kids:
-        lines.append(f"{fmt_int(kids)} direct children")
-    lines.append(
-        f'<a href="{esc(hub_url(mid))}" target="_blank" rel="noopener noreferrer">'
-        "open on the Hub</a>"
-    )
-    return "<br>".join(lines)
+    return lines
 
 
-def _group_title(graph: LineageGraph, d: DrawnNode, parent_id: str) -> str:
-    top = ", ".join(
-        f"{esc(graph.ids[v])} ({fmt_int(int(graph.downloads[v]))})" for v in d.members[:8]
-    )
+def _group_title(graph: LineageGraph, ids: _ViewIds, d: DrawnNode, parent_id: str) -> str:
+    top = ", ".join(f"{esc(ids[v])} ({fmt_int(int(graph.downloads[v]))})" for v in d.members[:8])
     more = f" and {d.models - 8} more" if d.models > 8 else ""
     return (
         f"<b>{fmt_int(d.models)} {esc(d.relation)} models</b> of {esc(parent_id)}, "
@@ -173,9 +211,16 @@ def check_offline(page: str) -> None:
 
 
 def _vis_network_js() -> str:
-    """vis-network as shipped with pyvis (its licence header included)."""
-    lib = resources.files("pyvis") / "templates" / "lib" / VIS_VERSION / "vis-network.min.js"
-    return lib.read_text("utf-8")
+    """vis-network as shipped with pyvis (its licence header included).
+
+    The file is found without importing pyvis, whose import (jinja2, networkx) alone took
+    a tenth of the html command at Hub scale.
+    """
+    spec = importlib.util.find_spec("pyvis")
+    if spec is None or not spec.submodule_search_locations:
+        raise PageError("pyvis (which ships vis-network) is not installed")
+    package = Path(next(iter(spec.submodule_search_locations)))
+    return (package / "templates" / "lib" / VIS_VERSION / VIS_JS).read_text("utf-8")
 
 
 def _asset(name: str) -> str:
@@ -210,13 +255,12 @@ def _radius(nd: dict[str, Any]) -> float:
     return size * math.sqrt(2) if nd["shape"] == "square" else size
 
 
-def _label_sizes(graph: LineageGraph, drawn: Sequence[DrawnNode]) -> dict[int, int]:
+def _label_sizes(ids: _ViewIds, drawn: Sequence[DrawnNode]) -> dict[int, int]:
     """Label font (canvas px) of the most downloaded models; the rest get no label.
 
     vis-network hides a label smaller than ``drawThreshold`` on screen, so at fit zoom only
     the first tier shows and the others appear as one zooms in.
     """
-    ids = graph.ids
     by_dl = sorted(
         (d for d in drawn if d.node >= 0), key=lambda d: (-d.downloads, ids[d.node].lower())
     )
@@ -227,12 +271,13 @@ def _label_sizes(graph: LineageGraph, drawn: Sequence[DrawnNode]) -> dict[int, i
 
 
 def _vis_nodes(
-    graph: LineageGraph, view: SubgraphView, colour: Sequence[str]
+    graph: LineageGraph, ids: _ViewIds, view: SubgraphView, colour: Sequence[str]
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """vis-network nodes (no positions yet) and their details HTML, one per drawn node."""
-    ids = graph.ids
     drawn = view.nodes
-    label_size = _label_sizes(graph, drawn)
+    label_size = _label_sizes(ids, drawn)
+    models = [d.node for d in drawn if d.kind in (MODEL, STUB)]
+    model_titles = dict(zip(models, _model_titles(graph, ids, models), strict=True))
     cap = view.stats.cap
     nodes: list[dict[str, Any]] = []
     titles: list[str] = []
@@ -247,7 +292,7 @@ def _vis_nodes(
                 value=_size(d.downloads),
                 color=colour[d.key],
             )
-            titles.append(_group_title(graph, d, parent_id or ""))
+            titles.append(_group_title(graph, ids, d, parent_id or ""))
         elif d.kind == MORE:
             nd.update(
                 label=f"+{fmt_int(d.models)} more",
@@ -270,23 +315,23 @@ def _vis_nodes(
                 nd.update(label=ids[d.node].rsplit("/", 1)[-1], font={"size": label_size[d.key]})
             if d.kind == STUB:
                 nd.update(borderWidth=2, shapeProperties={"borderDashes": [4, 3]})
-            titles.append(_model_title(graph, d.node))
+            titles.append(model_titles[d.node])
         nodes.append(nd)
     return nodes, titles
 
 
-def _chain_title(graph: LineageGraph, view: SubgraphView, run: Sequence[int]) -> str:
+def _chain_title(ids: _ViewIds, view: SubgraphView, run: Sequence[int]) -> str:
     first, last = view.nodes[run[0]], view.nodes[run[-1]]
     dl = sum(view.nodes[k].downloads for k in run)
     return (
         f"<b>chain of {fmt_int(len(run))} models</b>, folded: each has exactly one child "
-        f"here<br>from {esc(graph.ids[first.node])}<br>to {esc(graph.ids[last.node])}<br>"
+        f"here<br>from {esc(ids[first.node])}<br>to {esc(ids[last.node])}<br>"
         f"downloads (30 days): {fmt_int(dl)}<br>unfold it to see every model"
     )
 
 
 def _chain_nodes(
-    graph: LineageGraph, view: SubgraphView, chains: Sequence[Sequence[int]]
+    ids: _ViewIds, view: SubgraphView, chains: Sequence[Sequence[int]]
 ) -> tuple[list[dict[str, Any]], list[str]]:
     nodes, titles = [], []
     for i, run in enumerate(chains):
@@ -300,7 +345,7 @@ def _chain_nodes(
                 "borderWidth": 2,
             }
         )
-        titles.append(_chain_title(graph, view, run))
+        titles.append(_chain_title(ids, view, run))
     return nodes, titles
 
 
@@ -480,17 +525,18 @@ def render_subgraph_page(
         raise ValueError(f"colour_by must be country or relation, got {colour_by!r}")
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be radial or layered, got {layout!r}")
-    ids = graph.ids
     drawn = view.nodes
+    members = np.fromiter(view.where, dtype=np.int64, count=len(view.where))
+    ids = _ViewIds(graph, members)
     countries = [_node_country(graph, d) for d in drawn]
     cpal = _country_palette([c for c in countries if c], palette or Palette())
     colours = {
         "country": [cpal.get(c, RELATION_COLOURS["more"]) for c in countries],
         "relation": [RELATION_COLOURS.get(d.relation, "#8c8c8c") for d in drawn],
     }
-    vis_nodes, titles = _vis_nodes(graph, view, colours[colour_by])
+    vis_nodes, titles = _vis_nodes(graph, ids, view, colours[colour_by])
     chains = _foldable(view)
-    chain_nodes, chain_titles = _chain_nodes(graph, view, chains)
+    chain_nodes, chain_titles = _chain_nodes(ids, view, chains)
     vis_nodes += chain_nodes
     titles += chain_titles
     parents = [d.parent for d in drawn]
@@ -504,7 +550,6 @@ def render_subgraph_page(
         nd.update(x=x, y=y, hidden=nd["id"] in folded)
         if nd["id"] in first_fonts:
             _set_label(nd, first_fonts[nd["id"]])
-    dl = graph.downloads
     data = {
         "view": view.title,
         "drawn": len(drawn),
@@ -518,7 +563,7 @@ def render_subgraph_page(
             "unfolded": [*parents, *([HIDDEN] * len(chains))],
         },
         "chains": chains,
-        "search": [[ids[v], k] for v, k in sorted(view.where.items(), key=lambda t: -dl[t[0]])],
+        "search": _search_entries(graph, ids, view, members),
         "kinds": [d.kind for d in drawn] + ["chain"] * len(chains),
         "labels": names,
         "labelFonts": label_fonts,
@@ -530,9 +575,19 @@ def render_subgraph_page(
         },
     }
     header = _header_html(heading, intro_html, back_href, view, cpal, colour_by, layout, chains)
-    page = _page_html(heading, header, _top_table(graph, view), data, assets)
+    page = _page_html(heading, header, _top_table(graph, ids, members), data, assets)
     check_offline(page)
     return page
+
+
+def _search_entries(
+    graph: LineageGraph, ids: _ViewIds, view: SubgraphView, members: np.ndarray
+) -> list[tuple[str, int]]:
+    """``(id, drawn key)`` of every member (``view.where``'s keys, in order), most
+    downloaded first (ties: view order)."""
+    order = np.argsort(-graph.downloads[members], kind="stable").tolist()
+    names, shown = ids.of_members, list(view.where.values())
+    return [(names[i], shown[i]) for i in order]
 
 
 def _page_html(
@@ -710,8 +765,7 @@ def _size_legend() -> str:
     return f'<ul class="legend sizes">{items}<li class="muted">(half size at 100% zoom)</li></ul>'
 
 
-def _top_table(graph: LineageGraph, view: SubgraphView, n: int = 25) -> str:
-    members = np.fromiter(view.where.keys(), dtype=np.int64)
+def _top_table(graph: LineageGraph, ids: _ViewIds, members: np.ndarray, n: int = 25) -> str:
     members = members[~graph.stub[members]]
     top = members[np.argsort(-graph.downloads[members], kind="stable")[:n]]
     rows = []
@@ -719,8 +773,8 @@ def _top_table(graph: LineageGraph, view: SubgraphView, n: int = 25) -> str:
         pe = graph.parent_edges(v)
         rel = graph.relation_of(int(pe[0])).label if len(pe) else "root"
         rows.append(
-            f'<tr><td><a href="{esc(hub_url(graph.ids[v]))}" rel="noopener noreferrer" '
-            f'target="_blank">{esc(graph.ids[v])}</a></td><td>{esc(rel)}</td>'
+            f'<tr><td><a href="{esc(hub_url(ids[v]))}" rel="noopener noreferrer" '
+            f'target="_blank">{esc(ids[v])}</a></td><td>{esc(rel)}</td>'
             f"<td>{esc(graph.country[v])}</td><td class=num>{fmt_int(int(graph.downloads[v]))}</td>"
             f"<td class=num>{fmt_int(int(graph.likes[v]))}</td></tr>"
         )

@@ -23,6 +23,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import numpy as np
+
 from hflineage.queries.subgraph import DrawnNode
 
 __all__ = [
@@ -48,6 +50,7 @@ _ASPECT = 2.0  # a box with several shelves aims at width : height of about 2 : 
 _MIN_ROW = 900.0  # rows narrower than this are never broken into shelves
 _MAX_SUBRINGS = 6
 _WINDOW = 8  # neighbours checked ahead of each node on a sub-ring
+_TURN = 2 * math.pi
 
 
 def _children(parents: Sequence[int]) -> tuple[list[list[int]], list[int]]:
@@ -75,9 +78,9 @@ def _post_order(children: list[list[int]], tops: list[int]) -> list[int]:
     return out
 
 
-def _depths(children: list[list[int]], tops: list[int], n: int) -> list[int]:
+def _depths(children: list[list[int]], post_order: list[int], n: int) -> list[int]:
     depth = [0] * n
-    for v in reversed(_post_order(children, tops)):  # parents before children
+    for v in reversed(post_order):  # parents before children
         for c in children[v]:
             depth[c] = depth[v] + 1
     return depth
@@ -180,7 +183,8 @@ def _layered(parents: Sequence[int], radii: Sequence[float]) -> Positions:
     # A virtual node above the tops (radius 0) lets the tops be packed like any children.
     children.append(tops)
     radius = [*radii, 0.0]
-    depth = _depths(children, [n], n + 1)
+    post_order = _post_order(children, [n])  # walked once, used three times
+    depth = _depths(children, post_order, n + 1)
     row_radius: dict[int, float] = {}
     for v in range(n + 1):
         row_radius[depth[v]] = max(row_radius.get(depth[v], 0.0), radius[v])
@@ -189,7 +193,7 @@ def _layered(parents: Sequence[int], radii: Sequence[float]) -> Positions:
     width = [0.0] * (n + 1)
     height = [0.0] * (n + 1)
     offset: list[tuple[float, float]] = [(0.0, 0.0)] * (n + 1)  # box corner in the parent box
-    for v in _post_order(children, [n]):
+    for v in post_order:
         own = 2 * radius[v] + LAYOUT_GAP
         kids = children[v]
         if not kids:
@@ -209,7 +213,7 @@ def _layered(parents: Sequence[int], radii: Sequence[float]) -> Positions:
         height[v] = y - _SHELF_GAP
     out: Positions = [(0.0, 0.0)] * n
     corner = [(0.0, 0.0)] * (n + 1)
-    for v in reversed(_post_order(children, [n])):  # parents first
+    for v in reversed(post_order):  # parents first
         if v < n:
             left, top = corner[parents[v]] if parents[v] >= 0 else corner[n]
             left, top = left + offset[v][0], top + offset[v][1]
@@ -219,12 +223,14 @@ def _layered(parents: Sequence[int], radii: Sequence[float]) -> Positions:
 
 
 # -- radial -------------------------------------------------------------------------------------
-def _angles(children: list[list[int]], tops: list[int], radii: Sequence[float]) -> list[float]:
+def _angles(
+    children: list[list[int]], post_order: list[int], radii: Sequence[float]
+) -> list[float]:
     """Angle of every node: leaves share the circle by width, parents sit over the middle."""
     n = len(radii)
     slot = [0.0] * n
     used = 0.0
-    for v in _post_order(children, tops):
+    for v in post_order:
         kids = children[v]
         if kids:
             slot[v] = (slot[kids[0]] + slot[kids[-1]]) / 2
@@ -236,7 +242,7 @@ def _angles(children: list[list[int]], tops: list[int], radii: Sequence[float]) 
 
 
 def _ring_radius(
-    angles: list[float], radii: list[float], base: float, step: float
+    angles: np.ndarray, radii: np.ndarray, base: float, step: float
 ) -> tuple[float, int]:
     """Radius of the innermost sub-ring and the number of sub-rings for nodes at ``angles``
     (sorted) with ``radii``: the choice with the smallest outer radius in which the chord
@@ -251,29 +257,42 @@ def _ring_radius(
     for k in range(1, min(_MAX_SUBRINGS, len(angles)) + 1):
         inner = base
         for j in range(k):
-            on, rs = angles[j::k], radii[j::k]
-            m = len(on)
-            for a in range(m):
-                for step_ahead in range(1, min(_WINDOW, m - 1) + 1):
-                    b = (a + step_ahead) % m
-                    arc = (on[b] - on[a]) % (2 * math.pi)
-                    arc = min(arc, 2 * math.pi - arc)
-                    need = rs[a] + rs[b] + LAYOUT_GAP
-                    inner = max(inner, need / (2 * math.sin(max(arc, 1e-9) / 2)) - j * step)
+            inner = max(inner, _chord_radius(angles[j::k], radii[j::k]) - j * step)
         outer = inner + (k - 1) * step
         if outer < best[0] - 1e-6:
             best = (outer, k, inner)
     return best[2], best[1]
 
 
+def _chord_radius(on: np.ndarray, rs: np.ndarray) -> float:
+    """Least radius of a circle on which nodes at angles ``on`` (sorted) with radii ``rs``
+    are apart from each of the next ``_WINDOW`` nodes (going round) by the sum of their
+    radii and the gap, measured along the chord; ``-inf`` for a single node.
+
+    All pairs at once as arrays: a ring holds up to a thousand nodes and is tried with one
+    to six sub-rings, which one pair at a time in Python took seconds per site.
+    """
+    m = len(on)
+    ahead = min(_WINDOW, m - 1)
+    if ahead < 1:
+        return -math.inf
+    here = np.arange(m)[:, None]
+    there = (here + np.arange(1, ahead + 1)) % m  # the next ``ahead`` nodes of each
+    arc = (on[there] - on[here]) % _TURN
+    arc = np.minimum(arc, _TURN - arc)
+    need = rs[here] + rs[there] + LAYOUT_GAP
+    return float((need / (2 * np.sin(np.maximum(arc, 1e-9) / 2))).max())
+
+
 def _radial(parents: Sequence[int], radii: Sequence[float]) -> Positions:
     n = len(parents)
     children, tops = _children(parents)
-    angle = _angles(children, tops, radii)
+    post_order = _post_order(children, tops)  # walked once, used three times
+    angle = _angles(children, post_order, radii)
     shift = 0 if len(tops) == 1 else 1  # several tops sit on a ring around an empty centre
-    depth = _depths(children, tops, n)
+    depth = _depths(children, post_order, n)
     rings: dict[int, list[int]] = {}
-    for v in _post_order(children, tops):
+    for v in post_order:
         rings.setdefault(depth[v] + shift, []).append(v)
     out: Positions = [(0.0, 0.0)] * n
     # The previous ring's outer sub-ring and its largest node (the centre: a single top).
@@ -285,7 +304,9 @@ def _radial(parents: Sequence[int], radii: Sequence[float]) -> Positions:
         biggest = max(radii[v] for v in on)
         step = 2 * biggest + LAYOUT_GAP
         base = outer + outer_radius + biggest + _RING_GAP
-        inner, k = _ring_radius([angle[v] for v in on], [radii[v] for v in on], base, step)
+        inner, k = _ring_radius(
+            np.array([angle[v] for v in on]), np.array([radii[v] for v in on]), base, step
+        )
         for i, v in enumerate(on):
             rho = inner + (i % k) * step
             out[v] = (rho * math.cos(angle[v]), rho * math.sin(angle[v]))

@@ -18,9 +18,9 @@ from hflineage.explorer.palette import (
     KeyKind,
     Palette,
     lighter,
-    palette_for,
     view_colour,
 )
+from hflineage.explorer.site.attributions import SiteAttributions
 from hflineage.explorer.site.charts import (
     Bar,
     legend,
@@ -32,7 +32,7 @@ from hflineage.explorer.site.charts import (
 from hflineage.explorer.site.crossing import render_building_section
 from hflineage.explorer.site.page import esc, fmt_int, fmt_pct, hub_url, render_page
 from hflineage.graph import OTHER_FAMILY, LineageGraph
-from hflineage.queries import Attribution, MonthlySeries, Window, attribute
+from hflineage.queries import Attribution, MonthlySeries, Window
 from hflineage.queries import monthly_series as _monthly_series
 from hflineage.queries.choices import Level, View
 from hflineage.queries.periods.weekly import WeeklySeries
@@ -142,9 +142,9 @@ def _statement(att: Attribution) -> str:
     )
 
 
-def _headline(graph: LineageGraph, window: Window, n: int, palette: Palette) -> str:
-    lin = attribute(graph, by="country", view="lineage", metric="downloads", window=window)
-    up = attribute(graph, by="country", view="uploader", metric="downloads", window=window)
+def _headline(asked: SiteAttributions, n: int, palette: Palette) -> str:
+    lin = asked.get("country", view="lineage", metric="downloads")
+    up = asked.get("country", view="uploader", metric="downloads")
     lin_rows = {r.key: r for r in lin.rows}
     up_rows = {r.key: r for r in up.rows}
     keys = [r.key for r in lin.rows[:n]]
@@ -294,10 +294,11 @@ def _ordered_mix(mix: Mapping[str, int]) -> dict[str, int]:
 
 
 def _families(
-    graph: LineageGraph, window: Window, links: ReportLinks, n: int, palette: Palette
+    asked: SiteAttributions, links: ReportLinks, n: int, palette: Palette
 ) -> tuple[str, Attribution]:
-    dl = attribute(graph, by="family", metric="downloads", window=window)
-    up = attribute(graph, by="family", metric="uploads", window=window)
+    graph = asked.graph
+    dl = asked.get("family", metric="downloads")
+    up = asked.get("family", metric="uploads")
     uploads = {r.key: r for r in up.rows}
     shown = dl.rows[:n]
     bars = [Bar(r.key, r.share, r.value, f"; {fmt_int(r.models)} models credited") for r in shown]
@@ -345,8 +346,9 @@ smaller.</p></section>
     return html, dl
 
 
-def _roots(graph: LineageGraph, window: Window, links: ReportLinks, n: int) -> str:
-    att = attribute(graph, by="root", metric="downloads", window=window, top=n)
+def _roots(asked: SiteAttributions, links: ReportLinks, n: int) -> str:
+    graph = asked.graph
+    att = asked.get("root", metric="downloads", top=n)
     fam_codes, fam_names = graph.root_family_codes
     rows = []
     for i, r in enumerate(att.rows, 1):
@@ -373,7 +375,7 @@ parents named by other models but absent from the data; they still get credit.</
 """
 
 
-def _concentration(graph: LineageGraph, window: Window) -> str:
+def _concentration(asked: SiteAttributions) -> str:
     rows = []
     pairs: tuple[tuple[Level, View], ...] = (
         ("root", "lineage"),
@@ -384,7 +386,7 @@ def _concentration(graph: LineageGraph, window: Window) -> str:
         ("country", "uploader"),
     )
     for level, view in pairs:
-        att = attribute(graph, by=level, view=view, metric="downloads", window=window, top=5)
+        att = asked.get(level, view=view, metric="downloads", top=5)
         spread = att.meta["concentration"]  # over every key with credit
         top1 = att.rows[0].share if att.rows else 0.0
         top5 = sum(r.share for r in att.rows)
@@ -480,6 +482,7 @@ def render_report(
     pages_note: str = "",
     weekly: Sequence[WeeklySeries] = (),
     palette: Palette | None = None,
+    attributions: SiteAttributions | None = None,
 ) -> str:
     """The report page as one HTML string (no script, no external resource).
 
@@ -493,13 +496,18 @@ def render_report(
         weekly: weekly download series from the snapshot store, charted when given.
         palette: the colours of countries and families (default: the graph's own, as
             :func:`~hflineage.explorer.palette.palette_for` makes it).
+        attributions: the attributions of ``graph`` and ``window`` already worked out for
+            the site's other pages (default: the report works out its own).
     """
     window = window or Window()
     links = links or ReportLinks()
     val = graph.validation
     sources = ", ".join(os.path.basename(s) for s in val.load.sources) or "the loaded snapshots"
-    palette = palette or palette_for(graph, window)
-    families_html, _ = _families(graph, window, links, top, palette)
+    asked = attributions or SiteAttributions(graph, window)
+    if asked.graph is not graph or asked.window != window:
+        raise ValueError("attributions are of another graph or window than the report's")
+    palette = palette or asked.palette()
+    families_html, _ = _families(asked, links, top, palette)
     intro = f"""<h1>hf-lineage report</h1>
 <p class="muted">{fmt_int(val.models)} models from {esc(sources)}; {fmt_int(val.stubs)} stubs,
 {fmt_int(val.edges)} derivation edges, {fmt_int(val.roots)} roots. Window: {esc(window.describe())}.
@@ -512,13 +520,13 @@ Downloads are the Hub's 30-day counts. Made with hf-lineage {esc(__version__)}.<
     body = (
         "<main>"
         + intro
-        + _headline(graph, window, 10, palette)
+        + _headline(asked, 10, palette)
         + render_building_section(graph, window, palette)
         + _monthly(graph, window, series_top, palette)
         + render_weekly_section(weekly, palette)
         + families_html
-        + _roots(graph, window, links, max(top, len(links.roots)))
-        + _concentration(graph, window)
+        + _roots(asked, links, max(top, len(links.roots)))
+        + _concentration(asked)
         + _validation(graph)
         + (
             f'<section id="pages"><h2>About the views</h2>{pages_note}</section>'

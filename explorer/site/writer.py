@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from hflineage.explorer.palette import Palette, palette_for
+from hflineage.explorer.site.attributions import SiteAttributions
 from hflineage.explorer.site.family import (
     ColourBy,
     Layout,
@@ -22,7 +23,7 @@ from hflineage.explorer.site.family import (
 from hflineage.explorer.site.page import esc, fmt_int, slugify
 from hflineage.explorer.site.report import ReportLinks, render_report
 from hflineage.graph import OTHER_FAMILY, LineageGraph
-from hflineage.queries import Window, attribute, family_members
+from hflineage.queries import Window, family_members
 from hflineage.queries.lineage import relation_mix
 from hflineage.queries.periods.weekly import WeeklySeries
 from hflineage.queries.subgraph import SubgraphView, build_subgraph_view
@@ -80,7 +81,7 @@ def _family_intro(graph: LineageGraph, members: np.ndarray, name: str) -> str:
     return (
         f'<p class="muted"><b>{fmt_int(len(members))} models whose first root</b> belongs to '
         f"the curated family <b>{esc(name)}</b>: {fmt_int(len(roots))} roots (e.g. "
-        + ", ".join(esc(graph.ids[r]) for r in top.tolist())
+        + ", ".join(esc(mid) for mid in graph.ids_of(top))
         + f"), {fmt_int(dl)} downloads in 30 days. The report's “models credited” "
         "also counts models of other families that merge one of these roots in."
         + (f" Derivation edges into its models, by relation: {esc(mix)}." if mix else "")
@@ -108,16 +109,16 @@ def render_model_view(
     """
     v = graph.node(model_id)
     members = subtree_members(graph, v)
-    mid = graph.ids[v]
+    mid = graph.id_of(v)
     view = build_subgraph_view(graph, members, mid, cap=cap, collapse=collapse)
     pe = graph.parent_edges(v).tolist()
     parents = ", ".join(
-        f"{esc(graph.relation_of(e).label)} of {esc(graph.ids[int(graph.edge_parent[e])])}"
+        f"{esc(graph.relation_of(e).label)} of {esc(graph.id_of(graph.edge_parent[e]))}"
         for e in pe[:5]
     )
     intro = (
         f'<p class="muted">{esc(mid)} and the {fmt_int(len(members) - 1)} models derived '
-        f"from it; family {esc(graph.family[v])}, developer {esc(graph.org[v])} "
+        f"from it; family {esc(graph.family[v])}, developer {esc(graph.org_of(v))} "
         f"({esc(graph.country[v])})."
         + (f" It is itself a {parents}." if parents else " It is a root.")
         + "</p>"
@@ -157,11 +158,12 @@ def write_site(
     window = window or Window()
     out.mkdir(parents=True, exist_ok=True)
     links = ReportLinks()
-    palette = palette_for(graph, window)  # one for the report and every view
+    asked = SiteAttributions(graph, window)  # one set for the choices below and the report
+    palette = asked.palette()  # one for the report and every view
     result = SiteResult(index=out / "index.html")
 
-    by_dl = attribute(graph, by="family", metric="downloads", window=window).rows
-    by_up = attribute(graph, by="family", metric="uploads", window=window).rows
+    by_dl = asked.get("family", metric="downloads").rows
+    by_up = asked.get("family", metric="uploads").rows
     chosen: list[str] = []
     for rows, n in ((by_dl, families), (by_up, max(1, families // 2))):
         picked = 0
@@ -206,21 +208,22 @@ def write_site(
         )
 
     fam_codes, fam_names = graph.root_family_codes
-    root_rows = attribute(graph, by="root", metric="downloads", window=window, top=roots).rows
+    root_rows = asked.get("root", metric="downloads", top=roots).rows
     root_taken: set[str] = set()
     for r in root_rows:
         v = graph.node(r.key)
+        root_id = graph.id_of(v)
         family = fam_names[int(fam_codes[v])]
         if family in links.families:
-            anchor = urllib.parse.quote(graph.ids[v], safe="/")
+            anchor = urllib.parse.quote(root_id, safe="/")
             links.roots[r.key] = f"{links.families[family]}#{anchor}"
             continue
         t = time.perf_counter()
         (out / "root").mkdir(exist_ok=True)
-        slug = slugify(graph.ids[v], root_taken, max_len=80)
+        slug = slugify(root_id, root_taken, max_len=80)
         page, view = render_model_view(
             graph,
-            graph.ids[v],
+            root_id,
             cap=cap,
             collapse=collapse,
             colour_by=colour_by,
@@ -233,7 +236,7 @@ def write_site(
         path.write_text(page, encoding="utf-8")
         links.roots[r.key] = f"root/{slug}.html"
         result.pages.append(
-            PageInfo(path, graph.ids[v], len(view.where), len(view.nodes), time.perf_counter() - t)
+            PageInfo(path, root_id, len(view.where), len(view.nodes), time.perf_counter() - t)
         )
 
     biggest = result.largest
@@ -259,7 +262,13 @@ def write_site(
     )
     result.index.write_text(
         render_report(
-            graph, window=window, links=links, pages_note=note, weekly=weekly, palette=palette
+            graph,
+            window=window,
+            links=links,
+            pages_note=note,
+            weekly=weekly,
+            palette=palette,
+            attributions=asked,
         ),
         encoding="utf-8",
     )
