@@ -63,11 +63,14 @@ def _models(path: str) -> pl.DataFrame:
             "createdAt",
             "downloads",
             pl.col("tags").list.filter(pl.element().str.starts_with("base_model:")),
-            pl.col("baseModels").struct.field("models").list.eval(pl.element().struct.field("id"))
+            pl.col("baseModels")
+            .struct.field("models")
+            .list.eval(pl.element().struct.field("id"))
             .alias("hub"),
             pl.when(pl.col("cardData").str.contains("base_model", literal=True))
-            .then(pl.col("cardData")).alias("card"),
-        )  # fmt: skip
+            .then(pl.col("cardData"))
+            .alias("card"),
+        )
         .filter(_is_id(pl.col("id")))
         .with_columns(pl.col("id").str.to_lowercase().alias("lid"))
         .collect()
