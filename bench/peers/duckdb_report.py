@@ -70,10 +70,13 @@ FROM (
 )
 """
 
-#: A repeated id (case-insensitive) keeps its first row.
+#: A repeated id (case-insensitive) keeps its first row. Repeats are rare, and grouping
+#: millions of strings is slow: only ids whose 64-bit hash repeats are compared as strings.
 _REPEATS = """
 DELETE FROM models m USING (
-    SELECT lid, min(node) AS first FROM models GROUP BY lid HAVING count(*) > 1
+    SELECT lid, min(node) AS first FROM models
+    WHERE hash(lid) IN (SELECT hash(lid) FROM models GROUP BY 1 HAVING count(*) > 1)
+    GROUP BY lid HAVING count(*) > 1
 ) r
 WHERE m.lid = r.lid AND m.node > r.first
 """
@@ -103,11 +106,11 @@ FROM (SELECT node, src, pos, {_VALID_ID.format(raw="raw")} AS pid
 #: valid declaration from a more trusted source.
 _CARDS = f"""
 INSERT INTO decl
-WITH card_base AS (
+WITH rest AS MATERIALIZED (  -- before any JSON is parsed
+    SELECT node, card FROM models WHERE card IS NOT NULL AND node NOT IN (SELECT c FROM decl)
+), card_base AS (
     SELECT node, json_extract(card, '$.base_model') AS b
-    FROM models
-    WHERE card IS NOT NULL AND node NOT IN (SELECT c FROM decl)
-      AND json_valid(card) AND json_type(card) = 'OBJECT'
+    FROM rest WHERE json_valid(card) AND json_type(card) = 'OBJECT'
 ), card_list AS (
     SELECT node, CASE json_type(b) WHEN 'VARCHAR' THEN [b]
                                    WHEN 'ARRAY' THEN from_json(b, '["JSON"]') END AS items
