@@ -281,9 +281,11 @@ _CREDIT = """
 SELECT key, sum(value), sum(models) FROM (
     SELECT key, sum(dl) AS value, count(*) FILTER (WHERE model) AS models FROM roots GROUP BY key
     UNION ALL
-    SELECT r.key, sum(m.dl * s.w), count(DISTINCT s.node)
-    FROM shares s JOIN models m ON m.node = s.node JOIN roots r ON r.node = s.root
-    GROUP BY r.key
+    SELECT key, sum(value), count(*) FROM (  -- a model counts once under each key
+        SELECT r.key, s.node, sum(m.dl * s.w) AS value
+        FROM shares s JOIN models m ON m.node = s.node JOIN roots r ON r.node = s.root
+        GROUP BY r.key, s.node
+    ) GROUP BY key
 ) GROUP BY key
 """
 

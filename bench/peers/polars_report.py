@@ -345,9 +345,10 @@ def report(path: str, by: str) -> tuple[list[tuple[str, float, int]], float]:
     below = (
         shares.join(models.select("node", "dl"), on="node")
         .join(roots.select(pl.col("node").alias("root"), "key"), on="root")
+        .group_by("key", "node")  # a model counts once under each key
+        .agg((pl.col("dl") * pl.col("w")).sum().alias("value"))
         .group_by("key")
-        .agg((pl.col("dl") * pl.col("w")).sum().alias("value"), pl.col("node").n_unique())
-        .rename({"node": "models"})
+        .agg(pl.col("value").sum(), pl.len().alias("models"))
     )
     credit = (
         pl.concat([own, below.cast({"models": pl.UInt32})])
