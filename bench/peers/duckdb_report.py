@@ -9,8 +9,9 @@ source that names any (``baseModels`` > ``base_model:`` tags > the card's JSON
 ``base_model``), ids repaired and matched case-insensitively, renamed ids through the alias
 table, stubs for parents not in the data, self-references and repeated edges dropped,
 cycles broken by the tool's rule, and credit divided equally among a merge's parents at
-every step. Levels are ordered by a peel of the graph (iterative joins); each level's root
-shares come from its parents' in one join.
+every step. Cycles are found by a topological peel (Kahn's algorithm, one frontier join a
+step); root shares are carried down one path step per join from the roots that have
+children, and the roots without children (most of the Hub) keep their own downloads.
 """
 
 from __future__ import annotations
