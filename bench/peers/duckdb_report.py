@@ -9,8 +9,9 @@ source that names any (``baseModels`` > ``base_model:`` tags > the card's JSON
 ``base_model``), ids repaired and matched case-insensitively, renamed ids through the alias
 table, stubs for parents not in the data, self-references and repeated edges dropped,
 cycles broken by the tool's rule, and credit divided equally among a merge's parents at
-every step. Levels are ordered by a peel of the graph (iterative joins); each level's root
-shares come from its parents' in one join.
+every step. Cycles are found by a topological peel (Kahn's algorithm, one frontier join a
+step); root shares are carried down one path step per join from the roots that have
+children, and the roots without children (most of the Hub) keep their own downloads.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from peerlib import (
     ID_PATTERN,
     TREE_SUFFIX,
     URL_PREFIX,
+    Aliases,
     edges_to_break,
     namespace_developers,
     org_countries,
@@ -34,60 +36,82 @@ from peerlib import (
 )
 
 _SETUP = f"""
-CREATE MACRO norm_id(s) AS CASE
-    WHEN regexp_full_match(s, '{ID_PATTERN}') THEN s
-    ELSE trim(regexp_replace(regexp_replace(regexp_replace(s, '^\\s+|\\s+$', '', 'g'),
-              '{URL_PREFIX}', '', 'i'), '{TREE_SUFFIX}', ''), '/ ')
-END;
 CREATE MACRO is_id(s) AS coalesce(regexp_full_match(s, '{ID_PATTERN}'), false);
+CREATE MACRO repaired(s) AS
+    trim(regexp_replace(regexp_replace(regexp_replace(s, '^\\s+|\\s+$', '', 'g'),
+         '{URL_PREFIX}', '', 'i'), '{TREE_SUFFIX}', ''), '/ ');
 """
 
-#: Only the columns the report needs; base_model tags and cards that mention base_model.
-_READ = """
-CREATE TABLE src AS
-SELECT file_row_number AS rn, norm_id(id) AS id, author,
-       date_trunc('second', CAST(createdAt AS TIMESTAMP)) AS created,
-       greatest(coalesce(downloads, 0), 0)::DOUBLE AS dl,
-       list_filter(tags, lambda t: starts_with(t, 'base_model:')) AS bm_tags,
-       baseModels.models AS hub_models,
-       CASE WHEN contains(cardData, 'base_model') THEN cardData END AS card
-FROM read_parquet($path, file_row_number = true)
-WHERE id IS NOT NULL
-"""
+#: ``ok`` (the id as written is valid) is computed once; the repair runs on the rest only.
+_VALID_ID = "CASE WHEN ok THEN {raw} ELSE repaired({raw}) END"
+_VALID_IF = "(ok OR is_id(repaired({raw})))"
 
-#: Valid ids; a repeated id (case-insensitive) keeps its first row. A model's node number
-#: is its row in the file (rows are never reordered, so "first" keeps its meaning).
-_MODELS = """
+
+#: One scan of the columns the report needs: valid (repaired) ids, the ``base_model:`` tags,
+#: ``baseModels``' ids, and the cards that mention ``base_model``. A model's node number is
+#: its row in the file.
+_READ = f"""
 CREATE TABLE models AS
-SELECT rn AS node, id, lower(id) AS lid, coalesce(author, split_part(id, '/', 1)) AS org,
+SELECT node, id, lower(id) AS lid, coalesce(author, split_part(id, '/', 1)) AS org,
        created, dl, bm_tags, hub_models, card
-FROM src
-WHERE is_id(id) AND rn NOT IN (
-    SELECT rn FROM (SELECT rn, row_number() OVER (PARTITION BY lower(id) ORDER BY rn) AS k
-                    FROM src WHERE is_id(id))
-    WHERE k > 1
+FROM (
+    SELECT node, {_VALID_ID.format(raw="raw")} AS id, author, created, dl, bm_tags,
+           hub_models, card
+    FROM (
+        SELECT file_row_number AS node, id AS raw, is_id(id) AS ok, author,
+               date_trunc('second', CAST(createdAt AS TIMESTAMP)) AS created,
+               greatest(coalesce(downloads, 0), 0)::DOUBLE AS dl,
+               list_filter(tags, lambda t: starts_with(t, 'base_model:')) AS bm_tags,
+               baseModels.models AS hub_models,
+               CASE WHEN contains(cardData, 'base_model') THEN cardData END AS card
+        FROM read_parquet($path, file_row_number = true)
+        WHERE id IS NOT NULL
+    )
+    WHERE {_VALID_IF.format(raw="raw")}
 )
 """
 
-#: Every declared parent: (child, source, position in its list, id as declared).
-_DECLARATIONS = """
+#: A repeated id (case-insensitive) keeps its first row. Repeats are rare, and grouping
+#: millions of strings is slow: only ids whose 64-bit hash repeats are compared as strings.
+_REPEATS = """
+DELETE FROM models m USING (
+    SELECT lid, min(node) AS first FROM models
+    WHERE hash(lid) IN (SELECT hash(lid) FROM models GROUP BY 1 HAVING count(*) > 1)
+    GROUP BY lid HAVING count(*) > 1
+) r
+WHERE m.lid = r.lid AND m.node > r.first
+"""
+
+#: Valid declarations, (child, source, position, id), from baseModels and the tags.
+_DECLARATIONS = f"""
 CREATE TABLE decl AS
 WITH hub AS (
-    SELECT node, 0 AS src, i AS pos, hub_models[i].id AS raw
-    FROM (SELECT node, hub_models, generate_subscripts(hub_models, 1) AS i
-          FROM models WHERE len(hub_models) > 0)
+    SELECT node, 0 AS src, unnest(range(len(hub_models))) AS pos,
+           unnest(hub_models).id AS raw
+    FROM models WHERE len(hub_models) > 0
 ), tag AS (
     SELECT node, 1 AS src,
            CASE WHEN contains(rest, ':') THEN i ELSE 1000000 + i END AS pos,
            CASE WHEN contains(rest, ':') THEN substr(rest, strpos(rest, ':') + 1)
                 ELSE rest END AS raw
-    FROM (SELECT node, i, substr(bm_tags[i], 12) AS rest
-          FROM (SELECT node, bm_tags, generate_subscripts(bm_tags, 1) AS i
-                FROM models WHERE len(bm_tags) > 0))
+    FROM (SELECT node, unnest(range(len(bm_tags))) AS i, substr(unnest(bm_tags), 12) AS rest
+          FROM models WHERE len(bm_tags) > 0)
+)
+SELECT node AS c, src, pos, pid, lower(pid) AS lpid
+FROM (SELECT node, src, pos, {_VALID_ID.format(raw="raw")} AS pid
+      FROM (SELECT *, is_id(raw) AS ok FROM hub UNION ALL SELECT *, is_id(raw) FROM tag)
+      WHERE {_VALID_IF.format(raw="raw")})
+"""
+
+#: The card's JSON ``base_model`` (a string or a list), read only for the models with no
+#: valid declaration from a more trusted source.
+_CARDS = f"""
+INSERT INTO decl
+WITH rest AS MATERIALIZED (  -- before any JSON is parsed
+    SELECT node, card FROM models WHERE card IS NOT NULL AND node NOT IN (SELECT c FROM decl)
 ), card_base AS (
     SELECT node, json_extract(card, '$.base_model') AS b
-    FROM models
-    WHERE card IS NOT NULL AND json_valid(card) AND json_type(card) = 'OBJECT'
+    FROM rest WHERE json_valid(card) AND json_type(card) = 'OBJECT'
 ), card_list AS (
     SELECT node, CASE json_type(b) WHEN 'VARCHAR' THEN [b]
                                    WHEN 'ARRAY' THEN from_json(b, '["JSON"]') END AS items
@@ -97,29 +121,25 @@ WITH hub AS (
     FROM (SELECT node, items, generate_subscripts(items, 1) AS i
           FROM card_list WHERE len(items) > 0)
     WHERE json_type(items[i]) = 'VARCHAR'
-), every AS (
-    SELECT * FROM hub UNION ALL SELECT * FROM tag UNION ALL SELECT * FROM card
 )
 SELECT node AS c, src, pos, pid, lower(pid) AS lpid
-FROM (SELECT *, norm_id(raw) AS pid FROM every WHERE raw IS NOT NULL)
-WHERE is_id(pid)
+FROM (SELECT node, src, pos, {_VALID_ID.format(raw="raw")} AS pid
+      FROM (SELECT *, is_id(raw) AS ok FROM card)
+      WHERE {_VALID_IF.format(raw="raw")})
 """
 
 #: The most trusted source naming any parent, each parent resolved to a model or not.
 _CHOSEN = """
 CREATE TABLE chosen AS
 SELECT d.c, d.src, d.pos, d.pid, d.lpid, m.node AS p
-FROM decl d
-JOIN (SELECT c, min(src) AS best FROM decl GROUP BY c) b ON b.c = d.c AND b.best = d.src
+FROM (SELECT * FROM decl QUALIFY src = min(src) OVER (PARTITION BY c)) d
 LEFT JOIN models m ON m.lid = d.lpid
 """
 
-#: Stub nodes: parents that name no model, numbered after the models.
+#: Stub nodes: parents that name no model, numbered after the file's rows.
 _STUBS = """
 CREATE TABLE stubs AS
-SELECT (SELECT coalesce(max(rn), 0) + 1 FROM src) + row_number() OVER (ORDER BY key) - 1
-           AS node,
-       key, spelling
+SELECT $rows + row_number() OVER (ORDER BY key) - 1 AS node, key, spelling
 FROM (
     SELECT coalesce(r.stub_key, c.lpid) AS key,
            coalesce(max(r.stub_spelling), arg_min(c.pid, (c.c, c.pos))) AS spelling
@@ -141,14 +161,6 @@ SELECT row_number() OVER () AS eid, c, p, src FROM (
 ) WHERE c <> p
 """
 
-#: Every node (models, then stubs) with what the levels need.
-_NODES = """
-CREATE TABLE nodes AS
-SELECT node, id, lid, org, created, dl, false AS stub FROM models
-UNION ALL
-SELECT node, spelling, key, split_part(spelling, '/', 1), NULL, 0, true FROM stubs
-"""
-
 
 def _rows_of(con: duckdb.DuckDBPyConnection) -> object:
     def rows_of(lower_ids: list[str]) -> dict[str, int]:
@@ -161,10 +173,13 @@ def _rows_of(con: duckdb.DuckDBPyConnection) -> object:
 
 
 def _renames(con: duckdb.DuckDBPyConnection) -> None:
-    """The alias table applied to the distinct parent ids that name no model."""
+    """The alias table applied to the distinct parent ids it names that name no model."""
     absent = con.execute(
         "SELECT lpid, arg_min(pid, (c, src, pos)) FROM decl "
-        "WHERE lpid NOT IN (SELECT lid FROM models) GROUP BY lpid"
+        "WHERE regexp_matches(lpid, $named) "
+        "AND lpid NOT IN (SELECT lid FROM models WHERE regexp_matches(lid, $named)) "
+        "GROUP BY lpid",
+        {"named": Aliases.load().pattern()},
     ).fetchall()
     renamed = resolve_renames(dict(absent), _rows_of(con))  # type: ignore[arg-type]
     con.execute(
@@ -178,89 +193,101 @@ def _renames(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _peel(con: duckdb.DuckDBPyConnection) -> None:
-    """Topological levels by iterative joins; cycles broken when the peel stalls.
+    """Kahn's algorithm by frontier joins; the cycle rule where it stalls.
 
-    ``level(node, d)``: nodes without parents are level 0 (also those that lose their last
-    parent to the cycle rule); a node gets level k once every parent has a level below k.
+    ``waiting(c, k)``: children with ``k`` parents not yet ordered; the frontier is the
+    nodes ordered in the last step (first: the parents that have none).
     """
+    con.execute("CREATE TABLE waiting AS SELECT c, count(*) AS k FROM edges GROUP BY c")
     con.execute(
-        "CREATE TABLE level AS SELECT node, 0 AS d FROM nodes "
-        "WHERE node NOT IN (SELECT c FROM edges)"
+        "CREATE TABLE frontier AS SELECT DISTINCT p AS node FROM edges "
+        "WHERE p NOT IN (SELECT c FROM waiting)"
     )
-    con.execute("CREATE TABLE waiting AS SELECT DISTINCT c AS node FROM edges")
-    d = 0
-    while True:
-        d += 1
-        added = con.execute(
-            """
-            INSERT INTO level
-            SELECT w.node, CASE WHEN count(e.c) = 0 THEN 0 ELSE $d END
-            FROM waiting w LEFT JOIN edges e ON e.c = w.node
-            LEFT JOIN level l ON l.node = e.p
-            GROUP BY w.node HAVING count(l.node) = count(e.c)
-            """,
-            {"d": d},
-        ).fetchone()
-        if added and added[0]:
-            con.execute("DELETE FROM waiting WHERE node IN (SELECT node FROM level)")
-            continue
-        if not con.execute("SELECT count(*) FROM waiting").fetchone()[0]:  # type: ignore[index]
-            return
-        stuck = con.execute(
-            """
-            SELECT e.eid, e.c, e.p, e.src, n.created, k.lid, n.lid
-            FROM edges e JOIN waiting a ON a.node = e.c JOIN waiting b ON b.node = e.p
-            JOIN nodes k ON k.node = e.c JOIN nodes n ON n.node = e.p
-            """
-        ).fetchall()
-        broken = edges_to_break(stuck)
-        con.execute("DELETE FROM edges WHERE eid IN (SELECT unnest($ids))", {"ids": broken})
-        d -= 1  # the stalled level is tried again
+    while con.execute("SELECT count(*) FROM waiting").fetchone()[0]:  # type: ignore[index]
+        if con.execute("SELECT count(*) FROM frontier").fetchone()[0]:  # type: ignore[index]
+            hits = "SELECT e.c, count(*) AS hit FROM edges e JOIN frontier f ON f.node = e.p"
+        else:  # stalled: the cycle rule on the edges among the nodes left
+            stuck = con.execute(
+                """
+                SELECT e.eid, e.c, e.p, e.src, n.created, k.lid, coalesce(n.lid, s.key)
+                FROM edges e JOIN waiting a ON a.c = e.c JOIN waiting b ON b.c = e.p
+                JOIN models k ON k.node = e.c
+                LEFT JOIN models n ON n.node = e.p LEFT JOIN stubs s ON s.node = e.p
+                """
+            ).fetchall()
+            con.execute(
+                "CREATE OR REPLACE TABLE broken AS SELECT * FROM edges "
+                "WHERE eid IN (SELECT unnest($ids))",
+                {"ids": edges_to_break(stuck)},
+            )
+            con.execute("DELETE FROM edges WHERE eid IN (SELECT eid FROM broken)")
+            hits = "SELECT c, count(*) AS hit FROM broken"
+        con.execute(
+            "CREATE OR REPLACE TABLE waiting AS "
+            f"SELECT w.c, w.k - coalesce(h.hit, 0) AS k FROM waiting w LEFT JOIN ({hits} "
+            "GROUP BY ALL) h ON h.c = w.c"
+        )
+        con.execute("CREATE OR REPLACE TABLE frontier AS SELECT c AS node FROM waiting WHERE k = 0")
+        con.execute("DELETE FROM waiting WHERE k = 0")
 
 
 def _root_shares(con: duckdb.DuckDBPyConnection) -> None:
-    """``shares(node, root, w)``: each root's share of a node's credit, level by level."""
+    """``shares(node, root, w)`` for every node with parents: each root's share of its
+    credit, one path step per join from the roots that have children."""
     con.execute(
-        "CREATE TABLE shares AS SELECT node, node AS root, 1.0::DOUBLE AS w FROM level WHERE d = 0"
+        "CREATE TABLE step AS SELECT c, p, 1.0 / count(*) OVER (PARTITION BY c) AS f FROM edges"
     )
-    con.execute("CREATE TABLE n_parents AS SELECT c, count(*) AS k FROM edges GROUP BY c")
-    top = con.execute("SELECT max(d) FROM level").fetchone()[0] or 0  # type: ignore[index]
-    for d in range(1, top + 1):
+    con.execute(
+        "CREATE TABLE paths AS SELECT DISTINCT p AS node, p AS root, 1.0::DOUBLE AS w "
+        "FROM edges WHERE p NOT IN (SELECT c FROM edges)"
+    )
+    con.execute("CREATE TABLE shares (node BIGINT, root BIGINT, w DOUBLE)")
+    while con.execute("SELECT count(*) FROM paths").fetchone()[0]:  # type: ignore[index]
         con.execute(
-            """
-            INSERT INTO shares
-            SELECT e.c, s.root, sum(s.w / k.k)
-            FROM level l JOIN edges e ON e.c = l.node JOIN n_parents k ON k.c = e.c
-            JOIN shares s ON s.node = e.p
-            WHERE l.d = $d GROUP BY e.c, s.root
-            """,
-            {"d": d},
+            "CREATE OR REPLACE TABLE paths AS SELECT s.c AS node, t.root, sum(t.w * s.f) AS w "
+            "FROM step s JOIN paths t ON t.node = s.p GROUP BY ALL"
         )
+        con.execute("INSERT INTO shares SELECT * FROM paths")
 
 
-def _keys(con: duckdb.DuckDBPyConnection, by: str) -> None:
-    """``key(node, key)``: the level's key of every node (applied to roots)."""
+def _roots(con: duckdb.DuckDBPyConnection, by: str) -> None:
+    """``roots(node, key, dl, model)``: every node without parents, with the level's key."""
     if by == "root":
-        con.execute("CREATE TABLE key AS SELECT node, id AS key FROM nodes")
-        return
-    if by == "org":
-        con.execute("CREATE TABLE key AS SELECT node, org AS key FROM nodes")
+        model_key, stub_key = "id", "spelling"
+    else:
+        model_key, stub_key = "org", "split_part(spelling, '/', 1)"
+    con.execute(
+        f"""
+        CREATE TABLE roots AS
+        SELECT node, {model_key} AS key, dl, true AS model FROM models
+        WHERE node NOT IN (SELECT c FROM edges)
+        UNION ALL
+        SELECT node, {stub_key}, 0, false FROM stubs
+        """
+    )
+    if by in ("root", "org"):
         return
     table = org_countries() if by == "country" else namespace_developers()
     con.execute("CREATE TABLE curated (lorg VARCHAR, value VARCHAR)")
     con.executemany("INSERT INTO curated VALUES (?, ?)", list(table.items()))
-    fallback = "'unknown'" if by == "country" else "n.org"
+    fallback = "'unknown'" if by == "country" else "r.key"
     con.execute(
-        f"CREATE TABLE key AS SELECT n.node, coalesce(c.value, {fallback}) AS key "
-        "FROM nodes n LEFT JOIN curated c ON c.lorg = lower(n.org)"
+        f"CREATE OR REPLACE TABLE roots AS SELECT r.node, coalesce(c.value, {fallback}) AS key, "
+        "r.dl, r.model FROM roots r LEFT JOIN curated c ON c.lorg = lower(r.key)"
     )
 
 
+#: A root's own downloads (and itself, unless a stub), and its shares of the nodes below.
 _CREDIT = """
-SELECT k.key, sum(n.dl * s.w), count(DISTINCT s.node)
-FROM shares s JOIN nodes n ON n.node = s.node JOIN key k ON k.node = s.root
-WHERE NOT n.stub
-GROUP BY k.key
+SELECT key, sum(value), sum(models) FROM (
+    SELECT key, sum(dl) AS value, count(*) FILTER (WHERE model) AS models FROM roots GROUP BY key
+    UNION ALL
+    SELECT key, sum(value), count(*) FROM (  -- a model counts once under each key
+        SELECT r.key, s.node, sum(m.dl * s.w) AS value
+        FROM shares s JOIN models m ON m.node = s.node JOIN roots r ON r.node = s.root
+        GROUP BY r.key, s.node
+    ) GROUP BY key
+) GROUP BY key
 """
 
 
@@ -269,17 +296,18 @@ def report(path: str, by: str) -> tuple[list[tuple[str, float, int]], float]:
     con = duckdb.connect()
     con.execute(_SETUP)
     con.execute(_READ, {"path": path})
-    for sql in (_MODELS, _DECLARATIONS, _CHOSEN):
+    for sql in (_REPEATS, _DECLARATIONS, _CARDS, _CHOSEN):
         con.execute(sql)
     _renames(con)
-    for sql in (_STUBS, _EDGES, _NODES):
-        con.execute(sql)
+    rows = con.execute("SELECT num_rows FROM parquet_file_metadata($p)", {"p": path}).fetchone()
+    con.execute(_STUBS, {"rows": rows[0]})  # type: ignore[index]
+    con.execute(_EDGES)
     _peel(con)
     _root_shares(con)
-    _keys(con, by)
-    rows = con.execute(_CREDIT).fetchall()
+    _roots(con, by)
+    credit = con.execute(_CREDIT).fetchall()
     total = con.execute("SELECT sum(dl) FROM models").fetchone()[0] or 0.0  # type: ignore[index]
-    return [(str(k), float(v), int(m)) for k, v, m in rows], float(total)
+    return [(str(k), float(v), int(m)) for k, v, m in credit], float(total)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import re
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -67,12 +68,26 @@ class Aliases:
                 ids[old.lower()] = new
         return cls(ids, orgs)
 
+    def named_ids(self) -> set[str]:
+        """Lower-case ids the table names, old or current (``names`` without the orgs)."""
+        return set(self.ids) | {v.lower() for v in self.ids.values()}
+
+    def named_orgs(self) -> set[str]:
+        """Lower-case orgs the table names, old or current."""
+        return set(self.orgs) | {v.lower() for v in self.orgs.values()}
+
+    def pattern(self) -> str:
+        """A regex (RE2 and Rust alike) matching the lower-case ids ``names`` accepts."""
+        ids = "|".join(re.escape(i) for i in sorted(self.named_ids()))
+        orgs = "|".join(re.escape(o) for o in sorted(self.named_orgs()))
+        return f"^(?:{ids})$|^(?:{orgs})/"
+
     def names(self, lower_id: str) -> bool:
         """The table names this id, as an old or a current one."""
-        if lower_id in self.ids or lower_id in {v.lower() for v in self.ids.values()}:
+        if lower_id in self.named_ids():
             return True
         org, sep, _ = lower_id.partition("/")
-        return bool(sep) and (org in self.orgs or org in {v.lower() for v in self.orgs.values()})
+        return bool(sep) and org in self.named_orgs()
 
     def current(self, model_id: str) -> str | None:
         new = self.ids.get(model_id.lower())

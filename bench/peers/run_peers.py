@@ -11,10 +11,11 @@ For each size (a synthetic hub-stats parquet from ``bench/synth_hub.py``, cached
 * **tool warm**: the same command on a cache the run primed once (the graph mapped in);
 * **duckdb**, **polars**: ``bench/peers/*_report.py`` on the same file.
 
-Wall time and each process's own peak RSS (``wait4``) are kept; the table gives medians
-(the machine is shared, so single runs are noisy) with the range, and tool/peer ratios
-(above 1: the tool is faster). The first round's answers are compared row by row with
-``check.py``; a disagreement stops the run.
+Wall time, each process's own CPU time (user + system) and peak RSS (``wait4``), and the
+1-minute load average just before it started are kept; the table gives medians (the
+machine is shared, so single runs are noisy) with the wall range, and tool/peer ratios of
+wall and of CPU time (above 1: the tool is faster). The first round's answers are
+compared row by row with ``check.py``; a disagreement stops the run.
 """
 
 from __future__ import annotations
@@ -39,9 +40,15 @@ PEERS = ("duckdb", "polars")
 RUNS = ("tool cold", "tool warm", *PEERS)
 
 
-def _command(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Run a command: (wall seconds, its own peak RSS in MB, stdout)."""
+#: One run: wall seconds, peak RSS in MB, CPU seconds (user + system), load average before.
+Run = tuple[float, float, float, float]
+WALL, MB, CPU, LOAD = range(4)
+
+
+def _command(cmd: list[str], env: dict[str, str]) -> tuple[Run, str]:
+    """Run a command: (its run, stdout)."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        load = os.getloadavg()[0]
         t = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, env={**os.environ, **env})
         _, status, usage = os.wait4(proc.pid, 0)
@@ -50,7 +57,8 @@ def _command(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
         err.seek(0)
         if os.waitstatus_to_exitcode(status) != 0:
             raise SystemExit(f"{' '.join(cmd[:3])} failed: {err.read().strip()[-500:]}")
-        return secs, usage.ru_maxrss / 1024, out.read()
+        cpu = usage.ru_utime + usage.ru_stime
+        return (secs, usage.ru_maxrss / 1024, cpu, load), out.read()
 
 
 def _dataset(data: Path, n: int) -> Path:
@@ -73,9 +81,9 @@ def _commands(path: Path, by: str, warm_cache: str) -> dict[str, tuple[list[str]
     return out
 
 
-def measure(path: Path, by: str, rounds: int) -> dict[str, list[tuple[float, float]]]:
-    """(seconds, peak MB) of every run of every command, in interleaved rounds."""
-    times: dict[str, list[tuple[float, float]]] = {name: [] for name in RUNS}
+def measure(path: Path, by: str, rounds: int) -> dict[str, list[Run]]:
+    """Every run of every command, in interleaved rounds."""
+    times: dict[str, list[Run]] = {name: [] for name in RUNS}
     with tempfile.TemporaryDirectory(prefix="hfl-warm-") as warm:
         cmds = _commands(path, by, warm)
         _command(*cmds["tool warm"])  # primes the warm cache
@@ -87,24 +95,28 @@ def measure(path: Path, by: str, rounds: int) -> dict[str, list[tuple[float, flo
                 with tempfile.TemporaryDirectory(prefix="hfl-cold-") as cold:
                     if name == "tool cold":
                         env = {"HF_LINEAGE_GRAPH_CACHE": cold}
-                    secs, peak, stdout = _command(cmd, env)
-                times[name].append((secs, peak))
+                    run, stdout = _command(cmd, env)
+                times[name].append(run)
                 answers[name] = json.loads(stdout)
             if r == 0:
                 for peer in PEERS:
                     diffs = differences(answers["tool cold"], answers[peer])
                     if diffs:
                         raise SystemExit(f"{peer} disagrees at {path.name} --by {by}: {diffs[:3]}")
-            done = ", ".join(f"{k} {times[k][-1][0]:.2f}s" for k in RUNS)
+            done = ", ".join(
+                f"{k} {times[k][-1][WALL]:.2f}s (cpu {times[k][-1][CPU]:.2f}s, "
+                f"load {times[k][-1][LOAD]:.1f})"
+                for k in RUNS
+            )
             print(f"  {path.name} --by {by} round {r + 1}: {done}", file=sys.stderr)
     return times
 
 
-def _median(runs: list[tuple[float, float]], at: int) -> float:
+def _median(runs: list[Run], at: int) -> float:
     return statistics.median(x[at] for x in runs)
 
 
-def _markdown(results: list[tuple[int, str, dict[str, list[tuple[float, float]]]]]) -> str:
+def _markdown(results: list[tuple[int, str, dict[str, list[Run]]]]) -> str:
     head = (
         "| models | --by | tool cold | tool warm | duckdb | polars "
         "| duckdb / tool cold | polars / tool cold | duckdb / tool warm | polars / tool warm |"
@@ -112,14 +124,19 @@ def _markdown(results: list[tuple[int, str, dict[str, list[tuple[float, float]]]
     lines = [head, "|" + "---|" * 10]
     for n, by, t in results:
 
-        def cell(name: str, t: dict[str, list[tuple[float, float]]] = t) -> str:
-            lo, hi = min(x[0] for x in t[name]), max(x[0] for x in t[name])
-            return f"{_median(t[name], 0):.2f} s ({lo:.2f}-{hi:.2f}), {_median(t[name], 1):,.0f} MB"
+        def cell(name: str, t: dict[str, list[Run]] = t) -> str:
+            lo, hi = min(x[WALL] for x in t[name]), max(x[WALL] for x in t[name])
+            return (
+                f"{_median(t[name], WALL):.2f} s ({lo:.2f}-{hi:.2f}), "
+                f"cpu {_median(t[name], CPU):.2f} s, {_median(t[name], MB):,.0f} MB, "
+                f"load {_median(t[name], LOAD):.1f}"
+            )
 
-        def ratio(peer: str, tool: str, t: dict[str, list[tuple[float, float]]] = t) -> str:
-            secs = _median(t[peer], 0) / _median(t[tool], 0)
-            mem = _median(t[peer], 1) / _median(t[tool], 1)
-            return f"{secs:.2f}x time, {mem:.2f}x memory"
+        def ratio(peer: str, tool: str, t: dict[str, list[Run]] = t) -> str:
+            secs = _median(t[peer], WALL) / _median(t[tool], WALL)
+            cpu = _median(t[peer], CPU) / _median(t[tool], CPU)
+            mem = _median(t[peer], MB) / _median(t[tool], MB)
+            return f"{secs:.2f}x wall, {cpu:.2f}x cpu, {mem:.2f}x memory"
 
         lines.append(
             f"| {n:,} | {by} | "
@@ -134,18 +151,19 @@ def _markdown(results: list[tuple[int, str, dict[str, list[tuple[float, float]]]
 NOTES = """\
 Each peer is what a data engineer would write in an afternoon for the same report, reading
 the parquet directly and the tool's curated CSV tables (orgs, developers, aliases) as data:
-`bench/peers/duckdb_report.py` (DuckDB SQL: a scan of the needed columns, declarations
+`bench/peers/duckdb_report.py` (DuckDB SQL: one scan of the needed columns, declarations
 unnested, the trust order, id repair, renames and stubs as joins, a topological peel by
-iterative joins with the cycle rule in Python where it stalls, root shares level by level)
-and `bench/peers/polars_report.py` (Polars: lazy scan, the same as joins, root shares one
-path step per join). Both follow the tool's rules at the levels timed here (root, org,
+Kahn's algorithm in frontier joins with the cycle rule in Python where it stalls, root
+shares one path step per join) and `bench/peers/polars_report.py` (Polars: one lazy scan,
+the same as DataFrame joins). Both follow the tool's rules at the levels timed here (root, org,
 developer, country; 30-day downloads, lineage view, split merges) and their answers are
 checked equal to the tool's, row by row (`bench/peers/check.py`: keys, values and shares to
 1e-9 relative, model counts exact), in the first round of every row below and in
-`tests/test_peers.py`. Ratios are peer time (or memory) over the tool's: above 1, the tool
-is faster (or smaller). *Tool cold* is the first report on a snapshot (empty graph cache:
-`HF_LINEAGE_GRAPH_CACHE` set to a fresh folder); *tool warm* a later one (the graph mapped
-in from the cache). Every run is a whole process, started the same way for all.
+`tests/test_peers.py`. Ratios are peer wall time, CPU time (user + system, all threads) or
+peak memory over the tool's: above 1, the tool is faster (or smaller). *Tool cold* is the
+first report on a snapshot (empty graph cache: `HF_LINEAGE_GRAPH_CACHE` set to a fresh
+folder); *tool warm* a later one (the graph mapped in from the cache). Every run is a
+whole process, started the same way for all.
 """
 
 
