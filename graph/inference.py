@@ -26,14 +26,17 @@ Declared metadata always wins: inference only runs for models without a declared
 the builder prefers every declared source over ``inferred``. Name matching is conservative:
 only ids already known (models in the data and parents declared by other models) can be
 inferred parents of a name match, compared by :func:`~hflineage.graph.hub_names.name_key`.
-Measured precision, recall and calibration: ``docs/inference.md``.
+The finetune rules (``namespace_extension``, ``base_name_in_repo``) are attribution-grade: their
+edges are stated below the default threshold whatever their calibration says
+(:data:`ATTRIBUTION_GRADE_CEILING`). Measured precision, recall and calibration:
+``docs/inference.md``.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
@@ -65,6 +68,8 @@ from hflineage.loaders.records import SOURCES, LoadReport
 from hflineage.loaders.table import ModelTable, take_rows
 
 __all__ = [
+    "ATTRIBUTION_GRADE_CEILING",
+    "ATTRIBUTION_GRADE_RULES",
     "DEFAULT_MIN_CONFIDENCE",
     "RULES",
     "InferenceContext",
@@ -82,6 +87,12 @@ __all__ = [
 DEFAULT_MIN_CONFIDENCE = 0.8
 #: A name shared by more known models than this ("model", "test") is no evidence at all.
 MAX_CANDIDATES = 50
+#: Rules that guess a finetune's parent from a name alone. They find the family far more
+#: often than the exact parent (a tune of a tune keeps the root's name), so they are
+#: attribution-grade: whatever their held-out precision, an edge of theirs is stated just
+#: below the default threshold and is used only when asked for (``--min-confidence``).
+ATTRIBUTION_GRADE_RULES = frozenset({"namespace_extension", "base_name_in_repo"})
+ATTRIBUTION_GRADE_CEILING = round(DEFAULT_MIN_CONFIDENCE - 0.01, 2)
 
 _INFERRED = SOURCES.index("inferred")
 _DECLARED = tuple(s for s in SOURCES if s != "inferred")
@@ -257,6 +268,14 @@ class InferenceContext:
         return name_keys(self.table.model_id)
 
     @cached_property
+    def keys_by_org(self) -> dict[str, list[str]]:
+        """Lower-case namespace -> the name keys of the table's models in it."""
+        out: dict[str, list[str]] = defaultdict(list)
+        for mid, key in zip(self.ids, self.row_keys, strict=True):
+            out[_org(mid).lower()].append(key)
+        return dict(out)
+
+    @cached_property
     def _downloads(self) -> list[int]:
         """30-day downloads by row, as Python ints (read per candidate, many times)."""
         out: list[int] = np.asarray(self.table.downloads, dtype=np.int64).tolist()
@@ -374,7 +393,9 @@ class InferenceContext:
           times, and twice as often as the next);
         - ``downloads``: the one declared at least as often as any other and downloaded ten
           times as much (plus 1,000);
-        - ``ambiguous``: otherwise the most declared, then downloaded, one.
+        - ``ambiguous``: otherwise the most declared, then downloaded, of two comparable
+          candidates; ``ambiguous-many`` when three or more are left (one pick among several
+          same-named tunes is right less often than a pick between two).
         """
         cl = child.lower()
         born = self.created(child)
@@ -412,7 +433,8 @@ class InferenceContext:
             return Choice(ranked[0], "authority", f"most declared as a parent {note}")
         if td1 >= td2 and dl1 >= 10 * dl2 + _DOWNLOADS_LEAD:
             return Choice(ranked[0], "downloads", f"by far the most downloaded {note}")
-        return Choice(ranked[0], "ambiguous", f"ambiguous {note}")
+        bucket = "ambiguous" if len(pool) == 2 else "ambiguous-many"
+        return Choice(ranked[0], bucket, f"ambiguous {note}")
 
     def canonical(self, model_id: str) -> str:
         """The known spelling of an id a file or card names; a legacy id without a namespace
@@ -594,7 +616,10 @@ _CHOICE_PRIOR = {
     "authority": 0.88,
     "downloads": 0.70,
     "ambiguous": 0.60,
+    "ambiguous-many": 0.45,
 }
+#: The choice buckets of several comparable candidates.
+_AMBIGUOUS = frozenset({"ambiguous", "ambiguous-many"})
 _ALIAS_PENALTY = 0.03
 _CLASH_PRIOR = 0.50
 
@@ -749,8 +774,9 @@ def rule_namespace_extension(ctx: InferenceContext) -> Iterator[Proposal]:
     ``gpt2-large`` never derives from ``gpt2``. On the real sample this names the exact parent
     less often than a sibling or an earlier pipeline stage, so priors stay below the default
     threshold: bucket ``chat-tune`` (``-Instruct``/``-it``/``-chat``) 0.75, ``version-bump``
-    (``-v2``, ``-1.1``) 0.40, ``extension`` 0.60; ``child-is-a-base`` 0.30 when others declare
-    the child as a parent at least three times and more often than ``X``.
+    (``-v2``, ``-r1``, ``-step2000``) 0.40, ``numbered`` (a bare ``-2``, ``-1.1``: as often a
+    second upload under a taken name, 0.20), ``extension`` 0.60; ``child-is-a-base`` 0.30 when
+    others declare the child as a parent at least three times and more often than ``X``.
     """
     if ctx.exhaustive:
         rows, known = _all_targets(ctx), list(ctx.known)
@@ -819,7 +845,9 @@ def _extension_proposal(ctx: InferenceContext, row: int, pid: str, rest: str) ->
     mid = ctx.ids[row]
     td_child, td_parent = ctx.authority(mid)[0], ctx.authority(pid)[0]
     if _VERSION_BUMP.match(rest):
-        bucket, conf = "version-bump", 0.40
+        # ``X-v2`` names a next version; a bare ``X-2`` is as often a second upload under a
+        # name already taken (``checkpoint-500-2``, ``my_model-2``) as a continuation of ``X``.
+        bucket, conf = ("numbered", 0.20) if rest[0].isdigit() else ("version-bump", 0.40)
     elif _CHAT_TUNE.match(rest):
         bucket, conf = "chat-tune", 0.75
     else:
@@ -872,7 +900,7 @@ def rule_mirror(ctx: InferenceContext) -> Iterator[Proposal]:
         # shares its name mostly with unrelated models made the same way (``demo``,
         # ``X-finetuned-sst2``): the two are different evidence.
         of_user = not ctx.is_curated(choice.model_id)
-        if choice.bucket == "ambiguous":
+        if choice.bucket in _AMBIGUOUS:
             bucket, conf = "ambiguous", 0.40
         elif is_reuploader(mid):
             bucket, conf = ("by-reuploader-user", 0.70) if of_user else ("by-reuploader", 0.90)
@@ -925,7 +953,13 @@ def rule_base_name_in_repo(ctx: InferenceContext) -> Iterator[Proposal]:
     the exact base, 0.70), ``clear`` (the name starts with the base name, 0.60), ``inside``
     (the base name later in the name, as merges and series do: 0.40), ``ambiguous`` (several
     same-named bases, 0.25), ``two-bases`` (a second, different base name also matches, 0.30),
-    ``arch-clash`` (0.30).
+    ``arch-clash`` (0.30), and two kinds of name whose exact parent is seldom the base:
+    ``quant-of-tune`` (a quantised name, ``QuantFactory/Qwen3-0.6B-finetuned-GGUF``, whose
+    unquantised name is no known model: a quant of someone's tune named after the base, 0.10)
+    and ``series`` (a name that starts with the base name in a namespace with other models
+    named on it, ``Nexesenex/Llama_3.2_1b_Syneridol_0.2``: entries of a series built on the
+    author's own tunes, 0.20). A user's adapter named on a base (``omar/X-lora``) is no base
+    for other namespaces' names built the same way (``eve/X-lora-2`` matches ``X``).
     """
     vocab: dict[str, list[str]] = {}
     for mid in ctx.declared_or_curated:
@@ -941,8 +975,10 @@ def rule_base_name_in_repo(ctx: InferenceContext) -> Iterator[Proposal]:
     if ctx.exhaustive:
         longest_name = max(max_tokens.values(), default=0)
         max_tokens = dict.fromkeys(max_tokens, longest_name)
+    users_adapters = _users_adapter_names(ctx, vocab)
     for row in _targets_with_token(ctx, max_tokens):
         toks = ctx.row_keys[row].split("-")
+        org = _org(ctx.ids[row]).lower()
         spans: list[tuple[int, int, str]] = []
         for i, t in enumerate(toks):
             longest = max_tokens.get(t)
@@ -950,7 +986,7 @@ def rule_base_name_in_repo(ctx: InferenceContext) -> Iterator[Proposal]:
                 continue
             for j in range(i + 1, min(len(toks), i + longest) + 1):
                 text = "-".join(toks[i:j])
-                if text in vocab:
+                if text in vocab and org in users_adapters.get(text, (org,)):
                     spans.append((i, j, text))
         if not spans:
             continue
@@ -964,21 +1000,9 @@ def rule_base_name_in_repo(ctx: InferenceContext) -> Iterator[Proposal]:
         if choice is None:
             continue
         override, extra = _param_note(ctx, mid, choice.model_id)
-        if override == "arch-clash":
-            bucket, conf = "arch-clash", 0.30
-        elif others:
-            bucket, conf = "two-bases", 0.30
+        if others and override != "arch-clash":
             extra += f"; also names {sorted(others)[0]!r}"
-        elif choice.bucket == "ambiguous":
-            bucket, conf = "ambiguous", 0.25
-        elif override == "same-params":
-            bucket, conf = "same-params", 0.65
-        elif _ADAPTER_WORD.intersection(toks[:i0] + toks[j0:]):
-            bucket, conf = "adapter-name", 0.70
-        elif i0 == 0:
-            bucket, conf = "clear", 0.60
-        else:
-            bucket, conf = "inside", 0.40
+        bucket, conf = _base_name_bucket(ctx, row, (i0, j0, text), choice, override, others)
         yield Proposal(
             row,
             choice.model_id,
@@ -988,6 +1012,67 @@ def rule_base_name_in_repo(ctx: InferenceContext) -> Iterator[Proposal]:
             f"repo name contains {text!r} ({choice.note}){extra}",
             bucket,
         )
+
+
+def _base_name_bucket(
+    ctx: InferenceContext,
+    row: int,
+    span: tuple[int, int, str],
+    choice: Choice,
+    override: str | None,
+    others: set[str],
+) -> tuple[str, float]:
+    """Evidence bucket and prior of a :func:`rule_base_name_in_repo` match (see there)."""
+    i0, j0, text = span
+    toks = ctx.row_keys[row].split("-")
+    if override == "arch-clash":
+        return "arch-clash", 0.30
+    if others:
+        return "two-bases", 0.30
+    if choice.bucket in _AMBIGUOUS:
+        return "ambiguous", 0.25
+    if override == "same-params":
+        return "same-params", 0.65
+    if split_quant_suffix(_name(ctx.ids[row]))[2]:
+        return "quant-of-tune", 0.10
+    if _ADAPTER_WORD.intersection(toks[:i0] + toks[j0:]):
+        return "adapter-name", 0.70
+    if i0 > 0:
+        return "inside", 0.40
+    if _in_series(ctx, row, text, choice.model_id):
+        return "series", 0.20
+    return "clear", 0.60
+
+
+def _users_adapter_names(
+    ctx: InferenceContext, vocab: Mapping[str, list[str]]
+) -> dict[str, set[str]]:
+    """Vocabulary names of users' adapters built on another vocabulary name
+    (``omar/Llama-3.1-8B-Instruct-lora``), with the namespaces that carry them.
+
+    Others name their own adapters of the base the same way (``eve/...-Instruct-lora-2``):
+    outside those namespaces such a name points at the base inside it, not at the adapter,
+    which is no base for other models.
+    """
+    out: dict[str, set[str]] = {}
+    for key, ids in vocab.items():
+        toks = key.split("-")
+        if not _ADAPTER_WORD.intersection(toks) or any(map(ctx.is_curated, ids)):
+            continue
+        if any("-".join(toks[:j]) in vocab for j in range(1, len(toks))):
+            out[key] = {_org(mid).lower() for mid in ids}
+    return out
+
+
+def _in_series(ctx: InferenceContext, row: int, base_key: str, parent: str) -> bool:
+    """True when the namespace of ``row`` has another model (not ``parent``) whose name key
+    contains ``base_key`` between ``-``: the author builds a series on that base."""
+    own, pk = ctx.row_keys[row], name_key(_name(parent))
+    pattern = f"-{base_key}-"
+    return any(
+        key not in (own, pk) and pattern in f"-{key}-"
+        for key in ctx.keys_by_org.get(_org(ctx.ids[row]).lower(), ())
+    )
 
 
 def _all_targets(ctx: InferenceContext) -> list[int]:
@@ -1236,7 +1321,10 @@ def infer_lineage(
     for child in sorted(per_child):
         for p in _combine(per_child[child]):
             chosen.append(p)
-            calibrated.append(round(table_of.confidence(p.rule, p.bucket, p.confidence), 4))
+            conf = table_of.confidence(p.rule, p.bucket, p.confidence)
+            if p.rule in ATTRIBUTION_GRADE_RULES:
+                conf = min(conf, ATTRIBUTION_GRADE_CEILING)
+            calibrated.append(round(conf, 4))
     result = InferredDeclarations.from_proposals(chosen, ctx.ids, counts)
     result.confidence = np.array(calibrated, dtype=np.float64)
     return result

@@ -550,6 +550,114 @@ def test_base_name_in_repo_buckets_by_where_the_name_sits(tmp_path: Path) -> Non
     assert got["z/MT1-Gen2-Qwen2.5-7B-Instruct"][1:] == (rule, "inside")
 
 
+def test_base_name_in_repo_sets_apart_quants_of_tunes_and_series(tmp_path: Path) -> None:
+    got = _buckets(
+        tmp_path,
+        [
+            _root("meta-llama/Llama-3.2-1B", downloads=900),
+            *_declared_by("meta-llama/Llama-3.2-1B", 4, "fan"),
+            # a quant of someone's tune that is not in the data: the base is its grandparent
+            _root("QuantFactory/Llama-3.2-1B-finetuned-GGUF"),
+            # a series: the author has other models built on the same base
+            _root("Nexesenex/Llama_3.2_1b_Dolto_0.1"),
+            _root("Nexesenex/Llama_3.2_1b_Syneridol_0.2"),
+            # the same shape of name from an author with nothing else on that base
+            _root("solo/Llama_3.2_1b_Syneridol_0.2"),
+        ],
+    )
+    rule, base = "base_name_in_repo", "meta-llama/Llama-3.2-1B"
+    assert got["QuantFactory/Llama-3.2-1B-finetuned-GGUF"] == (base, rule, "quant-of-tune")
+    assert got["Nexesenex/Llama_3.2_1b_Syneridol_0.2"] == (base, rule, "series")
+    assert got["Nexesenex/Llama_3.2_1b_Dolto_0.1"] == (base, rule, "series")
+    assert got["solo/Llama_3.2_1b_Syneridol_0.2"] == (base, rule, "clear")
+
+
+def test_a_users_adapter_name_is_not_the_base_of_names_built_like_it(tmp_path: Path) -> None:
+    got = _buckets(
+        tmp_path,
+        [
+            _root("meta-llama/Llama-3.1-8B-Instruct", downloads=900),
+            *_declared_by("meta-llama/Llama-3.1-8B-Instruct", 4, "fan"),
+            _root("omar/Llama-3.1-8B-Instruct-lora", downloads=50),
+            *_declared_by("omar/Llama-3.1-8B-Instruct-lora", 3, "ofan"),
+            # another user's second adapter is trained on the base, not on omar's adapter
+            _root("eve/Llama-3.1-8B-Instruct-lora-2"),
+            # a user's tune of the base, declared as a parent: names built on it still match it
+            _root("kai/Llama-3.1-8B-Instruct-medical", downloads=50),
+            *_declared_by("kai/Llama-3.1-8B-Instruct-medical", 3, "kfan"),
+            _root("ann/Llama-3.1-8B-Instruct-medical-qlora"),
+        ],
+    )
+    assert got["eve/Llama-3.1-8B-Instruct-lora-2"] == (
+        "meta-llama/Llama-3.1-8B-Instruct",
+        "base_name_in_repo",
+        "adapter-name",
+    )
+    assert got["ann/Llama-3.1-8B-Instruct-medical-qlora"][0] == "kai/Llama-3.1-8B-Instruct-medical"
+
+
+def test_two_comparable_candidates_are_told_from_several(tmp_path: Path) -> None:
+    got = _buckets(
+        tmp_path,
+        [
+            _root("alice/Foo-7B-sft"),
+            _root("bob/Foo-7B-sft"),
+            api_model("q/Foo-7B-sft-GGUF", relation=None),
+            _root("alice/Bar-7B-sft"),
+            _root("bob/Bar-7B-sft"),
+            _root("carol/Bar-7B-sft"),
+            api_model("q/Bar-7B-sft-GGUF", relation=None),
+        ],
+    )
+    assert got["q/Foo-7B-sft-GGUF"][1:] == ("repo_suffix", "ambiguous")
+    assert got["q/Bar-7B-sft-GGUF"][1:] == ("repo_suffix", "ambiguous-many")
+
+
+def test_a_bare_number_is_not_a_version_bump(tmp_path: Path) -> None:
+    got = _buckets(
+        tmp_path,
+        [
+            _root("acme/Widget-7B"),
+            api_model("acme/Widget-7B-v2", relation=None),
+            api_model("acme/Widget-7B-2", relation=None),
+            _root("acme/checkpoint-500"),
+            api_model("acme/checkpoint-500-3", relation=None),
+        ],
+    )
+    assert got["acme/Widget-7B-v2"] == ("acme/Widget-7B", "namespace_extension", "version-bump")
+    assert got["acme/Widget-7B-2"] == ("acme/Widget-7B", "namespace_extension", "numbered")
+    assert got["acme/checkpoint-500-3"][2] == "numbered"
+
+
+def test_name_guesses_of_finetunes_stay_below_the_default_threshold(tmp_path: Path) -> None:
+    from hflineage.graph.calibration import BucketFit, Calibration
+    from hflineage.graph.inference import ATTRIBUTION_GRADE_CEILING
+
+    path = write_jsonl(
+        tmp_path / "s.jsonl",
+        [
+            _root("Qwen/Qwen2.5-7B-Instruct", downloads=900),
+            *_declared_by("Qwen/Qwen2.5-7B-Instruct", 4, "fan"),
+            _root("x/Qwen2.5-7B-Instruct-math-qlora"),
+            api_model("bartowski/Qwen2.5-7B-Instruct-GGUF", relation=None),
+        ],
+    )
+    table, _ = load_snapshot(path)
+    generous = Calibration(
+        {
+            (rule, bucket): BucketFit(rule, bucket, 100, 95, 0.95)
+            for rule, bucket in [("base_name_in_repo", "adapter-name"), ("repo_suffix", "unique")]
+        }
+    )
+    got = {
+        str(e.rule): e.confidence
+        for e in infer_lineage(table, calibration=generous).rows()
+        if e.rule in ("base_name_in_repo", "repo_suffix")
+    }
+    assert ATTRIBUTION_GRADE_CEILING < DEFAULT_MIN_CONFIDENCE
+    assert got == {"base_name_in_repo": ATTRIBUTION_GRADE_CEILING, "repo_suffix": 0.95}
+
+
 def test_calibration_fit_caps_each_data_set() -> None:
     from hflineage.graph.calibration import CORPUS_CAP, fit_calibration
 
