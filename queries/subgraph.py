@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hflineage.graph import LineageGraph, Relation
+from hflineage.graph._csr import csr_positions
 
 __all__ = ["DrawnNode", "SubgraphView", "ViewStats", "build_subgraph_view"]
 
@@ -90,11 +91,8 @@ def _view_edges(
     and passes over every edge of the Hub were most of a view's time.
     """
     ptr, order = graph._parents_csr  # edges grouped by child, in declared parent order
-    starts = ptr[members]
-    counts = ptr[members + 1] - starts
-    # The members' slices of ``order`` one after the other: each slot's place in ``order``.
-    slice_start = np.repeat(starts - (np.cumsum(counts) - counts), counts)
-    edges = order[slice_start + np.arange(len(slice_start))]
+    positions, counts = csr_positions(ptr, members)
+    edges = order[positions]
     child_at = np.repeat(np.arange(len(members)), counts)  # the child's place in members
     inside = inset[graph.edge_parent[edges]]
     edges, child_at = edges[inside], child_at[inside]
