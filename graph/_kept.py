@@ -3,8 +3,8 @@
 Contract:
 
 - :class:`KeptIndexes` is the ``GraphIndexes`` of a graph mapped from a cache entry. Every
-  node's id fingerprint, org, developer, country and root family (``(codes, names)``) and
-  the root sets of each merge policy that an earlier command kept in
+  node's id fingerprint, org, developer, country, root family and family (``(codes,
+  names)``) and the root sets of each merge policy that an earlier command kept in
   ``<entry>/derived/<field>/`` are read when the graph first asks for them (arrays
   memory-mapped, names as a list), so a command pays only for what it uses. A kept folder
   that does not fit the graph (an unreadable file, a wrong length or type) is removed and
@@ -36,7 +36,13 @@ __all__ = ["DERIVED", "KeptIndexes", "mapped", "write_kept"]
 #: The folder of an entry holding the kept indexes.
 DERIVED = "derived"
 #: ``GraphIndexes`` fields holding (codes of every node, names) that an entry keeps.
-_CODES = ("org_codes", "developer_codes", "country_codes", "root_family_codes")
+_CODES = (
+    "org_codes",
+    "developer_codes",
+    "country_codes",
+    "root_family_codes",
+    "family_codes",
+)
 _ROOT_SET_ARRAYS = ("of_node", "combo_ptr", "combo_roots", "combo_weights")
 _POLICIES: tuple[MergePolicy, ...] = ("split", "full", "first")
 T = TypeVar("T")
@@ -111,6 +117,7 @@ class KeptIndexes(GraphIndexes):
     developer_codes = _ReadWhenAsked(_read_codes)
     country_codes = _ReadWhenAsked(_read_codes)
     root_family_codes = _ReadWhenAsked(_read_codes)
+    family_codes = _ReadWhenAsked(_read_codes)
 
     def in_memory(self, name: str) -> bool:
         """Whether ``name`` was read or set (asking for a kept index would read it)."""

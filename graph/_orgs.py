@@ -13,9 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from hflineage._exports import lazy_module
 from hflineage.loaders._arrow import chunks_of, lower_chunk, take_rows
+
+pc = lazy_module("pyarrow.compute")
 
 __all__ = ["OrgKeys", "lower_authors", "org_keys"]
 

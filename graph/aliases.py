@@ -25,9 +25,11 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from hflineage._exports import lazy_module
 from hflineage.loaders.table import id_fingerprints, take_rows
+
+pc = lazy_module("pyarrow.compute")
 
 __all__ = ["AliasTable", "Resolution", "alias_hits", "default_aliases", "resolve_absent"]
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from hflineage._exports import lazy_module
 from hflineage.graph._order import KahnOrder, cycle_breaking_edges
 from hflineage.graph.aliases import Resolution, alias_hits, default_aliases, resolve_absent
 from hflineage.graph.lineage import GraphIndexes, LineageGraph
@@ -27,6 +27,8 @@ from hflineage.loaders._fingerprints import id_fingerprints
 from hflineage.loaders._sorting import stable_argsort
 from hflineage.loaders.records import SOURCES, LoadReport
 from hflineage.loaders.table import IdKeys, ModelTable
+
+pc = lazy_module("pyarrow.compute")
 
 __all__ = ["BrokenEdge", "ValidationReport", "build_lineage_graph"]
 

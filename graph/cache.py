@@ -42,15 +42,17 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 
+from hflineage._exports import lazy_module
 from hflineage.graph._kept import DERIVED, KeptIndexes, mapped, write_kept
 from hflineage.graph.lineage import GraphIndexes, LineageGraph
 from hflineage.loaders._arrow import chunks_of, plain_strings
 from hflineage.loaders.authors import author_kinds_path
 from hflineage.loaders.home import default_home, is_uri, user_cache_dir
 from hflineage.loaders.renames import aliases_path
+
+pc = lazy_module("pyarrow.compute")
 
 __all__ = ["KEEP", "GraphCache", "cache_dir_from_env"]
 

@@ -23,7 +23,10 @@ from __future__ import annotations
 import re
 
 import pyarrow as pa
-import pyarrow.compute as pc
+
+from hflineage._exports import lazy_module
+
+pc = lazy_module("pyarrow.compute")
 
 __all__ = [
     "ANY_SUFFIX",

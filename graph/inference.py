@@ -42,8 +42,8 @@ from functools import cached_property
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from hflineage._exports import lazy_module
 from hflineage.graph.build import build_lineage_graph
 from hflineage.graph.calibration import Calibration, default_calibration
 from hflineage.graph.hub_names import (
@@ -66,6 +66,8 @@ from hflineage.loaders.evidence import ModelEvidence
 from hflineage.loaders.ids import InvalidId, normalise_id
 from hflineage.loaders.records import SOURCES, LoadReport
 from hflineage.loaders.table import ModelTable, take_rows
+
+pc = lazy_module("pyarrow.compute")
 
 __all__ = [
     "ATTRIBUTION_GRADE_CEILING",

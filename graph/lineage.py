@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from hflineage._exports import lazy_module
 from hflineage.errors import ModelNotFound, QueryError
 from hflineage.graph._csr import csr_of, csr_positions, pointers
 from hflineage.graph._order import KahnOrder
@@ -30,6 +30,11 @@ from hflineage.graph.taxonomy import (
 from hflineage.loaders._arrow import chunks_of, take_rows
 from hflineage.loaders._fingerprints import column_fingerprints, id_fingerprint
 from hflineage.loaders.records import SOURCES
+
+pc = lazy_module("pyarrow.compute")
+
+#: Up to this many ids are read one by one (a few microseconds each) rather than taken.
+_FEW_IDS = 256
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -224,6 +229,10 @@ class LineageGraph:
         if self.indexes.id_list is not None:
             ids = self.indexes.id_list
             return [ids[i] for i in idx.tolist()]
+        if len(idx) <= _FEW_IDS:
+            # One at a time: Arrow's take imports pyarrow.compute (about 70 ms), more than
+            # a one-model command spends reading the few ids it shows.
+            return [self.id_of(i) for i in idx.tolist()]
         return [str(x) for x in take_rows(self.model_id, idx).to_pylist()]
 
     @property

@@ -17,9 +17,11 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from hflineage._exports import lazy_module
 from hflineage.loaders._sorting import stable_argsort
+
+pc = lazy_module("pyarrow.compute")
 
 __all__ = [
     "chunks_of",

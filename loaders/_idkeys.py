@@ -19,10 +19,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from hflineage._exports import lazy_module
 from hflineage.loaders._arrow import lower_chunks, one_array, take_rows
 from hflineage.loaders._fingerprints import column_fingerprints, maybe_in
+
+pc = lazy_module("pyarrow.compute")
 
 __all__ = ["IdKeys"]
 

@@ -28,15 +28,17 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from hflineage._exports import lazy_module
 from hflineage.errors import InputError
 from hflineage.loaders.cards import read_front_matter
 from hflineage.loaders.hub.repo_files import load_repo_evidence, sidecar_of
 from hflineage.loaders.ids import InvalidId, normalise_id
 from hflineage.loaders.jsonl import _open
 from hflineage.loaders.snapshot import snapshot_format
+
+pc = lazy_module("pyarrow.compute")
 
 __all__ = [
     "ARCHITECTURES",

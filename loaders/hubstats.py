@@ -15,14 +15,16 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from hflineage._exports import lazy_module
 from hflineage.errors import HubUnavailable, InputError
 from hflineage.loaders.hubstats_schema import HUB_STATS_COLUMNS
 from hflineage.loaders.ids import HUB_ID, URL_PREFIX
 from hflineage.loaders.parse import card_declarations
 from hflineage.loaders.records import SOURCES, LoadReport
 from hflineage.loaders.table import ModelTable, stable_argsort
+
+pc = lazy_module("pyarrow.compute")
 
 __all__ = ["HUB_STATS_COLUMNS", "HUB_STATS_REPO", "ReadPlan", "fetch_hub_stats", "load_hub_stats"]
 

@@ -29,17 +29,19 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
+from hflineage._exports import lazy_module
 from hflineage.errors import InputError
 from hflineage.loaders.home import default_home, is_uri
 from hflineage.loaders.ids import InvalidId, normalise_id
 from hflineage.loaders.records import LoadReport
 from hflineage.loaders.snapshot import load_snapshots, snapshot_format
 from hflineage.loaders.table import ModelTable
+
+pc = lazy_module("pyarrow.compute")
 
 __all__ = [
     "COUNT_COLUMNS",

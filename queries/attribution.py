@@ -17,8 +17,8 @@ from typing import Any, TypedDict, overload
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from hflineage._exports import lazy_module
 from hflineage.errors import QueryError
 from hflineage.graph import LineageGraph, MergePolicy
 from hflineage.graph.taxonomy import UNCURATED_DEVELOPER_RULE, UNKNOWN_COUNTRY
@@ -35,6 +35,8 @@ from hflineage.queries.choices import (
 from hflineage.queries.concentration import gini, hhi
 from hflineage.queries.gaps import WHY_UNKNOWN, level_gaps, metric_gaps, window_gaps
 from hflineage.queries.window import Window
+
+pc = lazy_module("pyarrow.compute")
 
 __all__ = [
     "LEVELS",

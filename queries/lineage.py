@@ -64,10 +64,8 @@ def relation_mix(graph: LineageGraph, nodes: np.ndarray | None = None) -> dict[s
         mask = np.zeros(graph.n, dtype=bool)
         mask[nodes] = True
         rel = rel[mask[graph.edge_child]]
-    return {
-        Relation(int(r)).label: int(c)
-        for r, c in zip(*np.unique(rel, return_counts=True), strict=True)
-    }
+    counts = np.bincount(rel)  # relations are a few small codes
+    return {Relation(r).label: c for r, c in enumerate(counts.tolist()) if c}
 
 
 @dataclass
@@ -187,7 +185,7 @@ def family_summary(graph: LineageGraph, family: str, top: int = 10) -> FamilySum
     """Members, roots, depth, relation mix and top models of a family (``first`` policy)."""
     members = family_members(graph, family)
     dl = graph.downloads[members]
-    top_idx = members[np.argsort(-dl, kind="stable")[:top]]
+    top_idx = members[_largest_first(dl, top)]
     org_codes, org_names = graph.org_codes
     codes, names = graph.family_codes
     name = names[int(codes[members[0]])] if len(members) else family
@@ -210,9 +208,12 @@ def _largest_roots(
 ) -> list[tuple[str, int, int]]:
     """The ``top`` roots with the most members (first roots ``first_root``, with their
     ``downloads``): (root id, descendants, downloads incl. the root), most descendants
-    first, then by id. Ids are looked up only for the roots that can make the cut."""
-    roots, at, counts = np.unique(first_root, return_inverse=True, return_counts=True)
-    root_downloads = np.bincount(at, weights=downloads, minlength=len(roots))
+    first, then by id. Ids are looked up only for the roots that can make the cut.
+    Roots are node numbers, so members are counted by position (no sort)."""
+    members_by_node = np.bincount(first_root)
+    roots = np.flatnonzero(members_by_node)
+    counts = members_by_node[roots]
+    root_downloads = np.bincount(first_root, weights=downloads)[roots]
     keep = np.arange(len(roots))
     if len(roots) > top > 0:  # every root tied with the top-th count, so ties sort by id
         keep = np.flatnonzero(counts >= np.partition(counts, len(counts) - top)[-top])
@@ -228,10 +229,34 @@ def _largest_roots(
     return sorted(rows, key=lambda row: (-row[1], row[0]))[:top]
 
 
+def _largest_first(values: np.ndarray, top: int) -> np.ndarray:
+    """Positions of the ``top`` largest ``values``, largest first, equal values in order of
+    position: ``np.argsort(-values, kind="stable")[:top]``, sorting only the values that
+    reach the ``top``-th largest."""
+    if top <= 0:
+        return np.empty(0, dtype=np.int64)
+    if len(values) > top:
+        cand = np.flatnonzero(values >= np.partition(values, len(values) - top)[-top])
+    else:
+        cand = np.arange(len(values))
+    out: np.ndarray = cand[np.argsort(-values[cand], kind="stable")[:top]]
+    return out
+
+
 def _most_common(codes: np.ndarray, names: list[str], top: int) -> list[tuple[str, int]]:
     """The ``top`` most frequent codes' names and counts; equal counts in order of first
-    appearance in ``codes`` (as ``collections.Counter.most_common``)."""
-    uniq, first, counts = np.unique(codes, return_index=True, return_counts=True)
-    order = np.lexsort((first, -counts))[:top]
-    pairs = zip(uniq[order].tolist(), counts[order].tolist(), strict=True)
+    appearance in ``codes`` (as ``collections.Counter.most_common``). Codes index
+    ``names``, so they are counted by position; only the codes that reach the ``top``-th
+    count are ordered."""
+    if top <= 0:
+        return []
+    counts = np.bincount(codes, minlength=len(names))
+    present = np.flatnonzero(counts)
+    shown = present[_largest_first(counts[present], top)]
+    if len(shown):  # every code tied with the last one shown competes on first appearance
+        present = present[counts[present] >= counts[shown[-1]]]
+    first = np.full(len(counts), len(codes), dtype=np.int64)
+    np.minimum.at(first, codes, np.arange(len(codes)))
+    order = present[np.lexsort((first[present], -counts[present]))[:top]]
+    pairs = zip(order.tolist(), counts[order].tolist(), strict=True)
     return [(names[code], count) for code, count in pairs]

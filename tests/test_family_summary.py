@@ -17,7 +17,8 @@ MakeGraph = Callable[..., LineageGraph]
 
 
 def _oracle(graph: LineageGraph, family: str, top: int) -> dict[str, Any]:
-    """Roots and uploader orgs worked out member by member with Python counters."""
+    """Roots, uploader orgs, top models and relations worked out member by member with
+    Python counters and sorts."""
     members = family_members(graph, family).tolist()
     first_root = graph.root_sets("first").of_node
     per_root: Counter[int] = Counter()
@@ -30,7 +31,19 @@ def _oracle(graph: LineageGraph, family: str, top: int) -> dict[str, Any]:
         key=lambda row: (-row[1], row[0]),
     )
     orgs = Counter(graph.org_of(m) for m in members)
-    return {"roots": roots[:top], "uploader_orgs": orgs.most_common(top)}
+    by_downloads = sorted(members, key=lambda m: -int(graph.downloads[m]))  # stable
+    member_set = set(members)
+    relations = Counter(
+        graph.relation_of(e).label
+        for e in range(graph.n_edges)
+        if int(graph.edge_child[e]) in member_set
+    )
+    return {
+        "roots": roots[:top],
+        "uploader_orgs": orgs.most_common(top),
+        "top_models": [(graph.id_of(m), int(graph.downloads[m])) for m in by_downloads[:top]],
+        "relations": dict(relations),
+    }
 
 
 def test_roots_and_uploader_orgs_of_a_hand_built_family(make_graph: MakeGraph) -> None:
@@ -70,3 +83,5 @@ def test_family_summary_equals_the_per_member_oracle(corpus_graph: LineageGraph,
         want = _oracle(corpus_graph, family, top)
         assert got.roots == want["roots"], family
         assert got.uploader_orgs == want["uploader_orgs"], family
+        assert got.top_models == want["top_models"], family
+        assert got.relations == want["relations"], family

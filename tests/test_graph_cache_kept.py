@@ -22,6 +22,7 @@ KEPT = {
     "developer_codes",
     "country_codes",
     "root_family_codes",
+    "family_codes",
     "root_sets_split",
     "root_sets_full",
     "root_sets_first",

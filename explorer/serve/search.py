@@ -21,9 +21,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from hflineage._exports import lazy_module
 from hflineage.graph import LineageGraph
+
+pc = lazy_module("pyarrow.compute")
 
 __all__ = ["MAX_LIMIT", "MAX_OFFSET", "MAX_QUERY", "SearchIndex", "SearchPage"]
 

@@ -22,14 +22,16 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
 
+from hflineage._exports import lazy_module
 from hflineage.errors import HubUnavailable
 from hflineage.loaders.authors import author_kinds_path, read_author_kinds, write_author_kinds
 from hflineage.loaders.ids import InvalidId, normalise_id
 from hflineage.loaders.table import ModelTable
+
+pc = lazy_module("pyarrow.compute")
 
 __all__ = ["AuthorCrawl", "author_kind", "authors_by_weight", "crawl_author_kinds"]
 

@@ -38,8 +38,8 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from hflineage._exports import lazy_module
 from hflineage.errors import InputError, QueryError, ReadOnlyError
 from hflineage.queries.cypher.dialect import check_name_case, null_safe_order, to_embedded
 from hflineage.queries.cypher.library import (
@@ -56,6 +56,8 @@ from hflineage.queries.cypher.tables import (
     SCHEMA_VERSION,
     GraphTables,
 )
+
+pc = lazy_module("pyarrow.compute")
 
 __all__ = [
     "DEFAULT_ENGINE",

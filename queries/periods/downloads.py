@@ -30,8 +30,8 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from hflineage._exports import lazy_module
 from hflineage.errors import QueryError
 from hflineage.graph import PLACEHOLDER_CREATED_AT, LineageGraph
 from hflineage.loaders.store import parse_day
@@ -47,6 +47,8 @@ from hflineage.queries.periods.history import (
     rows_of,
 )
 from hflineage.queries.window import Window
+
+pc = lazy_module("pyarrow.compute")
 
 __all__ = [
     "PERIOD_STATUSES",

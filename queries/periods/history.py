@@ -14,10 +14,12 @@ from typing import Protocol
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from hflineage._exports import lazy_module
 from hflineage.graph import LineageGraph
 from hflineage.loaders.table import IdKeys, take_rows
+
+pc = lazy_module("pyarrow.compute")
 
 __all__ = [
     "GraphFigures",
