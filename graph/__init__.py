@@ -5,13 +5,13 @@ from typing import TYPE_CHECKING
 from hflineage._exports import lazy_exports
 
 if TYPE_CHECKING:
-    from hflineage.graph.build import (
+    from hflineage.graph.build import build_lineage_graph
+    from hflineage.graph.lineage import (
         PLACEHOLDER_CREATED_AT,
-        BrokenEdge,
-        ValidationReport,
-        build_lineage_graph,
+        LineageGraph,
+        MergePolicy,
+        RootSets,
     )
-    from hflineage.graph.lineage import LineageGraph, MergePolicy, RootSets
     from hflineage.graph.relation import Relation
     from hflineage.graph.taxonomy import (
         INTERNATIONAL,
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
         Taxonomy,
         default_taxonomy,
     )
+    from hflineage.graph.validation import BrokenEdge, ValidationReport
 
 __all__ = [
     "INTERNATIONAL",
@@ -41,14 +42,10 @@ __all__ = [
 __getattr__ = lazy_exports(
     __name__,
     {
-        "build": (
-            "PLACEHOLDER_CREATED_AT",
-            "BrokenEdge",
-            "ValidationReport",
-            "build_lineage_graph",
-        ),
-        "lineage": ("LineageGraph", "MergePolicy", "RootSets"),
+        "build": ("build_lineage_graph",),
+        "lineage": ("PLACEHOLDER_CREATED_AT", "LineageGraph", "MergePolicy", "RootSets"),
         "relation": ("Relation",),
+        "validation": ("BrokenEdge", "ValidationReport"),
         "taxonomy": (
             "INTERNATIONAL",
             "OTHER_FAMILY",

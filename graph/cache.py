@@ -17,11 +17,13 @@ readers never see half an entry; the least recently used entries beyond :data:`K
 removed.
 
 What later commands work out from a mapped graph and would otherwise work out again every
-time (every node's org, developer, country and root family, the root sets of a merge
-policy) is kept too, in ``derived/<name>/`` of the same entry, so it goes with the graph:
-when a command that found its graph here ends, the indexes it worked out that the entry
-lacks are written there (each folder renamed into place), and the next command maps them
-in. The curated tables they come from are part of the key.
+time (every node's id fingerprint, org, developer, country and family, the root sets of a
+merge policy) is kept too, in ``derived/<name>/`` of the same entry, so it goes with the
+graph: when a command that found or stored its graph here ends, the indexes it worked out
+that the entry lacks are written there (each folder renamed into place), and the next
+command maps them in. The first command's build works out the id fingerprints on the way,
+so a later one-model command finds them kept. The curated tables they come from are part
+of the key.
 """
 
 from __future__ import annotations
@@ -180,6 +182,8 @@ class GraphCache:
                 return graph
         graph = build()
         self.last = "storing"
+        # Runs after the store: the interpreter joins the storing thread before exit hooks.
+        self._keep_derived_at_exit(entry, graph)
         done = f"rebuilt (unreadable cache entry removed: {why})" if why else "stored"
         if background:
             self._pending = threading.Thread(
@@ -196,8 +200,9 @@ class GraphCache:
         self._keeper = weakref.finalize(graph, _keep_derived, entry, graph.indexes)
 
     def keep_derived(self) -> list[str]:
-        """Keep now what was worked out from the last graph found here (see the module
-        docstring); returns the names of the indexes written."""
+        """Keep now what was worked out from the last graph found or stored here (see the
+        module docstring); returns the names of the indexes written (none while a store
+        started in the background has not finished)."""
         written: list[str] | None = self._keeper() if self._keeper is not None else None
         return written or []
 

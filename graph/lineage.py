@@ -39,9 +39,19 @@ _FEW_IDS = 256
 if TYPE_CHECKING:
     import networkx as nx
 
-    from hflineage.graph.build import ValidationReport
+    from hflineage.graph.validation import ValidationReport
 
-__all__ = ["GraphIndexes", "LineageGraph", "MergePolicy", "RootSets", "csr_positions"]
+__all__ = [
+    "PLACEHOLDER_CREATED_AT",
+    "GraphIndexes",
+    "LineageGraph",
+    "MergePolicy",
+    "RootSets",
+    "csr_positions",
+]
+
+#: ``createdAt`` the Hub gives repos older than its creation-date records.
+PLACEHOLDER_CREATED_AT = np.datetime64("2022-03-02T23:29:04", "s")
 
 MergePolicy = Literal["split", "full", "first"]
 #: (code of every node, names): how the graph keeps a per-node label such as its country.

@@ -4,7 +4,11 @@ countries, root families, root sets), and a later command answers the same from 
 from __future__ import annotations
 
 import gc
+import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -61,14 +65,24 @@ def _cached(snapshot: Path, cache: GraphCache) -> LineageGraph:
     return cache.get_or_build([snapshot], _never)
 
 
+def _kept_names(cache_dir: Path) -> set[str]:
+    """The kept indexes of the one entry in ``cache_dir``."""
+    (entry,) = [d for d in cache_dir.iterdir() if d.is_dir() and not d.name.startswith(".")]
+    derived = entry / "derived"
+    return {d.name for d in derived.iterdir()} if derived.is_dir() else set()
+
+
 def test_worked_out_indexes_are_kept_and_answer_the_same(
     snapshot: Path, built: LineageGraph, tmp_path: Path
 ) -> None:
     cache = GraphCache(tmp_path / "c")
     g = _cached(snapshot, cache)
+    from_build = _kept_names(tmp_path / "c")
+    assert "id_hashes" in from_build  # worked out by the build, kept when it was dropped
     expected = _answers(built)
     assert _answers(g) == expected
-    assert set(cache.keep_derived()) == KEPT
+    assert set(cache.keep_derived()) == KEPT - from_build
+    assert _kept_names(tmp_path / "c") == KEPT
     assert cache.keep_derived() == []  # kept once
 
     again = cache.get_or_build([snapshot], _never)
@@ -87,8 +101,7 @@ def test_a_dropped_graph_keeps_what_was_worked_out(snapshot: Path, tmp_path: Pat
     attribute(g, by="org")
     del g
     gc.collect()
-    entry = cache.root / str(cache.key([snapshot]))
-    assert {d.name for d in (entry / "derived").iterdir()} == {"org_codes", "root_sets_split"}
+    assert _kept_names(cache.root) == {"id_hashes", "org_codes", "root_sets_split"}
 
 
 @pytest.mark.parametrize("damage", ["float-codes", "wrong-length", "garbage-names"])
@@ -135,3 +148,37 @@ def test_one_node_is_answered_without_reading_whole_graph_indexes(
     assert alone == from_codes
     fresh = [(built.org_of(v), built.country_of(v), built.developer_of(v)) for v in nodes]
     assert from_codes == fresh
+
+
+_PROBE = """
+import json, sys
+from hflineage.explorer.cli.entry import run
+sys.argv = ["hf-lineage", *json.loads(sys.argv[1])]
+try:
+    run()
+except SystemExit as stop:
+    assert not stop.code, stop.code
+heavy = ["pyarrow.compute", "pyarrow.parquet", "hflineage.graph.build"]
+print(json.dumps([m for m in heavy if m in sys.modules]), file=sys.stderr)
+"""
+
+
+def test_one_model_commands_on_a_cached_graph_import_no_loader_nor_kernels(
+    snapshot: Path, tmp_path: Path
+) -> None:
+    """``lineage`` and ``family`` answered from a cached graph import neither the loaders,
+    the builder, nor ``pyarrow.compute`` (about 50 ms of such a command, kernels unused)."""
+    env = {**os.environ, "HF_LINEAGE_GRAPH_CACHE": str(tmp_path / "graphs")}
+    snap = ["--snapshot", str(snapshot)]
+    for first in (["report", *snap, "--by", "family"], ["report", *snap, "--by", "org"]):
+        subprocess.run([sys.executable, "-m", "hflineage", *first], env=env, check=True)
+    for command in (["lineage", *snap, "Qwen/Qwen2.5-7B"], ["family", *snap, "Qwen"]):
+        done = subprocess.run(
+            [sys.executable, "-c", _PROBE, json.dumps(command)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert "Qwen" in done.stdout
+        assert json.loads(done.stderr.strip().splitlines()[-1]) == [], command
