@@ -101,7 +101,7 @@ def name_keys(model_ids: pa.Array | pa.ChunkedArray) -> list[str]:
 
 
 #: Name prefixes of format converters: the rest of the name is the converted model's.
-CONVERTER_PREFIXES = ("faster-", "ct2-", "ctranslate2-")
+CONVERTER_PREFIXES = ("faster-", "ct2-", "ctranslate2-", "ct2fast-", "coreml-")
 _CONVERTER_PREFIX = re.compile(rf"^(?:{'|'.join(CONVERTER_PREFIXES)})", re.IGNORECASE)
 #: An id whose name starts with a converter prefix (for vectorised pre-filters).
 CONVERTER_ID = re.compile(rf"/(?:{'|'.join(CONVERTER_PREFIXES)})", re.IGNORECASE)
@@ -191,6 +191,7 @@ _WEAK = [
     r"g\d{2,3}", r"gs\d{2,3}", r"i1",
     r"qat", r"inc", r"pv", r"\d{1,2}x\d{1,2}",  # QAT; Intel Neural Compressor; AQLM codebooks
     r"hf", r"web", r"q",  # packaging: transformers layout, transformers.js, fastembed
+    r"kv", r"hybrid",  # AMD Quark: FP8 weights with an FP8 KV cache; ONNX for NPU + GPU
 ]  # fmt: skip
 #: A quantisation/format suffix at the end of a name (``-GGUF``, ``-AWQ``, ``-4bit``).
 STRONG_SUFFIX = re.compile(rf"[-_.](?:{'|'.join(_STRONG)})$", re.IGNORECASE)

@@ -934,8 +934,10 @@ def rule_mirror(ctx: InferenceContext) -> Iterator[Proposal]:
     never becomes the base of the original, and two quantisers' copies are siblings.
     Buckets: ``by-reuploader`` (the child's namespace is a known re-uploader, prior 0.90),
     ``stranger`` (0.60), each with ``-user`` when the original is not a curated developer's
-    (0.70, 0.10: a user's name is shared mostly by unrelated models), ``stranger-chat`` (a
-    stranger's ``X-Instruct``/``-chat``/``-it``: often their own tune of ``X``, 0.45),
+    (0.70, 0.10: a user's name is shared mostly by unrelated models; a re-uploader's copy of a
+    user's model whose name no other namespace shares is ``by-reuploader-user-unique``, 0.85),
+    ``stranger-chat`` (a stranger's ``X-Instruct``/``-chat``/``-it``: often their own tune of
+    ``X``, 0.45),
     ``stranger-derived-name`` (the name is built on another well-known base's name, as
     independent tunes are named: 0.30), ``ambiguous`` (several comparable originals, 0.40),
     ``arch-clash`` (0.30).
@@ -970,17 +972,23 @@ def _reuploader_targets(ctx: InferenceContext) -> list[int]:
     return out
 
 
+def _same_named_elsewhere(ctx: InferenceContext, row: int) -> list[str]:
+    """Known ids with the same name key as ``row``'s, in other namespaces that are no
+    re-uploader's."""
+    key, org = ctx.row_keys[row], _org(ctx.ids[row]).lower()
+    return [
+        c
+        for c in ctx.by_key.get(key, ())
+        if _org(c).lower() != org and not is_reuploader(c) and name_key(_name(c)) == key
+    ]
+
+
 def _reuploader_copy(ctx: InferenceContext, row: int) -> Proposal | None:
     """A re-uploader's same-named copy of a model few others build on (see :func:`rule_mirror`)."""
     mid = ctx.ids[row]
     if not is_reuploader(mid) or quant_bases(_name(mid)):
         return None  # a quantised name is rule_repo_suffix's: X-GGUF copies no other X-GGUF
-    key, org = ctx.row_keys[row], _org(mid).lower()
-    cands = [
-        c
-        for c in ctx.by_key.get(key, ())
-        if _org(c).lower() != org and not is_reuploader(c) and name_key(_name(c)) == key
-    ]
+    cands = _same_named_elsewhere(ctx, row)
     if len(cands) != 1 or not (ctx.authority(cands[0])[0] > 0 or ctx.is_curated(cands[0])):
         return None
     choice = ctx.pick(cands, mid)
@@ -1018,8 +1026,16 @@ def _mirrors_of_well_known(
         of_user = not ctx.is_curated(choice.model_id)
         if choice.bucket in _AMBIGUOUS:
             bucket, conf = "ambiguous", 0.40
+        elif is_reuploader(mid) and not of_user:
+            bucket, conf = "by-reuploader", 0.90
         elif is_reuploader(mid):
-            bucket, conf = ("by-reuploader-user", 0.70) if of_user else ("by-reuploader", 0.90)
+            # A user's name that no other namespace shares (``deepset/roberta-base-squad2``
+            # copied by ``Xenova``) is copied; a generic one (``X-finetuned-xsum``) is shared by
+            # unrelated users' models that are not well known, any of which may be the source.
+            alone = _same_named_elsewhere(ctx, row) == [choice.model_id]
+            bucket, conf = (
+                ("by-reuploader-user-unique", 0.85) if alone else ("by-reuploader-user", 0.70)
+            )
         elif of_user:
             bucket, conf = "stranger-user", 0.10
         elif _CHAT_TAIL.search(ctx.row_keys[row]):

@@ -73,6 +73,13 @@ def _root(model_id: str, **kw: Any) -> dict[str, Any]:
         ("Qwen2.5-7B-Instruct-int4-inc", "Qwen2.5-7B-Instruct", True),
         ("Phi-3.5-mini-instruct-onnx-web", "Phi-3.5-mini-instruct", True),
         ("bge-small-en-v1.5-onnx-Q", "bge-small-en-v1.5", True),
+        # AMD Quark: FP8 weights and KV cache; ONNX for NPU + GPU
+        ("Llama-3.1-8B-Instruct-FP8-KV", "Llama-3.1-8B-Instruct", True),
+        (
+            "Llama-3.2-1B-Instruct-awq-g128-int4-asym-fp16-onnx-hybrid",
+            "Llama-3.2-1B-Instruct",
+            True,
+        ),
     ],
 )
 def test_split_quant_suffix_strips_tool_suffixes(name: str, base: str, strong: bool) -> None:
@@ -87,6 +94,7 @@ def test_split_quant_suffix_strips_tool_suffixes(name: str, base: str, strong: b
         "gemma-2-9b-it", "Llama-3-8B", "model-dynamic", "GGUF", "phi-4-mixed", "v2-i1",
         # packaging words count only next to a quantisation suffix
         "Llama-2-7b-chat-hf", "model-q", "demo-web", "gemma-3-1b-it-qat", "bert-inc", "x-1x16",
+        "roberta-kv", "model-hybrid",
     ],
 )  # fmt: skip
 def test_split_quant_suffix_leaves_other_names_alone(name: str) -> None:
@@ -721,6 +729,54 @@ def test_org_name_ids_spell_the_original(tmp_path: Path) -> None:
     assert got["RichardErkhov/acme_-_Unseen-Model-7B-gguf"][::2] == (
         "acme/Unseen-Model-7B",
         "org_name_id",
+    )
+
+
+def test_more_converter_prefixes(tmp_path: Path) -> None:
+    got = _infer(
+        tmp_path,
+        [
+            _root("intfloat/e5-small-v2"),
+            _root("stable-diffusion-v1-5/stable-diffusion-v1-5"),
+            api_model("michaelfeil/ct2fast-e5-small-v2", relation=None),
+            api_model("apple/coreml-stable-diffusion-v1-5", relation=None),
+        ],
+    )
+    assert got["michaelfeil/ct2fast-e5-small-v2"][::2] == (
+        "intfloat/e5-small-v2",
+        "converter_prefix",
+    )
+    assert got["apple/coreml-stable-diffusion-v1-5"][::2] == (
+        "stable-diffusion-v1-5/stable-diffusion-v1-5",
+        "converter_prefix",
+    )
+
+
+def test_a_reuploaders_copy_of_a_users_model_whose_name_no_one_else_has(
+    tmp_path: Path,
+) -> None:
+    got = _buckets(
+        tmp_path,
+        [
+            _root("deepset/roberta-base-squad2", downloads=900),
+            *_declared_by("deepset/roberta-base-squad2", 4, "dfan"),
+            api_model("Xenova/roberta-base-squad2", relation=None),
+            # a generic name: other users' same-named models may be the source
+            _root("alice/bert-base-uncased-finetuned-xsum", downloads=900),
+            *_declared_by("alice/bert-base-uncased-finetuned-xsum", 4, "afan"),
+            _root("bob/bert-base-uncased-finetuned-xsum", downloads=3),
+            api_model("onnx-community/bert-base-uncased-finetuned-xsum", relation=None),
+        ],
+    )
+    assert got["Xenova/roberta-base-squad2"] == (
+        "deepset/roberta-base-squad2",
+        "mirror",
+        "by-reuploader-user-unique",
+    )
+    assert got["onnx-community/bert-base-uncased-finetuned-xsum"] == (
+        "alice/bert-base-uncased-finetuned-xsum",
+        "mirror",
+        "by-reuploader-user",
     )
 
 
