@@ -56,6 +56,10 @@ REUPLOADERS: frozenset[str] = frozenset(
         "prunaai", "nm-testing", "neuralmagic", "redhatai", "intel", "openvino",
         "onnx-community", "xenova", "mlx-community", "systran", "guillaumekln",
         "nousresearch", "trl-internal-testing",
+        # more quantisers and converters: GGUF (diffusion too), AWQ/GPTQ/AQLM/AutoRound, MLC,
+        # Optimum's ONNX exports, Core ML
+        "hugging-quants", "city96", "quantstack", "lewdiculous", "sanctumai", "ista-daslab",
+        "opea", "mlc-ai", "optimum", "coreml-community",
     }
 )  # fmt: skip
 
