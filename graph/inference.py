@@ -751,8 +751,8 @@ def rule_org_name_id(ctx: InferenceContext) -> Iterator[Proposal]:
     quant: it is chosen only when no further-stripped id is known.
 
     bartowski's ``org_name`` form (``bartowski/Qwen_Qwen3-8B-GGUF``) splits at any underscore,
-    so it counts only when the org is a known namespace and ``org/name`` a known id: buckets
-    ``prefix-known`` and ``prefix-alias``, never ``unseen``.
+    so it counts only when the org is a known namespace and ``org/name`` a known id no younger
+    than the model: buckets ``prefix-known`` and ``prefix-alias``, never ``unseen``.
     """
     for row in ctx.targets_matching(_ORG_NAME_ID):
         mid = ctx.ids[row]
@@ -787,6 +787,8 @@ def _org_name_proposal(
         bucket, pid, conf = found
     if pid.lower() == mid.lower():
         return None
+    if form and _younger(ctx.created(pid), ctx.created(mid)):
+        return None  # the underscore spelled no id: the named model came later
     return Proposal(
         row,
         pid,

@@ -791,6 +791,9 @@ def test_org_prefixed_names_spell_the_original(tmp_path: Path) -> None:
             api_model("bartowski/THUDM_GLM-4-32B-0414-GGUF", relation=None),
             api_model("TheBloke/openchat_3.5-GGUF", relation=None),  # an underscore, no org
             api_model("someone/Llama_3.2_1B_Syneridol_0.2", relation=None),
+            # the id the name spells was created later: no copy of it
+            api_model("carol/acme_Widget-7B-GGUF", relation=None),
+            api_model("acme/Widget-7B", relation=None, createdAt="2026-01-01T00:00:00.000Z"),
         ],
     )
     parent, conf, rule, rel = got["bartowski/Qwen_Qwen3-8B-GGUF"]
@@ -802,6 +805,7 @@ def test_org_prefixed_names_spell_the_original(tmp_path: Path) -> None:
     )
     assert got["TheBloke/openchat_3.5-GGUF"][::2] == ("openchat/openchat_3.5", "repo_suffix")
     assert got.get("someone/Llama_3.2_1B_Syneridol_0.2", ("", 0, ""))[2] != "org_name_id"
+    assert got.get("carol/acme_Widget-7B-GGUF", ("", 0, ""))[2] != "org_name_id"
 
 
 def test_a_spelled_id_names_the_original_not_a_sibling_quant(tmp_path: Path) -> None:
