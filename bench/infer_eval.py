@@ -8,7 +8,9 @@
 - the generated re-upload corpus (``tests/inference_corpus.py``): seed 1 fits, seed 2
   reports;
 - a synthetic Hub (``bench/synth_hub.py -n 50000``), report only: its names come from a few
-  templates, so it checks the machinery at scale rather than the rules.
+  templates, so it checks the machinery at scale rather than the rules;
+- the hand-written list of real Hub ids (``tests/data/hub_reuploads.csv``), report only: re-uploads
+  by the orgs that make them, their bases with the Hub's renames, and traps.
 
 and prints Markdown. ``--fit`` first refits ``graph/data/inference_calibration.csv`` from the
 fitting halves; ``--write docs/inference.md`` replaces the block between the ``results``
@@ -39,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # The evaluation harness and the generated corpus live with the tests that check them.
 sys.path.insert(0, str(ROOT / "tests"))
 
+from hub_reuploads import load_hub_reuploads  # noqa: E402
 from inference_corpus import generate_reupload_corpus  # noqa: E402
 from inference_eval import (  # noqa: E402
     WELL_POPULATED,
@@ -104,6 +107,18 @@ def _generated(tmp: Path, seed: int) -> Corpus:
     path.write_text("".join(json.dumps(m) + "\n" for m in corpus.models), encoding="utf-8")
     title = f"Generated re-uploads: `generate_reupload_corpus(seed={seed}, scale={CORPUS_SCALE})`"
     return Corpus(title, path, corpus.no_parent, family="generated")
+
+
+def _hub_list(tmp: Path) -> Corpus:
+    """The hand-written list of real Hub ids; the stand-in declarers are never held out."""
+    hub = load_hub_reuploads()
+    path = tmp / "hub-reuploads.jsonl"
+    path.write_text("".join(json.dumps(m) + "\n" for m in hub.models), encoding="utf-8")
+    table, _ = load_snapshot(path)
+    row_of = {str(m).lower(): i for i, m in enumerate(table.model_id.to_pylist())}
+    rows = np.array(sorted(row_of[m.lower()] for m in hub.held_out), dtype=np.int64)
+    title = "Real Hub ids, hand-written: `tests/data/hub_reuploads.csv`"
+    return Corpus(title, path, hub.no_parent, rows=rows, family="hub-list")
 
 
 def _sample_halves(path: Path) -> tuple[Corpus, Corpus]:
@@ -243,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
             fit(fit_set).write(TABLE)
         calibration = Calibration.read(TABLE) if TABLE.is_file() else Calibration({})
         report_set += [c for c in [_synthetic(tmp, args.synthetic, REPORT_SYNTH_SEED)] if c]
+        report_set.append(_hub_list(tmp))
         results = [(c, *c.evaluate(calibration)) for c in report_set]
 
     parts = [

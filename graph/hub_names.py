@@ -12,8 +12,8 @@ here was written from how the Hub names things, not fitted to one data set:
   ``Meta-`` prefix, the ``-hf`` suffix of converted Llama-2 checkpoints).
 - :func:`strip_converter_prefix`: ``faster-whisper-large-v3`` is ``whisper-large-v3`` in
   CTranslate2 format.
-- :func:`split_org_name_id`: ``org_-_name`` ids, the form some bulk re-uploaders use to keep
-  the original id in the repo name.
+- :func:`split_org_name_id`, :func:`split_org_prefix`: ``org_-_name`` and ``org_name`` ids,
+  the forms some re-uploaders use to keep the original id in the repo name.
 - :func:`is_variant_suffix`: ``-large``, ``-Lite``, ``-in21k`` make a *sibling* of a model, not
   a derivative of it.
 """
@@ -41,6 +41,7 @@ __all__ = [
     "name_keys",
     "quant_bases",
     "split_org_name_id",
+    "split_org_prefix",
     "split_quant_suffix",
     "strip_converter_prefix",
 ]
@@ -58,6 +59,10 @@ REUPLOADERS: frozenset[str] = frozenset(
         "prunaai", "nm-testing", "neuralmagic", "redhatai", "intel", "openvino",
         "onnx-community", "xenova", "mlx-community", "systran", "guillaumekln",
         "nousresearch", "trl-internal-testing",
+        # more quantisers and converters: GGUF (diffusion too), AWQ/GPTQ/AQLM/AutoRound, MLC,
+        # Optimum's ONNX exports, Core ML
+        "hugging-quants", "city96", "quantstack", "lewdiculous", "sanctumai", "ista-daslab",
+        "opea", "mlc-ai", "optimum", "coreml-community",
     }
 )  # fmt: skip
 
@@ -103,7 +108,7 @@ def name_keys(model_ids: pa.Array | pa.ChunkedArray) -> list[str]:
 
 
 #: Name prefixes of format converters: the rest of the name is the converted model's.
-CONVERTER_PREFIXES = ("faster-", "ct2-", "ctranslate2-")
+CONVERTER_PREFIXES = ("faster-", "ct2-", "ctranslate2-", "ct2fast-", "coreml-")
 _CONVERTER_PREFIX = re.compile(rf"^(?:{'|'.join(CONVERTER_PREFIXES)})", re.IGNORECASE)
 #: An id whose name starts with a converter prefix (for vectorised pre-filters).
 CONVERTER_ID = re.compile(rf"/(?:{'|'.join(CONVERTER_PREFIXES)})", re.IGNORECASE)
@@ -123,6 +128,24 @@ def strip_converter_prefix(name: str) -> str | None:
 
 _ORG_NAME_SEP = "_-_"
 _ORG_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,95}$")
+
+
+def split_org_prefix(name: str) -> tuple[str, str] | None:
+    """``(org, rest)`` for a repo name that starts with an org and one ``_``, else ``None``.
+
+    bartowski's quants spell the original org this way (``Qwen_Qwen3-8B-GGUF``,
+    ``deepseek-ai_DeepSeek-R1-0528-Qwen3-8B-GGUF``). Any name with an underscore splits, so a
+    caller must check that ``org/rest`` names a known model.
+
+    >>> split_org_prefix("Qwen_Qwen3-8B-GGUF"), split_org_prefix("01-ai_-_Yi-6B")
+    (('Qwen', 'Qwen3-8B-GGUF'), None)
+    """
+    if _ORG_NAME_SEP in name:
+        return None
+    org, sep, rest = name.partition("_")
+    if not sep or not rest or not _ORG_OK.match(org):
+        return None
+    return org, rest
 
 
 def split_org_name_id(name: str) -> tuple[str, str] | None:
@@ -162,8 +185,9 @@ _STRONG = [
     r"(?:i?q[1-8](?:_[0-9a-z]{1,3}){0,2})",  # llama.cpp quant types: Q4_K_M, IQ3_XS, Q8_0
     r"awq", r"gptq(?:model)?", r"marlin", r"autoround", r"hqq", r"aqlm", r"eetq",
     r"exl[23]", r"\d(?:\.\d+)?bpw(?:[-_]?h\d)?", r"h[68]",  # ExLlama
-    r"mlx", r"mlx[-_]?\d{1,2}[-_]?bits?",  # MLX
+    r"mlx", r"mlx[-_]?\d{1,2}[-_]?bits?", r"dwq",  # MLX (DWQ: distilled weight quantisation)
     r"bnb", r"bitsandbytes", r"nf4", r"[1-8](?:\.\d)?[-_]?bits?",  # bitsandbytes / bit widths
+    r"[2-8](?:bits?|b)[-_](?:g\d{2,3}|\d{2,3}g)",  # GPTQ bits and group size: -4b-128g
     r"fp8(?:[-_]dynamic)?", r"fp4", r"nvfp4", r"mxfp4", r"int[48]", r"w\d{1,2}a\d{1,2}",
     r"onnx", r"openvino", r"ov", r"coreml", r"tflite",  # ONNX, OpenVINO, Apple, TF Lite
     r"ct2", r"ctranslate2", r"mlc", r"q\df\d{1,2}(?:_\d)?", r"llamafile", r"trt",  # runtimes
@@ -172,6 +196,9 @@ _WEAK = [
     r"bf16", r"fp16", r"f16", r"f32", r"fp32", r"(?:16|32)[-_]?bits?",  # precision
     r"unsloth", r"dynamic", r"mixed", r"quant(?:s|ized)?", r"quantised", r"sym", r"asym",
     r"g\d{2,3}", r"gs\d{2,3}", r"i1",
+    r"qat", r"inc", r"pv", r"\d{1,2}x\d{1,2}",  # QAT; Intel Neural Compressor; AQLM codebooks
+    r"hf", r"web", r"q",  # packaging: transformers layout, transformers.js, fastembed
+    r"kv", r"hybrid",  # AMD Quark: FP8 weights with an FP8 KV cache; ONNX for NPU + GPU
 ]  # fmt: skip
 #: A quantisation/format suffix at the end of a name (``-GGUF``, ``-AWQ``, ``-4bit``).
 STRONG_SUFFIX = re.compile(rf"[-_.](?:{'|'.join(_STRONG)})$", re.IGNORECASE)

@@ -44,12 +44,14 @@ import numpy as np
 import pyarrow as pa
 
 from hflineage._exports import lazy_module
+from hflineage.graph.aliases import default_aliases
 from hflineage.graph.build import build_lineage_graph
 from hflineage.graph.calibration import Calibration, default_calibration
 from hflineage.graph.hub_names import (
     ANY_SUFFIX,
     CONVERTER_ID,
     PRECISION_SUFFIX,
+    REUPLOADERS,
     STRONG_SUFFIX,
     is_reuploader,
     is_variant_suffix,
@@ -57,6 +59,7 @@ from hflineage.graph.hub_names import (
     name_keys,
     quant_bases,
     split_org_name_id,
+    split_org_prefix,
     split_quant_suffix,
     strip_converter_prefix,
 )
@@ -319,6 +322,17 @@ class InferenceContext:
         out = [self.known[k] for k in keys.filter(curated).to_pylist()]
         out += [self.known[k] for k in self.times_declared if k in self.known]
         return list(dict.fromkeys(out))
+
+    @cached_property
+    def _known_orgs(self) -> frozenset[str]:
+        """Lower-case namespaces of known ids, and the old names of orgs the Hub renamed."""
+        orgs = {_org(low) for low in self.known if "/" in low}
+        orgs |= {old for old, new in default_aliases().orgs.items() if new.lower() in orgs}
+        return frozenset(orgs)
+
+    def known_org(self, org: str) -> bool:
+        """True when a namespace (or its former name) holds a known id."""
+        return org.lower() in self._known_orgs
 
     def is_curated(self, model_id: str) -> bool:
         """True when a model's org is a curated family developer."""
@@ -676,9 +690,16 @@ def rule_repo_suffix(ctx: InferenceContext) -> Iterator[Proposal]:
     Among several candidates :meth:`InferenceContext.pick` decides; its choice is the evidence
     bucket (``-alias`` added when the spelling differs; ``arch-clash`` when architectures
     disagree). Relation ``quantized`` (``unknown`` for a precision-only conversion, ``-bf16``).
+    A name with a converter prefix whose converted model is known is left to
+    :func:`rule_converter_prefix`: ``faster-whisper-large-v3-turbo-ct2`` converts
+    ``whisper-large-v3-turbo``, not a sibling conversion ``faster-whisper-large-v3-turbo``.
     """
     for row in ctx.targets_matching(ANY_SUFFIX):
-        found = _known_quant_base(ctx, _name(ctx.ids[row]))
+        name = _name(ctx.ids[row])
+        rest = strip_converter_prefix(name)
+        if rest is not None and _converted_base(ctx, rest) is not None:
+            continue
+        found = _known_quant_base(ctx, name)
         if found is None:
             continue
         base, strong, cands = found
@@ -696,71 +717,114 @@ def rule_converter_prefix(ctx: InferenceContext) -> Iterator[Proposal]:
     """
     for row in ctx.targets_matching(CONVERTER_ID):
         rest = strip_converter_prefix(_name(ctx.ids[row]))
-        if rest is None:
+        found = None if rest is None else _converted_base(ctx, rest)
+        if found is None:
             continue
-        cands = ctx.by_key.get(name_key(rest))
-        base = rest
-        if not cands:
-            found = _known_quant_base(ctx, rest)
-            if found is None:
-                continue
-            base, _, cands = found
+        base, cands = found
         p = _name_match(ctx, row, "converter_prefix", base, cands, None)
         if p is not None:
             yield p
 
 
+def _converted_base(ctx: InferenceContext, rest: str) -> tuple[str, list[str]] | None:
+    """(base name, candidates) of a name without its converter prefix: ``rest`` itself when
+    known, else its least-stripped known quantisation base."""
+    cands = ctx.by_key.get(name_key(rest))
+    if cands:
+        return rest, cands
+    found = _known_quant_base(ctx, rest)
+    return None if found is None else (found[0], found[2])
+
+
 _ORG_NAME_ID = re.compile(r"/[^/]+_-_.")
+#: A name with an underscore after its first character (pre-filter of the ``org_name`` form).
+_ORG_PREFIX_ID = re.compile(r"/[A-Za-z0-9][A-Za-z0-9.\-]*_[^/]")
 
 
 def rule_org_name_id(ctx: InferenceContext) -> Iterator[Proposal]:
-    """A re-upload whose name spells the original id as ``org_-_name``.
+    """A re-upload whose name spells the original id as ``org_-_name`` or ``org_name``.
 
     ``RichardErkhov/01-ai_-_Yi-6B-4bits`` -> ``01-ai/Yi-6B``: quantisation suffixes are stripped
-    until ``org/name`` is a known id (bucket ``known``), or a known id of that org with the same
-    name key (``alias``); otherwise the fully stripped id is proposed as it is spelled
-    (``unseen``: the original may simply not be in the data).
+    until ``org/name`` is a known id (bucket ``known``), or a known id of that org (or of the
+    org it was renamed to, ``THUDM`` -> ``zai-org``) with the same name key (``alias``);
+    otherwise the fully stripped id is proposed as it is spelled (``unseen``: the original may
+    simply not be in the data). A known id that still ends in a quantisation suffix
+    (``Qwen/Qwen2.5-7B-Instruct-GGUF`` for ``Qwen_-_Qwen2.5-7B-Instruct-gguf``) is a sibling
+    quant: it is chosen only when no further-stripped id is known.
+
+    bartowski's ``org_name`` form (``bartowski/Qwen_Qwen3-8B-GGUF``) splits at any underscore,
+    so it counts only when the org is a known namespace and ``org/name`` a known id no younger
+    than the model: buckets ``prefix-known`` and ``prefix-alias``, never ``unseen``.
     """
     for row in ctx.targets_matching(_ORG_NAME_ID):
         mid = ctx.ids[row]
         split = split_org_name_id(_name(mid))
         if split is None:
             continue
-        org, rest = split
-        steps = [(rest, False), *quant_bases(rest)]
-        strong = any(s for _, s in steps)
-        found = _org_name_lookup(ctx, org, [b for b, _ in steps])
-        if found is None:
-            bucket, pid, conf = "unseen", f"{org}/{steps[-1][0]}", 0.85
-        else:
-            bucket, pid, conf = found
-        if pid.lower() == mid.lower():
+        p = _org_name_proposal(ctx, row, *split, "")
+        if p is not None:
+            yield p
+    for row in ctx.targets_matching(_ORG_PREFIX_ID):
+        split = split_org_prefix(_name(ctx.ids[row]))
+        if split is None or not ctx.known_org(split[0]):
             continue
-        yield Proposal(
-            row,
-            pid,
-            "quantized" if strong else None,
-            "org_name_id",
-            conf,
-            f"name spells the id {org}/{rest!r} ({bucket})",
-            bucket,
-        )
+        p = _org_name_proposal(ctx, row, *split, "prefix-")
+        if p is not None:
+            yield p
+
+
+def _org_name_proposal(
+    ctx: InferenceContext, row: int, org: str, rest: str, form: str
+) -> Proposal | None:
+    """The :func:`rule_org_name_id` proposal for a name that spells ``org`` and ``rest``."""
+    mid = ctx.ids[row]
+    steps = [(rest, False), *quant_bases(rest)]
+    strong = any(s for _, s in steps)
+    found = _org_name_lookup(ctx, org, [b for b, _ in steps])
+    if found is None:
+        if form:
+            return None
+        bucket, pid, conf = "unseen", f"{org}/{steps[-1][0]}", 0.85
+    else:
+        bucket, pid, conf = found
+    if pid.lower() == mid.lower():
+        return None
+    if form and _younger(ctx.created(pid), ctx.created(mid)):
+        return None  # the underscore spelled no id: the named model came later
+    return Proposal(
+        row,
+        pid,
+        "quantized" if strong else None,
+        "org_name_id",
+        conf - (0.02 if form else 0.0),
+        f"name spells the id {org}/{rest!r} ({form}{bucket})",
+        form + bucket,
+    )
 
 
 def _org_name_lookup(
     ctx: InferenceContext, org: str, bases: list[str]
 ) -> tuple[str, str, float] | None:
-    """(bucket, id, prior) of the first of ``bases`` that is a known id under ``org``."""
-    org_low = org.lower()
+    """(bucket, id, prior) of the first of ``bases`` that is a known id under ``org`` (or the
+    org it was renamed to); ids still ending in a quantisation suffix only as a last resort."""
+    orgs = [org.lower()]
+    renamed = default_aliases().orgs.get(org.lower())
+    if renamed:
+        orgs.append(renamed.lower())
+    found: list[tuple[str, str, float]] = []
     for base in bases:
-        exact = ctx.known.get(f"{org_low}/{base.lower()}")
-        if exact is not None:
-            return "known", exact, 0.95
+        for o in orgs:
+            exact = ctx.known.get(f"{o}/{base.lower()}")
+            if exact is not None:
+                found.append(("known", exact, 0.95))
     for base in bases:
         for cand in ctx.by_key.get(name_key(base), []):
-            if _org(cand).lower() == org_low:
-                return "alias", cand, 0.90
-    return None
+            if _org(cand).lower() in orgs:
+                found.append(("alias", cand, 0.90))
+    source = [f for f in found if not STRONG_SUFFIX.search(_name(f[1]))]
+    if source:
+        return source[0]
+    return found[0] if found else None
 
 
 _VERSION_BUMP = re.compile(r"^(?:v|p|r|ep|step)?\d+(?:[._]\d+)*[a-z]?$", re.IGNORECASE)
@@ -874,16 +938,78 @@ def rule_mirror(ctx: InferenceContext) -> Iterator[Proposal]:
     never becomes the base of the original, and two quantisers' copies are siblings.
     Buckets: ``by-reuploader`` (the child's namespace is a known re-uploader, prior 0.90),
     ``stranger`` (0.60), each with ``-user`` when the original is not a curated developer's
-    (0.70, 0.10: a user's name is shared mostly by unrelated models), ``stranger-chat`` (a
-    stranger's ``X-Instruct``/``-chat``/``-it``: often their own tune of ``X``, 0.45),
+    (0.70, 0.10: a user's name is shared mostly by unrelated models; a re-uploader's copy of a
+    user's model whose name no other namespace shares is ``by-reuploader-user-unique``, 0.85),
+    ``stranger-chat`` (a stranger's ``X-Instruct``/``-chat``/``-it``: often their own tune of
+    ``X``, 0.45),
     ``stranger-derived-name`` (the name is built on another well-known base's name, as
     independent tunes are named: 0.30), ``ambiguous`` (several comparable originals, 0.40),
     ``arch-clash`` (0.30).
+
+    A re-uploader's copy of a model fewer others build on (``Xenova/LaMini-Flan-T5-783M``)
+    goes to ``by-reuploader-rare`` (0.85) when its name carries no quantisation suffix and
+    exactly one same-named model of another namespace is known, older than the copy, and
+    declared as a parent by someone or published by a curated developer.
     """
     bases: dict[str, list[str]] = defaultdict(list)
     for low, n in ctx.times_declared.items():
         if n >= _WELL_KNOWN_BASE and low in ctx.known and not is_reuploader(low):
             bases[name_key(_name(low))].append(ctx.known[low])
+    done: set[int] = set()
+    for p in _mirrors_of_well_known(ctx, bases):
+        done.add(p.child)
+        yield p
+    for row in _reuploader_targets(ctx):
+        copy = None if row in done else _reuploader_copy(ctx, row)
+        if copy is not None:
+            yield copy
+
+
+def _reuploader_targets(ctx: InferenceContext) -> list[int]:
+    """Target rows in a re-uploader's namespace (vectorised pre-filter)."""
+    if ctx.exhaustive:
+        return _all_targets(ctx)
+    ids = pc.utf8_lower(take_rows(ctx.table.model_id, ctx.targets))
+    org = pc.replace_substring_regex(ids, r"/[^/]*$", "")
+    hit = pc.is_in(org, pa.array(sorted(REUPLOADERS), pa.string()))
+    out: list[int] = ctx.targets[_mask(hit)].tolist()
+    return out
+
+
+def _same_named_elsewhere(ctx: InferenceContext, row: int) -> list[str]:
+    """Known ids with the same name key as ``row``'s, in other namespaces that are no
+    re-uploader's."""
+    key, org = ctx.row_keys[row], _org(ctx.ids[row]).lower()
+    return [
+        c
+        for c in ctx.by_key.get(key, ())
+        if _org(c).lower() != org and not is_reuploader(c) and name_key(_name(c)) == key
+    ]
+
+
+def _reuploader_copy(ctx: InferenceContext, row: int) -> Proposal | None:
+    """A re-uploader's same-named copy of a model few others build on (see :func:`rule_mirror`)."""
+    mid = ctx.ids[row]
+    if not is_reuploader(mid) or quant_bases(_name(mid)):
+        return None  # a quantised name is rule_repo_suffix's: X-GGUF copies no other X-GGUF
+    cands = _same_named_elsewhere(ctx, row)
+    if len(cands) != 1 or not (ctx.authority(cands[0])[0] > 0 or ctx.is_curated(cands[0])):
+        return None
+    choice = ctx.pick(cands, mid)
+    if choice is None:
+        return None
+    override, extra = _param_note(ctx, mid, choice.model_id)
+    bucket, conf = ("by-reuploader-rare", 0.85)
+    if override == "arch-clash":
+        bucket, conf = override, 0.30
+    evidence = f"same name as {choice.model_id} ({choice.note}){extra}"
+    return Proposal(row, choice.model_id, None, "mirror", conf, evidence, bucket)
+
+
+def _mirrors_of_well_known(
+    ctx: InferenceContext, bases: Mapping[str, list[str]]
+) -> Iterator[Proposal]:
+    """The :func:`rule_mirror` proposals for copies of well-known bases."""
     if not bases:
         return
     derived = _names_built_on_others(bases)
@@ -904,8 +1030,16 @@ def rule_mirror(ctx: InferenceContext) -> Iterator[Proposal]:
         of_user = not ctx.is_curated(choice.model_id)
         if choice.bucket in _AMBIGUOUS:
             bucket, conf = "ambiguous", 0.40
+        elif is_reuploader(mid) and not of_user:
+            bucket, conf = "by-reuploader", 0.90
         elif is_reuploader(mid):
-            bucket, conf = ("by-reuploader-user", 0.70) if of_user else ("by-reuploader", 0.90)
+            # A user's name that no other namespace shares (``deepset/roberta-base-squad2``
+            # copied by ``Xenova``) is copied; a generic one (``X-finetuned-xsum``) is shared by
+            # unrelated users' models that are not well known, any of which may be the source.
+            alone = _same_named_elsewhere(ctx, row) == [choice.model_id]
+            bucket, conf = (
+                ("by-reuploader-user-unique", 0.85) if alone else ("by-reuploader-user", 0.70)
+            )
         elif of_user:
             bucket, conf = "stranger-user", 0.10
         elif _CHAT_TAIL.search(ctx.row_keys[row]):

@@ -64,6 +64,22 @@ def _root(model_id: str, **kw: Any) -> dict[str, Any]:
         ("Llama-3.1-8B-Instruct-i1-GGUF", "Llama-3.1-8B-Instruct", True),
         ("phi-2-8bit", "phi-2", True),
         ("Mistral-Small-24B-Instruct-2501-bf16", "Mistral-Small-24B-Instruct-2501", False),
+        # MLX distilled weight quantisation; GPTQ bits and group size; AQLM codebooks and PV
+        ("Qwen3-30B-A3B-4bit-DWQ", "Qwen3-30B-A3B", True),
+        ("gemma-3-27b-it-GPTQ-4b-128g", "gemma-3-27b-it", True),
+        ("Meta-Llama-3.1-8B-Instruct-AQLM-PV-2Bit-1x16-hf", "Meta-Llama-3.1-8B-Instruct", True),
+        # Google's quantisation-aware GGUFs; Intel Neural Compressor; transformers.js; fastembed
+        ("gemma-3-27b-it-qat-q4_0-gguf", "gemma-3-27b-it", True),
+        ("Qwen2.5-7B-Instruct-int4-inc", "Qwen2.5-7B-Instruct", True),
+        ("Phi-3.5-mini-instruct-onnx-web", "Phi-3.5-mini-instruct", True),
+        ("bge-small-en-v1.5-onnx-Q", "bge-small-en-v1.5", True),
+        # AMD Quark: FP8 weights and KV cache; ONNX for NPU + GPU
+        ("Llama-3.1-8B-Instruct-FP8-KV", "Llama-3.1-8B-Instruct", True),
+        (
+            "Llama-3.2-1B-Instruct-awq-g128-int4-asym-fp16-onnx-hybrid",
+            "Llama-3.2-1B-Instruct",
+            True,
+        ),
     ],
 )
 def test_split_quant_suffix_strips_tool_suffixes(name: str, base: str, strong: bool) -> None:
@@ -73,8 +89,14 @@ def test_split_quant_suffix_strips_tool_suffixes(name: str, base: str, strong: b
 
 
 @pytest.mark.parametrize(
-    "name", ["gemma-2-9b-it", "Llama-3-8B", "model-dynamic", "GGUF", "phi-4-mixed", "v2-i1"]
-)
+    "name",
+    [
+        "gemma-2-9b-it", "Llama-3-8B", "model-dynamic", "GGUF", "phi-4-mixed", "v2-i1",
+        # packaging words count only next to a quantisation suffix
+        "Llama-2-7b-chat-hf", "model-q", "demo-web", "gemma-3-1b-it-qat", "bert-inc", "x-1x16",
+        "roberta-kv", "model-hybrid",
+    ],
+)  # fmt: skip
 def test_split_quant_suffix_leaves_other_names_alone(name: str) -> None:
     assert split_quant_suffix(name) == (name, [], False)
 
@@ -707,6 +729,148 @@ def test_org_name_ids_spell_the_original(tmp_path: Path) -> None:
     assert got["RichardErkhov/acme_-_Unseen-Model-7B-gguf"][::2] == (
         "acme/Unseen-Model-7B",
         "org_name_id",
+    )
+
+
+def test_more_converter_prefixes(tmp_path: Path) -> None:
+    got = _infer(
+        tmp_path,
+        [
+            _root("intfloat/e5-small-v2"),
+            _root("stable-diffusion-v1-5/stable-diffusion-v1-5"),
+            api_model("michaelfeil/ct2fast-e5-small-v2", relation=None),
+            api_model("apple/coreml-stable-diffusion-v1-5", relation=None),
+        ],
+    )
+    assert got["michaelfeil/ct2fast-e5-small-v2"][::2] == (
+        "intfloat/e5-small-v2",
+        "converter_prefix",
+    )
+    assert got["apple/coreml-stable-diffusion-v1-5"][::2] == (
+        "stable-diffusion-v1-5/stable-diffusion-v1-5",
+        "converter_prefix",
+    )
+
+
+def test_a_reuploaders_copy_of_a_users_model_whose_name_no_one_else_has(
+    tmp_path: Path,
+) -> None:
+    got = _buckets(
+        tmp_path,
+        [
+            _root("deepset/roberta-base-squad2", downloads=900),
+            *_declared_by("deepset/roberta-base-squad2", 4, "dfan"),
+            api_model("Xenova/roberta-base-squad2", relation=None),
+            api_model("optimum/roberta-base-squad2", relation=None),  # Optimum's ONNX export
+            # a generic name: other users' same-named models may be the source
+            _root("alice/bert-base-uncased-finetuned-xsum", downloads=900),
+            *_declared_by("alice/bert-base-uncased-finetuned-xsum", 4, "afan"),
+            _root("bob/bert-base-uncased-finetuned-xsum", downloads=3),
+            api_model("onnx-community/bert-base-uncased-finetuned-xsum", relation=None),
+        ],
+    )
+    for copy in ("Xenova/roberta-base-squad2", "optimum/roberta-base-squad2"):
+        # another converter's copy is no rival source
+        assert got[copy] == ("deepset/roberta-base-squad2", "mirror", "by-reuploader-user-unique")
+    assert got["onnx-community/bert-base-uncased-finetuned-xsum"] == (
+        "alice/bert-base-uncased-finetuned-xsum",
+        "mirror",
+        "by-reuploader-user",
+    )
+
+
+def test_org_prefixed_names_spell_the_original(tmp_path: Path) -> None:
+    got = _infer(
+        tmp_path,
+        [
+            _root("Qwen/Qwen3-8B"),
+            _root("zai-org/GLM-4-32B-0414"),  # THUDM's repos moved to zai-org
+            _root("openchat/openchat_3.5"),
+            _root("meta-llama/Llama-3.2-1B"),
+            api_model("bartowski/Qwen_Qwen3-8B-GGUF", relation=None),
+            api_model("bartowski/THUDM_GLM-4-32B-0414-GGUF", relation=None),
+            api_model("TheBloke/openchat_3.5-GGUF", relation=None),  # an underscore, no org
+            api_model("someone/Llama_3.2_1B_Syneridol_0.2", relation=None),
+            # the id the name spells was created later: no copy of it
+            api_model("carol/acme_Widget-7B-GGUF", relation=None),
+            api_model("acme/Widget-7B", relation=None, createdAt="2026-01-01T00:00:00.000Z"),
+        ],
+    )
+    parent, conf, rule, rel = got["bartowski/Qwen_Qwen3-8B-GGUF"]
+    assert (parent, rule, rel) == ("Qwen/Qwen3-8B", "org_name_id", "quantized")
+    assert conf >= DEFAULT_MIN_CONFIDENCE
+    assert got["bartowski/THUDM_GLM-4-32B-0414-GGUF"][::2] == (
+        "zai-org/GLM-4-32B-0414",
+        "org_name_id",
+    )
+    assert got["TheBloke/openchat_3.5-GGUF"][::2] == ("openchat/openchat_3.5", "repo_suffix")
+    assert got.get("someone/Llama_3.2_1B_Syneridol_0.2", ("", 0, ""))[2] != "org_name_id"
+    assert got.get("carol/acme_Widget-7B-GGUF", ("", 0, ""))[2] != "org_name_id"
+
+
+def test_a_spelled_id_names_the_original_not_a_sibling_quant(tmp_path: Path) -> None:
+    got = _infer(
+        tmp_path,
+        [
+            _root("Qwen/Qwen2.5-7B-Instruct"),
+            api_model("Qwen/Qwen2.5-7B-Instruct-GGUF", "Qwen/Qwen2.5-7B-Instruct"),
+            api_model("RichardErkhov/Qwen_-_Qwen2.5-7B-Instruct-gguf", relation=None),
+        ],
+    )
+    parent, conf, rule, _ = got["RichardErkhov/Qwen_-_Qwen2.5-7B-Instruct-gguf"]
+    assert (parent, rule) == ("Qwen/Qwen2.5-7B-Instruct", "org_name_id")
+    assert conf >= DEFAULT_MIN_CONFIDENCE
+
+
+def test_a_converted_name_with_a_suffix_names_the_model_not_a_sibling_conversion(
+    tmp_path: Path,
+) -> None:
+    got = _infer(
+        tmp_path,
+        [
+            _root("openai/whisper-large-v3-turbo"),
+            api_model(
+                "mobiuslabsgmbh/faster-whisper-large-v3-turbo", "openai/whisper-large-v3-turbo"
+            ),
+            api_model("deepdml/faster-whisper-large-v3-turbo-ct2", relation=None),
+        ],
+    )
+    parent, conf, rule, _ = got["deepdml/faster-whisper-large-v3-turbo-ct2"]
+    assert (parent, rule) == ("openai/whisper-large-v3-turbo", "converter_prefix")
+    assert conf >= DEFAULT_MIN_CONFIDENCE
+
+
+def test_a_reuploaders_copy_of_a_less_known_model(tmp_path: Path) -> None:
+    got = _buckets(
+        tmp_path,
+        [
+            _root("MBZUAI/LaMini-Flan-T5-783M"),
+            *_declared_by("MBZUAI/LaMini-Flan-T5-783M", 1, "fan"),
+            api_model("Xenova/LaMini-Flan-T5-783M", relation=None),
+            # two same-named originals: no copy of either
+            _root("alice/tiny-tagger-v2"),
+            *_declared_by("alice/tiny-tagger-v2", 1, "afan"),
+            _root("bob/tiny-tagger-v2"),
+            api_model("onnx-community/tiny-tagger-v2", relation=None),
+            # a model nobody builds on, by no curated developer: no evidence
+            _root("carol/sentiment-probe-7"),
+            api_model("Xenova/sentiment-probe-7", relation=None),
+            # a quantised name is the suffix rule's, even when a same-named quant exists
+            _root("Qwen/Qwen2.5-7B-Instruct"),
+            api_model("Qwen/Qwen2.5-7B-Instruct-GGUF", "Qwen/Qwen2.5-7B-Instruct"),
+            api_model("bartowski/Qwen2.5-7B-Instruct-GGUF", relation=None),
+        ],
+    )
+    assert got["Xenova/LaMini-Flan-T5-783M"] == (
+        "MBZUAI/LaMini-Flan-T5-783M",
+        "mirror",
+        "by-reuploader-rare",
+    )
+    assert "onnx-community/tiny-tagger-v2" not in got
+    assert "Xenova/sentiment-probe-7" not in got
+    assert got["bartowski/Qwen2.5-7B-Instruct-GGUF"][:2] == (
+        "Qwen/Qwen2.5-7B-Instruct",
+        "repo_suffix",
     )
 
 

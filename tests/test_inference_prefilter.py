@@ -3,8 +3,8 @@
 ``InferenceContext(exhaustive=True)`` scans every target row in every rule and takes no
 shortcut (the per-row algorithm the rules are specified by); the default context skips rows
 that columnar pre-filters rule out. Both must propose exactly the same parents, buckets and
-priors, on the generated re-upload corpus and on a generated Hub, with declarations hidden
-fold by fold as the held-out evaluation hides them.
+priors, on the generated re-upload corpus, the hand-written list of real Hub ids and a
+generated Hub, with declarations hidden fold by fold as the held-out evaluation hides them.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hub_reuploads import load_hub_reuploads
 from inference_corpus import generate_reupload_corpus
 
 from hflineage.graph.inference import RULES, InferenceContext, Proposal, infer_lineage
@@ -59,6 +60,15 @@ def test_prefilters_change_nothing_on_generated_reuploads(tmp_path: Path, seed: 
     path.write_text("".join(json.dumps(m) + "\n" for m in corpus.models), encoding="utf-8")
     fired = _check_same(path)
     assert fired["repo_suffix"] > 50 and fired["mirror"] > 5, fired
+
+
+def test_prefilters_change_nothing_on_the_hand_written_hub_list(tmp_path: Path) -> None:
+    hub = load_hub_reuploads()
+    path = tmp_path / "hub.jsonl"
+    path.write_text("".join(json.dumps(m) + "\n" for m in hub.models), encoding="utf-8")
+    fired = _check_same(path)
+    for rule in ("repo_suffix", "org_name_id", "converter_prefix", "mirror"):
+        assert fired[rule] > 0, f"{rule} never fired: the comparison would prove nothing"
 
 
 def test_prefilters_change_nothing_on_a_generated_hub(synthetic_path: Path) -> None:
