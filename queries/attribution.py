@@ -22,6 +22,7 @@ from hflineage._exports import lazy_module
 from hflineage.errors import QueryError
 from hflineage.graph import LineageGraph, MergePolicy
 from hflineage.graph.taxonomy import UNCURATED_DEVELOPER_RULE, UNKNOWN_COUNTRY
+from hflineage.loaders._sorting import sorted_unique
 from hflineage.queries.choices import (
     LEVELS,
     METRICS,
@@ -37,6 +38,9 @@ from hflineage.queries.gaps import WHY_UNKNOWN, level_gaps, metric_gaps, window_
 from hflineage.queries.window import Window
 
 pc = lazy_module("pyarrow.compute")
+
+#: Up to this many ranked keys are sorted in Python (a report's usual top rows); more by Arrow.
+_FEW_KEYS = 256
 
 __all__ = [
     "LEVELS",
@@ -255,8 +259,8 @@ def credit_by_key(
         of, counted = rs.of_node[mask], values[mask]
     s = np.bincount(of, weights=counted, minlength=size)
     c = np.bincount(of, minlength=size)
-    if codes is None:  # each node its own key: the sums are the credits
-        credit, models = s[:n].copy(), c[:n].astype(np.int64)
+    if codes is None:  # each node its own key: the sums are the credits (s, c are scratch)
+        credit, models = s[:n], c[:n]
     else:
         credit = np.bincount(codes, weights=s[:n], minlength=n_keys)
         models = np.bincount(codes, weights=c[:n], minlength=n_keys).astype(np.int64)
@@ -265,7 +269,7 @@ def credit_by_key(
         keys = roots if codes is None else codes[roots]
         credit += np.bincount(keys, weights=s[n + combo] * weights, minlength=n_keys)
         # A merge counts once for each distinct key among its roots.
-        pairs = np.unique(combo * n_keys + keys)
+        pairs = sorted_unique(combo * n_keys + keys)
         models += np.bincount(
             pairs % n_keys, weights=c[n + pairs // n_keys], minlength=n_keys
         ).astype(np.int64)
@@ -486,8 +490,9 @@ def _ranked(
 
     With ``top``, only the keys whose credit reaches the ``top``-th largest are ranked (a
     partition finds that credit), so their names are the only ones looked up; the order is
-    the full ranking's first ``top``. Names are compared as UTF-8 bytes by Arrow, which
-    orders them as Python compares strings (by code point).
+    the full ranking's first ``top``. Up to :data:`_FEW_KEYS` keys are sorted in Python,
+    more by Arrow, which compares names as UTF-8 bytes: the same order as Python's (by
+    code point).
     """
     if top is not None and top <= 0:
         return np.empty(0, dtype=np.int64)
@@ -495,11 +500,15 @@ def _ranked(
     if top is not None and len(nz) > top:
         cut = -np.partition(-credit[nz], top - 1)[top - 1]
         kept = nz[credit[nz] >= cut]
-    table = pa.table(
-        {"credit": credit[kept], "name": pa.array(_names_at(names, kept), pa.string())}
-    )
-    # A stable sort: keys of equal credit and name stay in code order, as a stable
-    # Python sort of the codes would leave them.
-    by_rank = pc.sort_indices(table, sort_keys=[("credit", "descending"), ("name", "ascending")])
-    ranked: np.ndarray = kept[by_rank.to_numpy()]
+    # Stable sorts: keys of equal credit and name stay in code order.
+    if len(kept) <= _FEW_KEYS:  # the usual top rows: no Arrow kernel (nor its import)
+        pairs = zip(kept.tolist(), credit[kept].tolist(), _names_at(names, kept), strict=True)
+        ordered = sorted(pairs, key=lambda p: (-p[1], p[2]))
+        ranked = np.array([code for code, _, _ in ordered], dtype=np.int64)
+    else:
+        table = pa.table(
+            {"credit": credit[kept], "name": pa.array(_names_at(names, kept), pa.string())}
+        )
+        sort_keys = [("credit", "descending"), ("name", "ascending")]
+        ranked = kept[pc.sort_indices(table, sort_keys=sort_keys).to_numpy()]
     return ranked[:top] if top is not None else ranked

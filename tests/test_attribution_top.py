@@ -8,7 +8,7 @@ from hubrows import hub_stats_row, write_hub_stats
 from hflineage.graph import LineageGraph, build_lineage_graph
 from hflineage.loaders import load_snapshot
 from hflineage.loaders.hubstats_schema import HUB_STATS_SCHEMA
-from hflineage.queries import attribute
+from hflineage.queries import attribute, attribution
 from hflineage.queries.choices import LEVELS, LINEAGE_LEVELS, METRICS
 
 _DAY = "2024-03-01T00:00:00"
@@ -49,6 +49,14 @@ def tied(tmp_path_factory: pytest.TempPathFactory) -> LineageGraph:
     return build_lineage_graph(table, report)
 
 
+@pytest.fixture(params=["python", "arrow"])
+def sorter(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Ranks are sorted in Python up to ``_FEW_KEYS`` keys, by Arrow beyond: both ways."""
+    if request.param == "arrow":
+        monkeypatch.setattr(attribution, "_FEW_KEYS", 0)
+    return str(request.param)
+
+
 @pytest.mark.parametrize("metric", sorted(METRICS))
 @pytest.mark.parametrize(
     ("level", "view"),
@@ -56,7 +64,7 @@ def tied(tmp_path_factory: pytest.TempPathFactory) -> LineageGraph:
     + [(level, "uploader") for level in LEVELS if level not in LINEAGE_LEVELS],
 )
 def test_top_rows_are_the_first_rows_of_the_full_ranking(
-    tied: LineageGraph, level: str, metric: str, view: str
+    tied: LineageGraph, level: str, metric: str, view: str, sorter: str
 ) -> None:
     full = attribute(tied, by=level, metric=metric, view=view)  # type: ignore[arg-type]
     rows = full.rows
@@ -76,7 +84,7 @@ def test_top_rows_are_the_first_rows_of_the_full_ranking(
             assert "rest" not in cut.meta
 
 
-def test_ties_are_broken_by_name_not_by_file_order(tied: LineageGraph) -> None:
+def test_ties_are_broken_by_name_not_by_file_order(tied: LineageGraph, sorter: str) -> None:
     rows = attribute(tied, by="root").rows
     keys = [r.key for r in rows]
     # Equal credit: names in code-point order (upper case first), whatever the file order.
