@@ -1077,14 +1077,16 @@ def _command_line(sizes: str) -> str:
 
 
 def _replace_section(path: Path, section: str) -> None:
-    """Write ``section`` into RESULTS.md, replacing an older copy of it."""
+    """Write ``section`` into RESULTS.md in place of an older copy of it, else at the end."""
     head = section.splitlines()[0]
     old = path.read_text() if path.exists() else "# Benchmark results\n\n"
-    if head in old:
-        start = old.index(head)
-        nxt = old.find("\n## ", start + len(head))
-        old = old[:start] + (old[nxt + 1 :] if nxt >= 0 else "")
-    path.write_text(old.rstrip("\n") + "\n\n" + section)
+    if head not in old:
+        path.write_text(old.rstrip("\n") + "\n\n" + section)
+        return
+    start = old.index(head)
+    nxt = old.find("\n## ", start + len(head))
+    after = "\n" + old[nxt + 1 :] if nxt >= 0 else ""
+    path.write_text(old[:start] + section.rstrip("\n") + "\n" + after)
 
 
 if __name__ == "__main__":

@@ -355,7 +355,11 @@ def attribute_values(
     in_window, excluded = window.mask(graph)
     warnings = [*warnings, *window_gaps(graph, window, in_window, excluded)]
     mask = in_window if counted is None else in_window & counted
-    if view == "lineage":
+    codes: np.ndarray | None
+    names: Sequence[str]
+    if by == "root":  # the keys are the nodes themselves: no codes to work out
+        codes, names = None, _NodeIds(graph)
+    elif view == "lineage":
         # The key codes (Arrow work, outside the GIL) and the root sets (numpy, and Python
         # for merges) do not depend on each other: they are worked out side by side.
         with ThreadPoolExecutor(max_workers=1) as pool:
@@ -364,10 +368,7 @@ def attribute_values(
             codes, names = level.result()
     else:
         codes, names = level_codes(graph, by)
-    own_key = isinstance(names, _NodeIds)  # the root level: codes are the nodes themselves
-    credit, models = credit_by_key(
-        graph, values, mask, None if own_key else codes, len(names), policy, view
-    )
+    credit, models = credit_by_key(graph, values, mask, codes, len(names), policy, view)
     denominator = float(values.sum() if mask.all() else values[mask].sum())
     nz = np.flatnonzero((credit > 0) | (models > 0))
     order = _ranked(credit, nz, names, top)
@@ -443,9 +444,9 @@ def _unknown_breakdown(
 
 def _developer_note(graph: LineageGraph, names: Sequence[str], nz: np.ndarray) -> dict[str, object]:
     """How ``--by developer`` read the namespaces, and how many keys are not curated."""
-    curated = pa.array(sorted({d.developer for d in graph.taxonomy.developers.values()}))
-    is_curated = pc.is_in(pa.array(names, pa.string()), value_set=curated)
-    uncurated = int(np.count_nonzero(~is_curated.to_numpy(zero_copy_only=False)[nz]))
+    curated = {d.developer for d in graph.taxonomy.developers.values()}
+    curated_keys = np.fromiter((i for i, key in enumerate(names) if key in curated), np.int64)
+    uncurated = len(nz) - int(np.count_nonzero(np.isin(nz, curated_keys)))
     return {
         "rule": UNCURATED_DEVELOPER_RULE,
         "curated_namespaces": len(graph.taxonomy.developers),
