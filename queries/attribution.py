@@ -371,9 +371,9 @@ def attribute_values(
     credit, models = credit_by_key(graph, values, mask, codes, len(names), policy, view)
     denominator = float(values.sum() if mask.all() else values[mask].sum())
     nz = np.flatnonzero((credit > 0) | (models > 0))
-    order = _ranked(credit, nz, names, top)
-    rows = _rows(order, names, credit, models, denominator)
     all_values = credit[nz]
+    order = _ranked(nz, all_values, names, top)
+    rows = _rows(order, names, credit, models, denominator)
     meta: AttributionMeta = {
         "level": by,
         "view": view,
@@ -403,14 +403,13 @@ def attribute_values(
         unknown = float(credit[list(names).index(UNKNOWN_COUNTRY)])
         meta["unknown"] = _unknown_breakdown(graph, values, mask, view, policy, unknown)
     if len(rows) < len(nz):
-        shown = order
-        rest_mask = np.ones(len(credit), dtype=bool)
-        rest_mask[shown] = False
-        rest = nz[rest_mask[nz]]
+        in_rest = np.ones(len(nz), dtype=bool)
+        in_rest[np.searchsorted(nz, order)] = False  # the rows shown are keys of nz
+        rest = float(all_values[in_rest].sum())
         meta["rest"] = RestMeta(
-            keys=len(rest),
-            value=float(credit[rest].sum()),
-            share=float(100.0 * credit[rest].sum() / denominator) if denominator else 0.0,
+            keys=len(nz) - len(order),
+            value=rest,
+            share=float(100.0 * rest / denominator) if denominator else 0.0,
         )
     return Attribution(rows, meta)
 
@@ -445,8 +444,8 @@ def _unknown_breakdown(
 def _developer_note(graph: LineageGraph, names: Sequence[str], nz: np.ndarray) -> dict[str, object]:
     """How ``--by developer`` read the namespaces, and how many keys are not curated."""
     curated = {d.developer for d in graph.taxonomy.developers.values()}
-    curated_keys = np.fromiter((i for i, key in enumerate(names) if key in curated), np.int64)
-    uncurated = len(nz) - int(np.count_nonzero(np.isin(nz, curated_keys)))
+    is_curated = np.array(list(map(curated.__contains__, names)), dtype=bool)
+    uncurated = int(np.count_nonzero(~is_curated[nz]))
     return {
         "rule": UNCURATED_DEVELOPER_RULE,
         "curated_namespaces": len(graph.taxonomy.developers),
@@ -485,9 +484,10 @@ def _rows(
 
 
 def _ranked(
-    credit: np.ndarray, nz: np.ndarray, names: Sequence[str], top: int | None
+    nz: np.ndarray, nz_credit: np.ndarray, names: Sequence[str], top: int | None
 ) -> np.ndarray:
-    """Key codes, largest credit first, ties by key name; only the first ``top`` if given.
+    """Key codes ``nz`` (with their credit ``nz_credit``), largest credit first, ties by key
+    name; only the first ``top`` if given.
 
     With ``top``, only the keys whose credit reaches the ``top``-th largest are ranked (a
     partition finds that credit), so their names are the only ones looked up; the order is
@@ -497,18 +497,19 @@ def _ranked(
     """
     if top is not None and top <= 0:
         return np.empty(0, dtype=np.int64)
-    kept = nz
+    kept, kept_credit = nz, nz_credit
     if top is not None and len(nz) > top:
-        cut = -np.partition(-credit[nz], top - 1)[top - 1]
-        kept = nz[credit[nz] >= cut]
+        cut = np.partition(nz_credit, len(nz) - top)[len(nz) - top]  # the top-th largest
+        reach = nz_credit >= cut
+        kept, kept_credit = nz[reach], nz_credit[reach]
     # Stable sorts: keys of equal credit and name stay in code order.
     if len(kept) <= _FEW_KEYS:  # the usual top rows: no Arrow kernel (nor its import)
-        pairs = zip(kept.tolist(), credit[kept].tolist(), _names_at(names, kept), strict=True)
+        pairs = zip(kept.tolist(), kept_credit.tolist(), _names_at(names, kept), strict=True)
         ordered = sorted(pairs, key=lambda p: (-p[1], p[2]))
         ranked = np.array([code for code, _, _ in ordered], dtype=np.int64)
     else:
         table = pa.table(
-            {"credit": credit[kept], "name": pa.array(_names_at(names, kept), pa.string())}
+            {"credit": kept_credit, "name": pa.array(_names_at(names, kept), pa.string())}
         )
         sort_keys = [("credit", "descending"), ("name", "ascending")]
         ranked = kept[pc.sort_indices(table, sort_keys=sort_keys).to_numpy()]

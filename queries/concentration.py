@@ -17,8 +17,9 @@ def hhi(values: np.ndarray | list[float]) -> float:
     total = v.sum()
     if total <= 0:
         return 0.0
-    shares = 100.0 * v / total
-    return float((shares**2).sum())
+    shares = v * 100.0  # worked in place: one temporary, the same values
+    shares /= total
+    return float(np.square(shares, out=shares).sum())
 
 
 def gini(values: np.ndarray | list[float]) -> float:
@@ -33,4 +34,5 @@ def gini(values: np.ndarray | list[float]) -> float:
     if n == 0 or total <= 0:
         return 0.0
     cum = np.cumsum(v)
-    return float((n + 1 - 2 * (cum / total).sum()) / n)
+    cum /= total
+    return float((n + 1 - 2 * cum.sum()) / n)
