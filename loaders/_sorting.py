@@ -1,15 +1,16 @@
 """Sorting helpers for integer keys, faster than numpy's defaults and with the same results.
 
-Contract: every function takes a 1-d numpy array of integers and returns exactly what the
-numpy call named in its docstring returns (the same positions in the same order); only
-the time differs.
+Contract: :func:`stable_argsort` and :func:`sorted_unique` take a 1-d numpy array of
+integers and return exactly what the numpy call named in their docstring returns (the same
+positions in the same order); only the time differs. :func:`reaching_top` takes any 1-d
+numeric array and sorts nothing.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["sorted_unique", "stable_argsort"]
+__all__ = ["reaching_top", "sorted_unique", "stable_argsort"]
 
 
 def stable_argsort(keys: np.ndarray) -> np.ndarray:
@@ -41,3 +42,18 @@ def sorted_unique(values: np.ndarray) -> np.ndarray:
         return values.copy()
     out = np.sort(values)
     return out[np.concatenate(([True], out[1:] != out[:-1]))]
+
+
+def reaching_top(values: np.ndarray, top: int) -> np.ndarray:
+    """Positions, ascending, of the values at least as large as the ``top``-th largest:
+    every position when there are at most ``top`` values, none when ``top`` < 1.
+
+    The first ``top`` of any ranking by value, whatever breaks its ties, are among them, so
+    a caller ranks these few instead of sorting every value; one partition finds them.
+    """
+    n = len(values)
+    if top < 1:
+        return np.empty(0, dtype=np.int64)
+    if n <= top:
+        return np.arange(n)
+    return np.flatnonzero(values >= np.partition(values, n - top)[n - top])

@@ -22,7 +22,7 @@ from hflineage._exports import lazy_module
 from hflineage.errors import QueryError
 from hflineage.graph import LineageGraph, MergePolicy
 from hflineage.graph.taxonomy import UNCURATED_DEVELOPER_RULE, UNKNOWN_COUNTRY
-from hflineage.loaders._sorting import sorted_unique
+from hflineage.loaders._sorting import reaching_top, sorted_unique
 from hflineage.queries.choices import (
     LEVELS,
     METRICS,
@@ -498,9 +498,8 @@ def _ranked(
     if top is not None and top <= 0:
         return np.empty(0, dtype=np.int64)
     kept, kept_credit = nz, nz_credit
-    if top is not None and len(nz) > top:
-        cut = np.partition(nz_credit, len(nz) - top)[len(nz) - top]  # the top-th largest
-        reach = nz_credit >= cut
+    if top is not None:
+        reach = reaching_top(nz_credit, top)
         kept, kept_credit = nz[reach], nz_credit[reach]
     # Stable sorts: keys of equal credit and name stay in code order.
     if len(kept) <= _FEW_KEYS:  # the usual top rows: no Arrow kernel (nor its import)

@@ -8,6 +8,7 @@ import numpy as np
 
 from hflineage.errors import QueryError
 from hflineage.graph import LineageGraph, Relation
+from hflineage.loaders._sorting import reaching_top
 from hflineage.queries.choices import MergePolicy, as_policy
 from hflineage.queries.neighbourhood import walk_levels
 
@@ -214,9 +215,8 @@ def _largest_roots(
     roots = np.flatnonzero(members_by_node)
     counts = members_by_node[roots]
     root_downloads = np.bincount(first_root, weights=downloads)[roots]
-    keep = np.arange(len(roots))
-    if len(roots) > top > 0:  # every root tied with the top-th count, so ties sort by id
-        keep = np.flatnonzero(counts >= np.partition(counts, len(counts) - top)[-top])
+    # Every root tied with the top-th count, so ties sort by id.
+    keep = reaching_top(counts, top) if top > 0 else np.arange(len(roots))
     rows = [
         (mid, c - 1, int(d))
         for mid, c, d in zip(
@@ -233,12 +233,7 @@ def _largest_first(values: np.ndarray, top: int) -> np.ndarray:
     """Positions of the ``top`` largest ``values``, largest first, equal values in order of
     position: ``np.argsort(-values, kind="stable")[:top]``, sorting only the values that
     reach the ``top``-th largest."""
-    if top <= 0:
-        return np.empty(0, dtype=np.int64)
-    if len(values) > top:
-        cand = np.flatnonzero(values >= np.partition(values, len(values) - top)[-top])
-    else:
-        cand = np.arange(len(values))
+    cand = reaching_top(values, top)
     out: np.ndarray = cand[np.argsort(-values[cand], kind="stable")[:top]]
     return out
 
@@ -252,9 +247,8 @@ def _most_common(codes: np.ndarray, names: list[str], top: int) -> list[tuple[st
         return []
     counts = np.bincount(codes, minlength=len(names))
     present = np.flatnonzero(counts)
-    shown = present[_largest_first(counts[present], top)]
-    if len(shown):  # every code tied with the last one shown competes on first appearance
-        present = present[counts[present] >= counts[shown[-1]]]
+    # Every code tied with the top-th count competes on first appearance.
+    present = present[reaching_top(counts[present], top)]
     first = np.full(len(counts), len(codes), dtype=np.int64)
     np.minimum.at(first, codes, np.arange(len(codes)))
     order = present[np.lexsort((first[present], -counts[present]))[:top]]

@@ -731,6 +731,28 @@ def test_stable_argsort_is_numpys_stable_argsort() -> None:
         assert np.array_equal(stable_argsort(keys), np.argsort(keys, kind="stable"))
 
 
+def test_reaching_top_keeps_every_tie_of_the_kth_largest() -> None:
+    from hflineage.loaders._sorting import reaching_top
+
+    rng = np.random.default_rng(5)
+    cases = [
+        np.array([], np.int64),
+        np.array([7]),
+        rng.integers(0, 4, 300),  # many ties
+        rng.random(300),
+        np.array([3, 1, 3, 3, 2]),
+    ]
+    for values in cases:
+        for top in (-1, 0, 1, 2, 3, 10, len(values), len(values) + 5):
+            got = reaching_top(values, top)
+            if top < 1:
+                want: list[int] = []
+            else:  # a plain sort: the top-th largest value, then every position reaching it
+                cut = sorted(values.tolist(), reverse=True)[: min(top, len(values))]
+                want = [i for i, v in enumerate(values.tolist()) if cut and v >= cut[-1]]
+            assert got.tolist() == want, (values[:10], top)
+
+
 def test_lower_casing_takes_the_ascii_path_only_for_ascii() -> None:
     import pyarrow.compute as pc
 

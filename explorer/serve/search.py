@@ -24,6 +24,7 @@ import pyarrow as pa
 
 from hflineage._exports import lazy_module
 from hflineage.graph import LineageGraph
+from hflineage.loaders._sorting import reaching_top
 
 pc = lazy_module("pyarrow.compute")
 
@@ -202,9 +203,7 @@ class SearchIndex:
         """The ``k`` most downloaded of ``found``, most downloaded first (ties by node)."""
         if k <= 0 or not len(found):
             return found[:0]
-        if len(found) > k:  # keep every tie of the k-th, so ties break by node below
-            minus = -self.downloads[found]
-            found = found[minus <= np.partition(minus, k - 1)[k - 1]]
+        found = found[reaching_top(self.downloads[found], k)]  # ties of the k-th kept
         kept: np.ndarray = found[np.lexsort((found, -self.downloads[found]))[:k]]
         return kept
 
