@@ -29,6 +29,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.ipc as ipc
 
+from hflineage.graph.keynames import KeyNames, names_arrow
 from hflineage.graph.lineage import Codes, GraphIndexes, MergePolicy, RootSets
 
 __all__ = ["DERIVED", "KeptIndexes", "mapped", "write_kept"]
@@ -94,7 +95,7 @@ def _read_values(folder: Path, n: int) -> np.ndarray:
 def _read_codes(folder: Path, n: int) -> Codes:
     codes = mapped(folder / "codes.npy")
     reader = ipc.open_file(pa.memory_map(str(folder / "names.arrow")))
-    names: list[str] = reader.read_all().column(0).to_pylist()
+    names = KeyNames(reader.read_all().column(0))  # read by name when asked
     if len(codes) != n or codes.dtype.kind != "i" or (n and not names):
         raise ValueError(f"{folder.name}: codes do not fit {n} nodes and {len(names)} names")
     return codes, names
@@ -154,7 +155,7 @@ def _files(indexes: GraphIndexes, kept: set[str]) -> dict[str, dict[str, np.ndar
     for name in _CODES:
         codes: Codes | None = None if name in kept else getattr(indexes, name)
         if codes is not None:
-            out[name] = {"codes": codes[0], "names": pa.array(codes[1], pa.string())}
+            out[name] = {"codes": codes[0], "names": names_arrow(codes[1])}
     for policy, rs in indexes.root_sets.items():
         out[f"root_sets_{policy}"] = {a: getattr(rs, a) for a in _ROOT_SET_ARRAYS}
     return {name: files for name, files in out.items() if name not in kept}

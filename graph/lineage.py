@@ -6,7 +6,7 @@ networkx view of any part a user asks for.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal
@@ -19,6 +19,7 @@ from hflineage.errors import ModelNotFound, QueryError
 from hflineage.graph._csr import csr_of, csr_positions, pointers
 from hflineage.graph._order import KahnOrder
 from hflineage.graph._orgs import OrgKeys, lower_authors, org_keys
+from hflineage.graph.keynames import KeyNames
 from hflineage.graph.relation import Relation
 from hflineage.graph.taxonomy import (
     INTERNATIONAL,
@@ -55,7 +56,7 @@ PLACEHOLDER_CREATED_AT = np.datetime64("2022-03-02T23:29:04", "s")
 
 MergePolicy = Literal["split", "full", "first"]
 #: (code of every node, names): how the graph keeps a per-node label such as its country.
-Codes = tuple[np.ndarray, list[str]]
+Codes = tuple[np.ndarray, Sequence[str]]
 
 
 @dataclass(frozen=True, eq=False)
@@ -522,14 +523,14 @@ class LineageGraph:
         """
         if self.indexes.org_codes is None:
             codes, names = self._orgs
-            self.indexes.org_codes = codes, [str(x) for x in names.to_pylist()]
+            self.indexes.org_codes = codes, KeyNames(names)
         return self.indexes.org_codes
 
     @cached_property
     def org(self) -> np.ndarray:
         """Developer org of every node (object array of str)."""
         codes, names = self.org_codes
-        return np.array(names, dtype=object)[codes] if len(names) else np.empty(0, object)
+        return np.array(list(names), dtype=object)[codes] if len(names) else np.empty(0, object)
 
     def _org_lookup(self, value_set: list[str]) -> np.ndarray:
         """For every node, where its lower-case org is in ``value_set`` (-1: not there).
@@ -601,7 +602,7 @@ class LineageGraph:
         developer = pc.if_else(pc.is_valid(at), named.take(at), orgs)
         enc = pc.dictionary_encode(developer)
         lut = np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-        return lut[codes], [str(x) for x in enc.dictionary.to_pylist()]
+        return lut[codes], KeyNames(enc.dictionary)
 
     def developer_of(self, node: int) -> str:
         """The developer of one node (the value a ``developer`` Model property holds)."""
@@ -621,7 +622,7 @@ class LineageGraph:
     def country(self) -> np.ndarray:
         """Country of every node's org (object array of str)."""
         codes, names = self.country_codes
-        return np.array(names, dtype=object)[codes] if len(names) else np.empty(0, object)
+        return np.array(list(names), dtype=object)[codes] if len(names) else np.empty(0, object)
 
     @property
     def root_family_codes(self) -> Codes:
@@ -663,7 +664,7 @@ class LineageGraph:
     def family(self) -> np.ndarray:
         """Family of every node (object array of str)."""
         codes, names = self.family_codes
-        out: np.ndarray = np.array(names, dtype=object)[codes]
+        out: np.ndarray = np.array(list(names), dtype=object)[codes]
         return out
 
     # -- per-node facts -----------------------------------------------------------------

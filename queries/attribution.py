@@ -21,6 +21,7 @@ import pyarrow as pa
 from hflineage._exports import lazy_module
 from hflineage.errors import QueryError
 from hflineage.graph import LineageGraph, MergePolicy
+from hflineage.graph.keynames import names_isin
 from hflineage.graph.taxonomy import UNCURATED_DEVELOPER_RULE, UNKNOWN_COUNTRY
 from hflineage.loaders._sorting import reaching_top, sorted_unique
 from hflineage.queries.choices import (
@@ -267,13 +268,24 @@ def credit_by_key(
     combo, roots, weights = rs.flat_combos
     if len(combo):
         keys = roots if codes is None else codes[roots]
-        credit += np.bincount(keys, weights=s[n + combo] * weights, minlength=n_keys)
+        _add_by_key(credit, keys, s[n + combo] * weights)
         # A merge counts once for each distinct key among its roots.
         pairs = sorted_unique(combo * n_keys + keys)
-        models += np.bincount(
-            pairs % n_keys, weights=c[n + pairs // n_keys], minlength=n_keys
-        ).astype(np.int64)
+        _add_by_key(models, pairs % n_keys, c[n + pairs // n_keys])
     return credit, models
+
+
+def _add_by_key(total: np.ndarray, keys: np.ndarray, amounts: np.ndarray) -> None:
+    """``total += np.bincount(keys, weights=amounts, minlength=len(total))``, touching only
+    the keys given.
+
+    Merges reach a few thousand keys; at the root level ``total`` has one key per node, and
+    a dense bincount would allocate and add millions of zeros. Each key's amounts are summed
+    in the order given, as bincount sums them, so the result is bit for bit the same.
+    """
+    present = sorted_unique(keys)
+    sums = np.bincount(np.searchsorted(present, keys), weights=amounts, minlength=len(present))
+    total[present] += sums.astype(total.dtype, copy=False)
 
 
 def attribute(
@@ -400,7 +412,7 @@ def attribute_values(
     if by == "developer":
         meta["developers"] = _developer_note(graph, names, nz)
     if by == "country" and UNKNOWN_COUNTRY in names:
-        unknown = float(credit[list(names).index(UNKNOWN_COUNTRY)])
+        unknown = float(credit[names.index(UNKNOWN_COUNTRY)])
         meta["unknown"] = _unknown_breakdown(graph, values, mask, view, policy, unknown)
     if len(rows) < len(nz):
         in_rest = np.ones(len(nz), dtype=bool)
@@ -444,7 +456,7 @@ def _unknown_breakdown(
 def _developer_note(graph: LineageGraph, names: Sequence[str], nz: np.ndarray) -> dict[str, object]:
     """How ``--by developer`` read the namespaces, and how many keys are not curated."""
     curated = {d.developer for d in graph.taxonomy.developers.values()}
-    is_curated = np.array(list(map(curated.__contains__, names)), dtype=bool)
+    is_curated = names_isin(names, curated)
     uncurated = int(np.count_nonzero(~is_curated[nz]))
     return {
         "rule": UNCURATED_DEVELOPER_RULE,

@@ -17,9 +17,8 @@ def hhi(values: np.ndarray | list[float]) -> float:
     total = v.sum()
     if total <= 0:
         return 0.0
-    shares = v * 100.0  # worked in place: one temporary, the same values
-    shares /= total
-    return float(np.square(shares, out=shares).sum())
+    # The sum of squared shares, 100 * v / total: no array of shares is made.
+    return float(np.dot(v, v) * 10_000.0 / (total * total))
 
 
 def gini(values: np.ndarray | list[float]) -> float:
@@ -28,11 +27,16 @@ def gini(values: np.ndarray | list[float]) -> float:
     >>> round(gini([1, 1, 1, 1]), 6)
     0.0
     """
-    v = np.sort(np.asarray(values, dtype=np.float64))
+    v = np.asarray(values, dtype=np.float64)
     n = len(v)
+    if n and v.min() >= 0:
+        # Zeros sort first and add nothing to the running sums below: only the rest is
+        # sorted (most roots of the Hub have no downloads). ``n`` still counts them.
+        v = v[v > 0]
+    v = np.sort(v)
     total = v.sum()
     if n == 0 or total <= 0:
         return 0.0
-    cum = np.cumsum(v)
+    cum = np.cumsum(v, out=v)  # in place: ``v`` is this function's own sorted copy
     cum /= total
     return float((n + 1 - 2 * cum.sum()) / n)

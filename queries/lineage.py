@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -238,7 +239,7 @@ def _largest_first(values: np.ndarray, top: int) -> np.ndarray:
     return out
 
 
-def _most_common(codes: np.ndarray, names: list[str], top: int) -> list[tuple[str, int]]:
+def _most_common(codes: np.ndarray, names: Sequence[str], top: int) -> list[tuple[str, int]]:
     """The ``top`` most frequent codes' names and counts; equal counts in order of first
     appearance in ``codes`` (as ``collections.Counter.most_common``). Codes index
     ``names``, so they are counted by position; only the codes that reach the ``top``-th

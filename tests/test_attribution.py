@@ -119,6 +119,24 @@ def test_concentration() -> None:
     assert gini([]) == 0.0
 
 
+def test_concentration_matches_the_definitions() -> None:
+    """HHI as the sum of squared percent shares; Gini as the mean absolute difference over
+    twice the mean, pair by pair: with many zeros (as most roots have), negatives, ties."""
+    rng = np.random.default_rng(11)
+    cases = [
+        np.where(rng.random(400) < 0.6, 0.0, rng.pareto(1.2, 400)),
+        rng.integers(0, 3, 300).astype(float),
+        np.concatenate([rng.normal(5, 3, 200), np.zeros(50)]),  # some negatives
+        np.array([0.0, 0.0, 7.0]),
+        np.array([4.0]),
+    ]
+    for v in cases:
+        shares = 100 * v / v.sum()
+        assert hhi(v) == pytest.approx(float((shares**2).sum()), rel=1e-12)
+        mean_difference = np.abs(v[:, None] - v[None, :]).sum() / len(v) ** 2
+        assert gini(v) == pytest.approx(mean_difference / (2 * v.mean()), rel=1e-9, abs=1e-12)
+
+
 def _independent_parents(rows: list[dict[str, Any]]) -> dict[str, list[str]]:
     """Each row's parents (lower-cased) by the documented trust order, from scratch."""
     parents: dict[str, list[str]] = {}

@@ -741,9 +741,15 @@ def test_reaching_top_keeps_every_tie_of_the_kth_largest() -> None:
         rng.integers(0, 4, 300),  # many ties
         rng.random(300),
         np.array([3, 1, 3, 3, 2]),
+        # Long enough for the sampled floor: spread, mostly zeros (the floor is 0, so every
+        # value is partitioned), the largest values all off the sample or all on it.
+        rng.random(5000),
+        np.where(rng.random(5000) < 0.9, 0.0, rng.random(5000)),
+        np.where(np.arange(5000) % 64 == 0, 0, np.arange(5000)),
+        np.where(np.arange(5000) % 64 == 0, np.arange(5000), 0),  # the floor is the cut
     ]
     for values in cases:
-        for top in (-1, 0, 1, 2, 3, 10, len(values), len(values) + 5):
+        for top in (-1, 0, 1, 2, 3, 10, 77, len(values), len(values) + 5):
             got = reaching_top(values, top)
             if top < 1:
                 want: list[int] = []

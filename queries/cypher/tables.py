@@ -31,12 +31,14 @@ Additions to the schema's core, all computed on the Python side:
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 
 from hflineage.graph import PLACEHOLDER_CREATED_AT, LineageGraph, Relation
+from hflineage.graph.keynames import names_arrow
 from hflineage.loaders.records import SOURCES
 
 __all__ = [
@@ -141,11 +143,11 @@ def _plain_strings(values: pa.Array | pa.ChunkedArray) -> pa.Array:
     return values.cast(pa.string())
 
 
-def _labels(codes: np.ndarray, names: list[str]) -> pa.Array:
+def _labels(codes: np.ndarray, names: Sequence[str]) -> pa.Array:
     """Plain strings for per-row codes into ``names``."""
-    return pa.DictionaryArray.from_arrays(
-        pa.array(codes, pa.int64()), pa.array(names, pa.string())
-    ).cast(pa.string())
+    return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int64()), names_arrow(names)).cast(
+        pa.string()
+    )
 
 
 def _created_text(created: np.ndarray) -> pa.Array:
@@ -234,7 +236,7 @@ def graph_tables(graph: LineageGraph) -> GraphTables:
     )
     orgs = pa.table(
         {
-            "name": pa.array(org_names, pa.string()),
+            "name": names_arrow(org_names),
             "country": _labels(country_codes[first_node], country_names),
             "developer": _labels(developer_codes[first_node], developer_names),
         }
@@ -251,9 +253,7 @@ def graph_tables(graph: LineageGraph) -> GraphTables:
             "rank": pa.array(_ranks(graph), pa.int64()),
         }
     )
-    published = pa.table(
-        {"from": pa.array(org_names, pa.string()).take(pa.array(org_codes)), "to": ids}
-    )
+    published = pa.table({"from": names_arrow(org_names).take(pa.array(org_codes)), "to": ids})
     return GraphTables(
         models=models,
         orgs=orgs,
