@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from hflineage.explorer.cli.table import render_table
 from hflineage.graph import LineageGraph
 from hflineage.graph.opening import open_graph
 from hflineage.queries import Window
@@ -194,7 +195,7 @@ def emit(
     title: str | None = None,
     footer: str | None = None,
 ) -> None:
-    """Print JSON (the payload), CSV (the rows) or a rich table (the rows)."""
+    """Print JSON (the payload), CSV (the rows) or a plain text table (the rows)."""
     if fmt == "json":
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
         return
@@ -205,18 +206,10 @@ def emit(
         w.writerows(rows)
         click.echo(buf.getvalue(), nl=False)
         return
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=title, title_justify="left")
-    for i, c in enumerate(columns):
-        table.add_column(c, justify="left" if i == 0 else "right", overflow="fold")
-    for r in rows:
-        table.add_row(*[_cell(v) for v in r])
-    out = Console(width=max(100, Console().width))
-    out.print(table)
+    cells = [[_cell(v) for v in r] for r in rows]
+    click.echo(render_table(list(columns), cells, title=title), nl=False)
     if footer:
-        out.print(footer, highlight=False, markup=False)
+        click.echo(footer)
 
 
 def _cell(v: Any) -> str:
