@@ -382,7 +382,8 @@ def attribute_values(
         codes, names = level_codes(graph, by)
     credit, models = credit_by_key(graph, values, mask, codes, len(names), policy, view)
     denominator = float(values.sum() if mask.all() else values[mask].sum())
-    nz = np.flatnonzero((credit > 0) | (models > 0))
+    # Every key with credit has a model crediting it, so the keys with models are all of them.
+    nz = np.flatnonzero(models > 0)
     all_values = credit[nz]
     order = _ranked(nz, all_values, names, top)
     rows = _rows(order, names, credit, models, denominator)

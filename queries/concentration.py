@@ -27,13 +27,8 @@ def gini(values: np.ndarray | list[float]) -> float:
     >>> round(gini([1, 1, 1, 1]), 6)
     0.0
     """
-    v = np.asarray(values, dtype=np.float64)
+    v = np.sort(np.asarray(values, dtype=np.float64))
     n = len(v)
-    if n and v.min() >= 0:
-        # Zeros sort first and add nothing to the running sums below: only the rest is
-        # sorted (most roots of the Hub have no downloads). ``n`` still counts them.
-        v = v[v > 0]
-    v = np.sort(v)
     total = v.sum()
     if n == 0 or total <= 0:
         return 0.0
