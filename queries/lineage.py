@@ -9,7 +9,7 @@ import numpy as np
 
 from hflineage.errors import QueryError
 from hflineage.graph import LineageGraph, Relation
-from hflineage.loaders._sorting import reaching_top
+from hflineage.loaders._sorting import reaching_top, sorted_unique
 from hflineage.queries.choices import MergePolicy, as_policy
 from hflineage.queries.neighbourhood import walk_levels
 
@@ -211,11 +211,12 @@ def _largest_roots(
     """The ``top`` roots with the most members (first roots ``first_root``, with their
     ``downloads``): (root id, descendants, downloads incl. the root), most descendants
     first, then by id. Ids are looked up only for the roots that can make the cut.
-    Roots are node numbers, so members are counted by position (no sort)."""
-    members_by_node = np.bincount(first_root)
-    roots = np.flatnonzero(members_by_node)
-    counts = members_by_node[roots]
-    root_downloads = np.bincount(first_root, weights=downloads)[roots]
+    Members are counted over their distinct roots (one sort of the members' roots: counting
+    by node number would fill two arrays as long as the whole graph, 40 MB at Hub scale)."""
+    roots = sorted_unique(first_root)
+    of_member = np.searchsorted(roots, first_root)
+    counts = np.bincount(of_member, minlength=len(roots))
+    root_downloads = np.bincount(of_member, weights=downloads, minlength=len(roots))
     # Every root tied with the top-th count, so ties sort by id.
     keep = reaching_top(counts, top) if top > 0 else np.arange(len(roots))
     rows = [
