@@ -11,6 +11,9 @@
   templates, so it checks the machinery at scale rather than the rules;
 - the hand-written list of real Hub ids (``tests/data/hub_reuploads.csv``), report only: re-uploads
   by the orgs that make them, their bases with the Hub's renames, and traps.
+- a second hand-written list in the same format (``tests/data/hub_reuploads_heldout.csv``),
+  report only and held out: written without reading the rules or the first list, never used
+  to write or tune them (the first list's rows were).
 
 and prints Markdown. ``--fit`` first refits ``graph/data/inference_calibration.csv`` from the
 fitting halves; ``--write docs/inference.md`` replaces the block between the ``results``
@@ -41,7 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # The evaluation harness and the generated corpus live with the tests that check them.
 sys.path.insert(0, str(ROOT / "tests"))
 
-from hub_reuploads import load_hub_reuploads  # noqa: E402
+from hub_reuploads import HUB_REUPLOADS, HUB_REUPLOADS_HELDOUT, load_hub_reuploads  # noqa: E402
 from inference_corpus import generate_reupload_corpus  # noqa: E402
 from inference_eval import (  # noqa: E402
     WELL_POPULATED,
@@ -109,15 +112,16 @@ def _generated(tmp: Path, seed: int) -> Corpus:
     return Corpus(title, path, corpus.no_parent, family="generated")
 
 
-def _hub_list(tmp: Path) -> Corpus:
-    """The hand-written list of real Hub ids; the stand-in declarers are never held out."""
-    hub = load_hub_reuploads()
-    path = tmp / "hub-reuploads.jsonl"
+def _hub_list(tmp: Path, csv_path: Path = HUB_REUPLOADS, title: str | None = None) -> Corpus:
+    """A hand-written list of real Hub ids; the stand-in declarers are never held out."""
+    hub = load_hub_reuploads(csv_path)
+    path = tmp / f"{csv_path.stem}.jsonl"
     path.write_text("".join(json.dumps(m) + "\n" for m in hub.models), encoding="utf-8")
     table, _ = load_snapshot(path)
     row_of = {str(m).lower(): i for i, m in enumerate(table.model_id.to_pylist())}
     rows = np.array(sorted(row_of[m.lower()] for m in hub.held_out), dtype=np.int64)
-    title = "Real Hub ids, hand-written: `tests/data/hub_reuploads.csv`"
+    if title is None:
+        title = f"Real Hub ids, hand-written: `tests/data/{csv_path.name}`"
     return Corpus(title, path, hub.no_parent, rows=rows, family="hub-list")
 
 
@@ -259,6 +263,12 @@ def main(argv: list[str] | None = None) -> int:
         calibration = Calibration.read(TABLE) if TABLE.is_file() else Calibration({})
         report_set += [c for c in [_synthetic(tmp, args.synthetic, REPORT_SYNTH_SEED)] if c]
         report_set.append(_hub_list(tmp))
+        # Report only, never fitted: the second list was never used to write or tune the rules.
+        held_out_title = (
+            "Real Hub ids, hand-written and held out (never used to tune): "
+            f"`tests/data/{HUB_REUPLOADS_HELDOUT.name}`"
+        )
+        report_set.append(_hub_list(tmp, HUB_REUPLOADS_HELDOUT, held_out_title))
         results = [(c, *c.evaluate(calibration)) for c in report_set]
 
     parts = [

@@ -1,5 +1,9 @@
 """Real Hub ids written by hand (``tests/data/hub_reuploads.csv``) as an evaluation corpus.
 
+A second list in the same format, ``tests/data/hub_reuploads_heldout.csv``, was written
+later without reading the rules or the first list's rows, and is never used to tune them:
+pass its path (:data:`HUB_REUPLOADS_HELDOUT`) to :func:`load_hub_reuploads`.
+
 The generated corpus (:mod:`inference_corpus`) and the rules were written by the same hands;
 this file lists real model ids as the Hub spells them (re-uploads by the quantisers and
 converters that make them, the bases they point to with the Hub's renames, and traps whose
@@ -22,9 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["HUB_REUPLOADS", "HubReuploads", "HubRow", "load_hub_reuploads"]
+__all__ = ["HUB_REUPLOADS", "HUB_REUPLOADS_HELDOUT", "HubReuploads", "HubRow", "load_hub_reuploads"]
 
 HUB_REUPLOADS = Path(__file__).resolve().parent / "data" / "hub_reuploads.csv"
+#: The second, held-out list: same format, never used to write or tune the rules.
+HUB_REUPLOADS_HELDOUT = HUB_REUPLOADS.with_name("hub_reuploads_heldout.csv")
 #: Rows held out in the evaluation: re-uploads, known misses, declared finetunes, traps.
 HELD_OUT = frozenset({"recover", "miss", "finetune", "trap"})
 _EXPECT = HELD_OUT | {"base", "context"}
@@ -108,11 +114,14 @@ def _api(model_id: str, created: str, downloads: int, parent: str, relation: str
 
 
 def load_hub_reuploads(path: Path = HUB_REUPLOADS) -> HubReuploads:
-    """The listed models, and the stand-in declarers, as ``/api/models`` objects.
+    """The listed models of the list at ``path``, and the stand-in declarers, as
+    ``/api/models`` objects.
 
     >>> corpus = load_hub_reuploads()
     >>> len(corpus.rows) >= 300, "openai-community/gpt2-large" in corpus.no_parent
     (True, True)
+    >>> "google/vit-base-patch16-224-in21k" in load_hub_reuploads(HUB_REUPLOADS_HELDOUT).no_parent
+    True
     """
     rows = _read(path)
     out = HubReuploads(rows)
