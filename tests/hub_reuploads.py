@@ -22,11 +22,25 @@ The ``expect`` column says what the rules must do with a row (see the file's hea
 from __future__ import annotations
 
 import csv
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["HUB_REUPLOADS", "HUB_REUPLOADS_HELDOUT", "HubReuploads", "HubRow", "load_hub_reuploads"]
+import numpy as np
+from inference_eval import InferenceEvaluation, Outcome, evaluate_inference
+
+from hflineage.loaders import load_snapshot
+from hflineage.loaders.evidence import load_evidence
+
+__all__ = [
+    "HUB_REUPLOADS",
+    "HUB_REUPLOADS_HELDOUT",
+    "HubReuploads",
+    "HubRow",
+    "evaluate_hub_list",
+    "load_hub_reuploads",
+]
 
 HUB_REUPLOADS = Path(__file__).resolve().parent / "data" / "hub_reuploads.csv"
 #: The second, held-out list: same format, never used to write or tune the rules.
@@ -134,3 +148,22 @@ def load_hub_reuploads(path: Path = HUB_REUPLOADS) -> HubReuploads:
             tune = f"community-{k}/tune-of-{i}"
             out.models.append(_api(tune, later, 10, r.model_id, "finetune"))
     return out
+
+
+def evaluate_hub_list(
+    path: Path, folder: Path
+) -> tuple[HubReuploads, dict[str, Outcome], InferenceEvaluation]:
+    """The list at ``path`` written as an API snapshot in ``folder`` and evaluated as
+    ``bench/infer_eval.py`` does (its held-out rows hidden fold by fold): the list, each
+    held-out model's outcome by lower-case id, and the evaluation."""
+    hub = load_hub_reuploads(path)
+    snapshot = folder / "hub.jsonl"
+    snapshot.write_text("".join(json.dumps(m) + "\n" for m in hub.models), encoding="utf-8")
+    table, _ = load_snapshot(snapshot)
+    ids = [str(m) for m in table.model_id.to_pylist()]
+    row_of = {m.lower(): i for i, m in enumerate(ids)}
+    rows = np.array(sorted(row_of[m.lower()] for m in hub.held_out), dtype=np.int64)
+    ev = evaluate_inference(
+        table, load_evidence(snapshot), no_parent=hub.no_parent, held_out_rows=rows
+    )
+    return hub, {ids[o.child].lower(): o for o in ev.outcomes}, ev

@@ -8,31 +8,24 @@ says what inference must do with it.
 
 from __future__ import annotations
 
-import json
-
-import numpy as np
 import pytest
-from hub_reuploads import HELD_OUT, HubReuploads, load_hub_reuploads
-from inference_eval import InferenceEvaluation, Outcome, evaluate_inference
+from hub_reuploads import (
+    HELD_OUT,
+    HUB_REUPLOADS,
+    HubReuploads,
+    evaluate_hub_list,
+    load_hub_reuploads,
+)
+from inference_eval import InferenceEvaluation, Outcome
 
 from hflineage.graph.inference import DEFAULT_MIN_CONFIDENCE
-from hflineage.loaders import load_snapshot
-from hflineage.loaders.evidence import load_evidence
 
 Evaluated = tuple[HubReuploads, dict[str, Outcome], InferenceEvaluation]
 
 
 @pytest.fixture(scope="module")
 def evaluated(tmp_path_factory: pytest.TempPathFactory) -> Evaluated:
-    hub = load_hub_reuploads()
-    path = tmp_path_factory.mktemp("hub") / "hub.jsonl"
-    path.write_text("".join(json.dumps(m) + "\n" for m in hub.models), encoding="utf-8")
-    table, _ = load_snapshot(path)
-    ids = [str(m) for m in table.model_id.to_pylist()]
-    row_of = {m.lower(): i for i, m in enumerate(ids)}
-    rows = np.array(sorted(row_of[m.lower()] for m in hub.held_out), dtype=np.int64)
-    ev = evaluate_inference(table, load_evidence(path), no_parent=hub.no_parent, held_out_rows=rows)
-    return hub, {ids[o.child].lower(): o for o in ev.outcomes}, ev
+    return evaluate_hub_list(HUB_REUPLOADS, tmp_path_factory.mktemp("hub"))
 
 
 def _edge(got: dict[str, Outcome], model_id: str) -> Outcome | None:
