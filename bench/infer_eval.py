@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # The evaluation harness and the generated corpus live with the tests that check them.
 sys.path.insert(0, str(ROOT / "tests"))
 
-from hub_reuploads import HUB_REUPLOADS, HUB_REUPLOADS_HELDOUT, load_hub_reuploads  # noqa: E402
+from hub_reuploads import HUB_REUPLOADS, HUB_REUPLOADS_HELDOUT, write_hub_snapshot  # noqa: E402
 from inference_corpus import generate_reupload_corpus  # noqa: E402
 from inference_eval import (  # noqa: E402
     WELL_POPULATED,
@@ -114,15 +114,10 @@ def _generated(tmp: Path, seed: int) -> Corpus:
 
 def _hub_list(tmp: Path, csv_path: Path = HUB_REUPLOADS, title: str | None = None) -> Corpus:
     """A hand-written list of real Hub ids; the stand-in declarers are never held out."""
-    hub = load_hub_reuploads(csv_path)
-    path = tmp / f"{csv_path.stem}.jsonl"
-    path.write_text("".join(json.dumps(m) + "\n" for m in hub.models), encoding="utf-8")
-    table, _ = load_snapshot(path)
-    row_of = {str(m).lower(): i for i, m in enumerate(table.model_id.to_pylist())}
-    rows = np.array(sorted(row_of[m.lower()] for m in hub.held_out), dtype=np.int64)
+    snap = write_hub_snapshot(csv_path, tmp)
     if title is None:
         title = f"Real Hub ids, hand-written: `tests/data/{csv_path.name}`"
-    return Corpus(title, path, hub.no_parent, rows=rows, family="hub-list")
+    return Corpus(title, snap.path, snap.hub.no_parent, rows=snap.held_out_rows, family="hub-list")
 
 
 def _sample_halves(path: Path) -> tuple[Corpus, Corpus]:

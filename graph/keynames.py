@@ -108,11 +108,10 @@ def names_isin(names: Sequence[str], wanted: Iterable[str]) -> np.ndarray:
 
 def _signatures(words: list[bytes]) -> np.ndarray:
     """(length, first byte, last byte) of each word packed in one int64 (bytes 0 if empty)."""
-    return np.array([_pack(len(w), w[0] if w else 0, w[-1] if w else 0) for w in words], np.int64)
-
-
-def _pack(length: int, first: int, last: int) -> int:
-    return (length << 16) | (first << 8) | last
+    lengths = np.array([len(w) for w in words], dtype=np.int64)
+    first = np.array([w[0] if w else 0 for w in words], dtype=np.int64)
+    last = np.array([w[-1] if w else 0 for w in words], dtype=np.int64)
+    return _pack(lengths, first, last)
 
 
 def _byte_signatures(names: pa.Array) -> np.ndarray:
@@ -122,12 +121,15 @@ def _byte_signatures(names: pa.Array) -> np.ndarray:
     offsets = np.frombuffer(offsets_buffer, dtype=np.int64 if wide else np.int32)
     offsets = offsets[names.offset : names.offset + len(names) + 1].astype(np.int64)
     lengths = np.diff(offsets)
-    out = lengths << 16
-    if data_buffer is None or not len(data_buffer):  # every name is empty
-        return out
-    data = np.frombuffer(data_buffer, dtype=np.uint8)
-    nonempty = lengths > 0
-    first = data[np.minimum(offsets[:-1], len(data) - 1)].astype(np.int64)
-    last = data[np.maximum(offsets[1:] - 1, 0)].astype(np.int64)
-    out |= np.where(nonempty, (first << 8) | last, 0)
-    return out
+    first = last = np.zeros(len(names), dtype=np.int64)
+    if data_buffer is not None and len(data_buffer):  # else every name is empty
+        data = np.frombuffer(data_buffer, dtype=np.uint8)
+        nonempty = lengths > 0
+        first = np.where(nonempty, data[np.minimum(offsets[:-1], len(data) - 1)], 0)
+        last = np.where(nonempty, data[np.maximum(offsets[1:] - 1, 0)], 0)
+    return _pack(lengths, first.astype(np.int64), last.astype(np.int64))
+
+
+def _pack(lengths: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    packed: np.ndarray = (lengths << 16) | (first << 8) | last
+    return packed

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 from inference_eval import InferenceEvaluation, Outcome, evaluate_inference
 
-from hflineage.loaders import load_snapshot
+from hflineage.loaders import ModelTable, load_snapshot
 from hflineage.loaders.evidence import load_evidence
 
 __all__ = [
@@ -38,8 +38,10 @@ __all__ = [
     "HUB_REUPLOADS_HELDOUT",
     "HubReuploads",
     "HubRow",
+    "HubSnapshot",
     "evaluate_hub_list",
     "load_hub_reuploads",
+    "write_hub_snapshot",
 ]
 
 HUB_REUPLOADS = Path(__file__).resolve().parent / "data" / "hub_reuploads.csv"
@@ -150,20 +152,40 @@ def load_hub_reuploads(path: Path = HUB_REUPLOADS) -> HubReuploads:
     return out
 
 
+@dataclass
+class HubSnapshot:
+    """A list written as an API snapshot and read back by the real loader."""
+
+    hub: HubReuploads
+    path: Path
+    table: ModelTable
+    #: rows of ``table`` whose declarations are hidden in the evaluation (ascending)
+    held_out_rows: np.ndarray
+
+
+def write_hub_snapshot(csv_path: Path, folder: Path) -> HubSnapshot:
+    """The list at ``csv_path`` as an API snapshot in ``folder`` (named after the list)."""
+    hub = load_hub_reuploads(csv_path)
+    path = folder / f"{csv_path.stem}.jsonl"
+    path.write_text("".join(json.dumps(m) + "\n" for m in hub.models), encoding="utf-8")
+    table, _ = load_snapshot(path)
+    row_of = {str(m).lower(): i for i, m in enumerate(table.model_id.to_pylist())}
+    rows = np.array(sorted(row_of[m.lower()] for m in hub.held_out), dtype=np.int64)
+    return HubSnapshot(hub, path, table, rows)
+
+
 def evaluate_hub_list(
     path: Path, folder: Path
 ) -> tuple[HubReuploads, dict[str, Outcome], InferenceEvaluation]:
     """The list at ``path`` written as an API snapshot in ``folder`` and evaluated as
     ``bench/infer_eval.py`` does (its held-out rows hidden fold by fold): the list, each
     held-out model's outcome by lower-case id, and the evaluation."""
-    hub = load_hub_reuploads(path)
-    snapshot = folder / "hub.jsonl"
-    snapshot.write_text("".join(json.dumps(m) + "\n" for m in hub.models), encoding="utf-8")
-    table, _ = load_snapshot(snapshot)
-    ids = [str(m) for m in table.model_id.to_pylist()]
-    row_of = {m.lower(): i for i, m in enumerate(ids)}
-    rows = np.array(sorted(row_of[m.lower()] for m in hub.held_out), dtype=np.int64)
+    snap = write_hub_snapshot(path, folder)
     ev = evaluate_inference(
-        table, load_evidence(snapshot), no_parent=hub.no_parent, held_out_rows=rows
+        snap.table,
+        load_evidence(snap.path),
+        no_parent=snap.hub.no_parent,
+        held_out_rows=snap.held_out_rows,
     )
-    return hub, {ids[o.child].lower(): o for o in ev.outcomes}, ev
+    ids = [str(m).lower() for m in snap.table.model_id.to_pylist()]
+    return snap.hub, {ids[o.child]: o for o in ev.outcomes}, ev

@@ -207,7 +207,7 @@ def emit(
         click.echo(buf.getvalue(), nl=False)
         return
     cells = [[_cell(v) for v in r] for r in rows]
-    click.echo(render_table(list(columns), cells, title=title), nl=False)
+    click.echo(render_table(columns, cells, title=title), nl=False)
     if footer:
         click.echo(footer)
 
